@@ -1,0 +1,115 @@
+// Throughput of the file pipeline's stages on real Xen 4.17 traces,
+// replicated to ~100 MB in memory (bench/replicate.h). Items = records.
+//   HeaderWalk:  bare walk of record headers, the floor for any decoder
+//   TokenizeSort: per-CPU tokenizers merged by the sorter, no tracking
+//   Pipeline:    tokenizer + sorter + trackers (what `vtrace summary` does)
+//   PipelineSamples: the same with 1 s samples (what `vtrace replay` does)
+#include <benchmark/benchmark.h>
+
+#include <map>
+#include <string>
+
+#include "bench/replicate.h"
+#include "src/source/file_source.h"
+#include "src/trackers/trackers.h"
+#include "xentrace/mapped_file.h"
+
+namespace {
+
+struct Image {
+  std::vector<uint8_t> bytes;
+  uint64_t records = 0;
+};
+
+const Image& image(const std::string& name) {
+  static std::map<std::string, Image> cache;
+  auto it = cache.find(name);
+  if (it != cache.end()) return it->second;
+  xt::MappedFile f;
+  std::string err;
+  if (!f.open(std::string(VTRACE_TEST_DATA) + "/" + name, &err)) std::abort();
+  Image img;
+  uint64_t per = 0;
+  const uint32_t copies = uint32_t(100e6 / double(f.size())) + 1;
+  img.bytes = vt::bench::replicate_trace(f.data(), f.size(), copies, &per);
+  img.records = per * copies;
+  return cache[name] = std::move(img);
+}
+
+template <class Sink>
+uint64_t run_sorted(const Image& img, Sink&& sink, const xt::ClassFilter* drop = nullptr) {
+  vt::FileSource src;
+  src.open_memory(img.bytes.data(), img.bytes.size(), "bench");
+  return src.run(
+                [&](uint32_t cpu, const xt::Record& r) {
+                  sink(cpu, r);
+                  return true;
+                },
+                drop)
+      .records;
+}
+
+void HeaderWalk(benchmark::State& st, const char* name) {
+  const Image& img = image(name);
+  for (auto _ : st) {
+    uint64_t n = 0, x = 0;
+    const uint8_t* d = img.bytes.data();
+    for (uint64_t pos = 0; pos < img.bytes.size();) {
+      const uint32_t w = xt::load_u32(d + pos + 8);
+      for (uint64_t p = pos + 12, e = p + w; p < e;) {
+        const uint32_t h = xt::load_u32(d + p);
+        x ^= h;
+        p += xt::header_size(h);
+        ++n;
+      }
+      pos += 12 + w;
+    }
+    benchmark::DoNotOptimize(x);
+    benchmark::DoNotOptimize(n);
+  }
+  st.SetItemsProcessed(int64_t(st.iterations() * img.records));
+}
+
+void TokenizeSort(benchmark::State& st, const char* name) {
+  const Image& img = image(name);
+  for (auto _ : st) {
+    uint64_t x = 0;
+    run_sorted(img, [&](uint32_t cpu, const xt::Record& r) { x += r.event + cpu; });
+    benchmark::DoNotOptimize(x);
+  }
+  st.SetItemsProcessed(int64_t(st.iterations() * img.records));
+}
+
+void Pipeline(benchmark::State& st, const char* name, bool samples) {
+  const Image& img = image(name);
+  for (auto _ : st) {
+    vt::TrackerOptions o;
+    o.cpu_hz = 2.445406e9;
+    o.samples = samples;
+    vt::Trackers t(o);
+    uint64_t rows = 0;
+    t.set_sample_sink([&](const std::vector<vt::DomainSample>& s) { rows += s.size(); });
+    run_sorted(img, [&](uint32_t cpu, const xt::Record& r) { t.on_record(cpu, r); },
+               &vt::Trackers::unused_classes());
+    t.finish(samples ? vt::EndRule::kTraceEnd : vt::EndRule::kXenalyze);
+    benchmark::DoNotOptimize(rows);
+    benchmark::DoNotOptimize(t.table.vcpus.data());
+  }
+  st.SetItemsProcessed(int64_t(st.iterations() * img.records));
+}
+
+constexpr const char* kAll = "xen417-dom0-all-10s.xtr";
+constexpr const char* kSched = "xen417-busy-guest-sched-10s.xtr";
+
+BENCHMARK_CAPTURE(HeaderWalk, dom0_all, kAll)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(HeaderWalk, busy_guest_sched, kSched)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(TokenizeSort, dom0_all, kAll)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(TokenizeSort, busy_guest_sched, kSched)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(Pipeline, dom0_all, kAll, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(Pipeline, busy_guest_sched, kSched, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(Pipeline, dom0_all_samples, kAll, true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(Pipeline, busy_guest_sched_samples, kSched, true)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

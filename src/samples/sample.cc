@@ -1,0 +1,65 @@
+#include "src/samples/sample.h"
+
+#include <algorithm>
+
+namespace vt {
+void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, double hz,
+                  double period_s, bool include_idle, std::vector<DomainSample>* out,
+                  std::vector<VcpuSample>* vcpu_buf) {
+  out->clear();
+  vcpu_buf->clear();
+  const double span_cycles = double(to - from);
+  // First pass sizes vcpu_buf so the pointers taken below stay valid.
+  size_t nv = 0;
+  for (const Domain& d : t.domains) nv += d.vcpus.size();
+  vcpu_buf->reserve(nv);
+  for (Domain& dom : t.domains) {
+    const bool alive = dom.created_tsc < to && (!dom.removed || dom.removed_tsc > from);
+    if (!alive || (!include_idle && dom.domid == xt::kIdleDomid)) {
+      for (uint32_t vi : dom.vcpus)
+        if (vi != kNone) t.vcpus[vi].sampled = t.vcpus[vi].c;
+      dom.sampled = dom.c;
+      continue;
+    }
+    DomainSample s;
+    s.index = index;
+    s.start_s = double(index) * period_s;
+    s.span_s = span_cycles / hz;
+    s.domid = dom.domid;
+    s.generation = dom.generation;
+    s.vcpu = vcpu_buf->data() + vcpu_buf->size();
+    s.min_vcpu_blocked = 1.0;
+    for (uint32_t vi : dom.vcpus) {
+      if (vi == kNone) continue;
+      Vcpu& v = t.vcpus[vi];
+      VcpuSample vs;
+      vs.id = v.id;
+      vs.d = v.c - v.sampled;
+      v.sampled = v.c;
+      uint64_t timed = 0;
+      for (int st = 0; st < kTimedStates; ++st) timed += vs.d.cycles[st];
+      if (timed == 0 && v.state == kInit) continue;  // not yet seen running
+      ++s.vcpus;
+      s.d += vs.d;
+      if (span_cycles > 0) {
+        s.max_vcpu_running = std::max(s.max_vcpu_running, double(vs.d.cycles[kRunning]) / span_cycles);
+        s.min_vcpu_blocked = std::min(s.min_vcpu_blocked, double(vs.d.cycles[kBlocked]) / span_cycles);
+      }
+      vcpu_buf->push_back(vs);
+      ++s.n_vcpu;
+    }
+    if (s.vcpus == 0) {
+      s.min_vcpu_blocked = 0;
+    }
+    s.blinded = s.d.cycles[kLost] > 0 || s.d.n[kLostHits] > 0 ||
+                (dom.blind_to != 0 && dom.blind_from < to && dom.blind_to >= from);
+    if (s.blinded) ++dom.c.n[kBlindTicks];
+    s.dd = dom.c - dom.sampled;
+    dom.sampled = dom.c;
+    if (s.vcpus == 0 && s.dd.n[kGrantMap] + s.dd.n[kGrantUnmap] + s.dd.n[kGrantTransfer] == 0)
+      continue;  // nothing known about it yet
+    out->push_back(s);
+  }
+}
+
+}  // namespace vt

@@ -1,0 +1,46 @@
+// Samples: per domain (and per vCPU) per period of trace time, 1 s by
+// default, as differences of the trackers' counters between two period
+// boundaries. Period k covers [t0 + k*P, t0 + (k+1)*P) where t0 is the
+// trace's first TSC; the last period may be shorter (span_s says how long).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "src/trackers/entities.h"
+
+namespace vt {
+
+struct VcpuSample {
+  uint16_t id = 0;
+  VcpuCounters d;  // differences over the period
+};
+
+struct DomainSample {
+  uint64_t index = 0;    // period number k
+  double start_s = 0;    // k * period, seconds since trace start
+  double span_s = 0;     // length of the period (the last one may be short)
+  uint16_t domid = 0;
+  uint32_t generation = 0;
+  uint32_t vcpus = 0;  // vCPUs with a known state in the period
+  VcpuCounters d;      // summed over the domain's vCPUs
+  DomainCounters dd;
+  double max_vcpu_running = 0;  // largest running fraction of span_s among its vCPUs
+  double min_vcpu_blocked = 0;  // smallest blocked fraction among its vCPUs
+  bool blinded = false;         // lost records touched it in this period
+  const VcpuSample* vcpu = nullptr;
+  uint32_t n_vcpu = 0;
+};
+
+// Seconds in a state, from cycles.
+inline double seconds(uint64_t cycles, double hz) { return double(cycles) / hz; }
+
+// Builds the period's samples for every domain alive in [from, to) and
+// advances the counter snapshots. `out` and `vcpu_buf` are reused between
+// calls (no allocation once they have grown). The caller charged every
+// vCPU up to `to` first (runstate_flush).
+void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, double hz,
+                  double period_s, bool include_idle, std::vector<DomainSample>* out,
+                  std::vector<VcpuSample>* vcpu_buf);
+
+}  // namespace vt

@@ -1,0 +1,186 @@
+// Sorter: merges per-CPU record streams into one stream in TSC order.
+//
+// Each CPU's records are already in TSC order (Xen writes them under a
+// per-CPU lock); records about one vCPU land on several CPUs (a wake is
+// written on the waker's CPU), so trackers need the merged order. On equal
+// TSCs the stream that delivered the last record goes on (as xenalyze
+// does); otherwise the lower stream index goes first. A TSC lower than
+// its stream's previous one is raised to it and counted, so the output is
+// monotonic.
+//
+// Streaming with memory bounded by the number of streams: one head record
+// per stream. Streams may be appended to the container while running (a
+// CPU first seen mid-file); they join the merge at once. A stream may answer kWait ("nothing now; nothing earlier than
+// wait_bound() will come"), as a live ring does; run() then emits only up to
+// the smallest such bound and returns kWait, to be called again once the
+// stream has more. A Stream provides:
+//   xt::TokenStatus next(xt::Record*)  // kRecord, kEnd, kBad
+//   bool waiting() const               // after kEnd: true if more may come
+//   uint64_t wait_bound() const        // lower bound on future TSCs when waiting
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "xentrace/record.h"
+#include "xentrace/tokenizer.h"
+
+namespace vt {
+
+enum class SortStatus { kDone, kWait, kBad, kStopped };
+
+struct SorterStats {
+  uint64_t records = 0;
+  uint64_t tsc_backwards = 0;  // records whose TSC was raised to their stream's previous TSC
+};
+
+template <class Stream, class Streams = std::vector<Stream>>
+class Sorter {
+ public:
+  explicit Sorter(Streams* streams) : streams_(*streams) { grow(); }
+
+  // Feeds sink(stream_index, record) in order. The sink returns false to
+  // stop (kStopped). kBad: stream bad_stream() hit a malformed record; every
+  // record before it in merged order was delivered.
+  template <class Sink>
+  SortStatus run(Sink&& sink) {
+    refill();
+    for (;;) {
+      if (bad_ >= 0) return SortStatus::kBad;
+      if (heap_.empty()) return any_waiting() ? SortStatus::kWait : SortStatus::kDone;
+      if (streams_.size() != state_.size()) grow_and_refill();
+      const uint64_t limit = wait_limit();
+      uint32_t s = heap_[0];
+      if (heads_[s].tsc > limit) return SortStatus::kWait;
+      pop_heap();
+      // Emit from s while it stays first: runs of one CPU skip the heap.
+      for (;;) {
+        ++stats_.records;
+        if (!sink(s, static_cast<const xt::Record&>(heads_[s]))) {
+          state_[s] = kNeedNext;
+          return SortStatus::kStopped;
+        }
+        if (!fetch(s)) break;  // ended, waiting or bad
+        if (streams_.size() != state_.size()) {  // fetching found a new stream
+          push_heap(s);
+          break;
+        }
+        if (!heap_.empty() && heads_[s].tsc > heads_[heap_[0]].tsc) {
+          push_heap(s);
+          break;
+        }
+        if (heads_[s].tsc > limit) {
+          push_heap(s);
+          break;
+        }
+      }
+    }
+  }
+
+  const SorterStats& stats() const { return stats_; }
+  int bad_stream() const { return bad_; }
+
+ private:
+  enum State : uint8_t { kNeedNext, kInHeap, kEnded, kWaiting };
+
+  void grow() {
+    const size_t n = streams_.size();
+    heads_.resize(n);
+    state_.resize(n, kNeedNext);
+    last_key_.resize(n, 0);
+    heap_.reserve(n);
+  }
+  void grow_and_refill() {
+    while (streams_.size() != state_.size()) {
+      const size_t from = state_.size();
+      grow();
+      for (size_t i = from; i < streams_.size(); ++i)
+        if (fetch(uint32_t(i))) push_heap(uint32_t(i));
+    }
+  }
+
+  // Pulls a head for every stream that needs one (first call, or after kWait).
+  void refill() {
+    grow();
+    for (uint32_t i = 0; i < state_.size(); ++i) {
+      if (state_[i] == kNeedNext || state_[i] == kWaiting) {
+        if (state_[i] == kWaiting) --n_waiting_;
+        if (fetch(i)) push_heap(i);
+      }
+    }
+  }
+
+  // Reads stream i's next record into heads_[i]; false if none is ready.
+  bool fetch(uint32_t i) {
+    const xt::TokenStatus st = streams_[i].next(&heads_[i]);
+    if (st == xt::TokenStatus::kRecord) {
+      if (heads_[i].tsc < last_key_[i]) {
+        heads_[i].tsc = last_key_[i];
+        ++stats_.tsc_backwards;
+      }
+      last_key_[i] = heads_[i].tsc;
+      return true;
+    }
+    if (st == xt::TokenStatus::kBad) {
+      bad_ = int(i);
+      state_[i] = kEnded;
+      return false;
+    }
+    if (streams_[i].waiting()) {
+      state_[i] = kWaiting;
+      ++n_waiting_;
+    } else {
+      state_[i] = kEnded;
+    }
+    return false;
+  }
+
+  bool any_waiting() const { return n_waiting_ != 0; }
+  uint64_t wait_limit() const {
+    uint64_t lim = std::numeric_limits<uint64_t>::max();
+    if (n_waiting_ == 0) return lim;
+    for (uint32_t i = 0; i < streams_.size(); ++i)
+      if (state_[i] == kWaiting && streams_[i].wait_bound() < lim) lim = streams_[i].wait_bound();
+    return lim;
+  }
+
+  bool before(uint32_t a, uint32_t b) const {
+    return heads_[a].tsc < heads_[b].tsc || (heads_[a].tsc == heads_[b].tsc && a < b);
+  }
+  void push_heap(uint32_t s) {
+    state_[s] = kInHeap;
+    heap_.push_back(s);
+    size_t i = heap_.size() - 1;
+    while (i > 0) {
+      size_t p = (i - 1) / 2;
+      if (!before(heap_[i], heap_[p])) break;
+      std::swap(heap_[i], heap_[p]);
+      i = p;
+    }
+  }
+  void pop_heap() {
+    heap_[0] = heap_.back();
+    heap_.pop_back();
+    size_t i = 0, n = heap_.size();
+    for (;;) {
+      size_t l = 2 * i + 1, r = l + 1, m = i;
+      if (l < n && before(heap_[l], heap_[m])) m = l;
+      if (r < n && before(heap_[r], heap_[m])) m = r;
+      if (m == i) break;
+      std::swap(heap_[i], heap_[m]);
+      i = m;
+    }
+  }
+
+  Streams& streams_;
+  std::vector<xt::Record> heads_;
+  std::vector<State> state_;
+  std::vector<uint64_t> last_key_;
+  std::vector<uint32_t> heap_;
+  uint32_t n_waiting_ = 0;
+  SorterStats stats_;
+  int bad_ = -1;
+};
+
+}  // namespace vt

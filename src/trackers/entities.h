@@ -1,0 +1,165 @@
+// The entities the trackers update: domains (a new generation each time a
+// domid is reused), their vCPUs and the physical CPUs. Plain structs with
+// monotonically growing counters; a sample is the difference of two
+// snapshots, so every figure is counted in exactly one place.
+//
+// DomainTable owns them and maps (domid, vcpu id) to stable indices. Lookups
+// are two array reads; a vCPU or domain is allocated only the first time it
+// is seen, never per record.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "xentrace/events.h"
+
+namespace vt {
+
+constexpr uint32_t kNone = 0xffffffffu;
+constexpr uint32_t kMaxVcpuId = 4095;  // larger ids in a payload are treated as corrupt
+
+// A vCPU's state as the trace shows it. kInit: not yet seen running; as in
+// xenalyze, no time is counted before a vCPU is first seen running. kLost:
+// records about it were lost, state unknown until its next runstate change.
+enum VState : uint8_t { kRunning = 0, kRunnable, kBlocked, kOffline, kLost, kInit };
+constexpr int kTimedStates = 5;  // kRunning..kLost accumulate time
+const char* vstate_name(int s);
+
+// Per-vCPU event counts, indexed so that differences, sums and output
+// columns are loops over one list (count_name() gives the column names).
+enum Count : uint8_t {
+  kExecCount,        // transitions into running
+  kWakes,            // TRC_SCHED_WAKE
+  kBlocks,           // TRC_SCHED_BLOCK
+  kSleeps,           // TRC_SCHED_SLEEP
+  kYields,           // TRC_SCHED_YIELD
+  kContinueRunning,  // TRC_SCHED_CONTINUE_RUNNING
+  kInfcont,          // TRC_SCHED_SWITCH_INFCONT
+  kHypercalls,       // PV hypercalls attributed to the vCPU
+  kTraps,            // PV traps
+  kPageFaults,       // PV page faults
+  kPvOther,          // other PV-class records
+  kSliceNs,          // sum of INFNEXT slices, when limited
+  kSlices,           // number of limited INFNEXT slices
+  kWaitedNs,         // sum of INFNEXT "waited" (xenmon's field)
+  kInconsistent,     // runstate changes whose old state disagreed with ours
+  kLostHits,         // TRC_LOST_RECORDS that blinded this vCPU
+  kNumCounts
+};
+const char* count_name(int c);
+
+struct VcpuCounters {
+  uint64_t cycles[kTimedStates] = {};
+  uint64_t stints[kTimedStates] = {};  // intervals ended in each state
+  uint64_t n[kNumCounts] = {};
+
+  VcpuCounters& operator+=(const VcpuCounters& o) {
+    for (int s = 0; s < kTimedStates; ++s) cycles[s] += o.cycles[s], stints[s] += o.stints[s];
+    for (int i = 0; i < kNumCounts; ++i) n[i] += o.n[i];
+    return *this;
+  }
+  VcpuCounters operator-(const VcpuCounters& o) const {
+    VcpuCounters r;
+    for (int s = 0; s < kTimedStates; ++s) r.cycles[s] = cycles[s] - o.cycles[s], r.stints[s] = stints[s] - o.stints[s];
+    for (int i = 0; i < kNumCounts; ++i) r.n[i] = n[i] - o.n[i];
+    return r;
+  }
+};
+
+struct Vcpu {
+  uint32_t domain = kNone;  // index in DomainTable::domains
+  uint16_t domid = 0;
+  uint16_t id = 0;
+  VState state = kInit;
+  uint64_t since = 0;        // TSC up to which time has been charged (valid unless kInit)
+  uint64_t stint_start = 0;  // TSC at which `state` began
+  uint32_t pcpu = kNone;  // where it last ran
+  VcpuCounters c;
+  VcpuCounters sampled;  // `c` at the last sample boundary
+};
+
+enum DomainCount : uint8_t {
+  kGrantMap,       // GRANT_MAP records naming this domain as granter
+  kGrantUnmap,     // GRANT_UNMAP, likewise
+  kGrantTransfer,  // page flips received (xenmon's I/O count)
+  kBlindTicks,     // sample periods judged blinded by lost records
+  kNumDomainCounts
+};
+const char* domain_count_name(int c);
+
+struct DomainCounters {
+  uint64_t n[kNumDomainCounts] = {};
+  DomainCounters operator-(const DomainCounters& o) const {
+    DomainCounters r;
+    for (int i = 0; i < kNumDomainCounts; ++i) r.n[i] = n[i] - o.n[i];
+    return r;
+  }
+};
+
+struct Domain {
+  uint16_t domid = 0;
+  uint32_t generation = 0;  // 0 for the first domain with this id, then 1, 2, ...
+  bool removed = false;
+  bool created_in_trace = false;  // DOM_ADD seen
+  uint64_t created_tsc = 0;       // DOM_ADD, or first sight
+  uint64_t removed_tsc = 0;
+  std::vector<uint32_t> vcpus;  // vcpu id -> index in DomainTable::vcpus, or kNone
+  DomainCounters c;
+  DomainCounters sampled;
+  uint64_t blind_from = 0, blind_to = 0;  // TSC range made unreliable by lost records
+};
+
+struct Pcpu {
+  uint32_t current = kNone;  // vCPU running here, from the runstate stream
+  bool seen = false;
+  uint64_t first_tsc = 0, last_tsc = 0;  // of this pCPU's records, any class
+  uint64_t lost_records = 0;  // sum of TRC_LOST_RECORDS counts
+  uint64_t lost_reports = 0;  // number of TRC_LOST_RECORDS records
+};
+
+class DomainTable {
+ public:
+  DomainTable() { by_domid_.fill(kNone); }
+
+  // The live domain with this id, created on first sight. kNone for ids
+  // outside 0..0x7fff.
+  uint32_t domain(uint32_t domid, uint64_t tsc) {
+    if (domid > xt::kMaxDomid) return kNone;
+    uint32_t d = by_domid_[domid];
+    return d != kNone ? d : create(domid, tsc, false);
+  }
+  // The vCPU (domid, id), created on first sight. kNone for invalid ids.
+  uint32_t vcpu(uint32_t domid, uint32_t id, uint64_t tsc) {
+    const uint32_t d = domain(domid, tsc);
+    if (d == kNone || id > kMaxVcpuId) return kNone;
+    Domain& dom = domains[d];
+    if (id < dom.vcpus.size() && dom.vcpus[id] != kNone) return dom.vcpus[id];
+    return create_vcpu(d, id);
+  }
+  // DOM_ADD starts a new generation unless the id's current domain was
+  // itself announced by a DOM_ADD and is still alive (Xen writes two
+  // records per creation, TRC_DOM0_DOM_ADD and TRC_SCHED_DOM_ADD). A domain
+  // seen before any DOM_ADD is an older one whose removal the trace missed.
+  // Returns the domain this DOM_ADD ended (one still alive), or kNone.
+  uint32_t on_add(uint32_t domid, uint64_t tsc);
+  void on_remove(uint32_t domid, uint64_t tsc);
+
+  Pcpu& pcpu(uint32_t cpu) {
+    if (cpu >= pcpus.size()) pcpus.resize(cpu + 1);
+    return pcpus[cpu];
+  }
+
+  std::vector<Domain> domains;
+  std::vector<Vcpu> vcpus;
+  std::vector<Pcpu> pcpus;
+  uint64_t bad_ids = 0;  // payloads naming impossible domain or vCPU ids
+
+ private:
+  uint32_t create(uint32_t domid, uint64_t tsc, bool added);
+  uint32_t create_vcpu(uint32_t d, uint32_t id);
+  std::array<uint32_t, xt::kMaxDomid + 1> by_domid_;
+  std::vector<uint32_t> generations_;  // per domid, domains created so far
+};
+
+}  // namespace vt

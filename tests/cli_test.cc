@@ -1,0 +1,177 @@
+// The vtrace binary as a user runs it: figures, output formats, and one
+// clear line with a non-zero exit for every kind of bad input.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <random>
+
+#include "tests/support/trace_builder.h"
+
+namespace {
+
+using namespace vt::test;
+
+struct Result {
+  int status = -1;
+  std::string out, err;
+};
+
+Result run(const std::string& args) {
+  const std::string errfile = testing::TempDir() + "/vtrace_stderr.txt";
+  const std::string cmd = std::string(VTRACE_BIN) + " " + args + " 2>" + errfile;
+  Result r;
+  std::FILE* p = popen(cmd.c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  std::ifstream e(errfile);
+  r.err.assign(std::istreambuf_iterator<char>(e), {});
+  return r;
+}
+
+std::string write_file(const std::string& name, const std::vector<uint8_t>& bytes) {
+  const std::string path = testing::TempDir() + "/" + name;
+  std::ofstream f(path, std::ios::binary);
+  f.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+  return path;
+}
+
+std::vector<uint8_t> real_trace() {
+  std::ifstream f(std::string(VTRACE_TEST_DATA) + "/xen417-busy-guest-sched-10s.xtr", std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
+}
+
+const std::string kHz = " --cpu-hz 2.445406G";
+
+size_t lines(const std::string& s) { return size_t(std::count(s.begin(), s.end(), '\n')); }
+
+TEST(Cli, SummaryCsvHeaderAndRows) {
+  Result r = run("summary --format csv" + kHz + " " + VTRACE_TEST_DATA + "/xen417-busy-guest-sched-10s.xtr");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')),
+            "domid,vcpu,running_s,runnable_s,blocked_s,offline_s,exec_count,wakes,blocks,hypercalls");
+  EXPECT_EQ(lines(r.out), 4u);  // d0v0, d0v1, d1v0
+  EXPECT_NE(r.out.find("\n1,0,9.93"), std::string::npos) << r.out;  // the busy guest
+  EXPECT_EQ(r.err, "");  // frequency given: nothing to say
+}
+
+TEST(Cli, SaysWhichFrequencyItAssumed) {
+  Result r = run(std::string("summary ") + VTRACE_TEST_DATA + "/xen417-busy-guest-sched-10s.xtr");
+  ASSERT_EQ(r.status, 0);
+  EXPECT_NE(r.err.find("assuming --cpu-hz 2.4G"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("assumed"), std::string::npos);
+}
+
+TEST(Cli, ReplayEmitsOneRowPerDomainPerSecond) {
+  Result r = run("replay --format csv" + kHz + " " + VTRACE_TEST_DATA + "/xen417-busy-guest-sched-10s.xtr");
+  ASSERT_EQ(r.status, 0) << r.err;
+  // 9.994 s: periods 0..9, two domains each.
+  EXPECT_EQ(lines(r.out), 1u + 10u * 2u);
+  EXPECT_EQ(r.out.rfind("t,span_s,domid,generation,vcpus,running_s,", 0), 0u);
+  Result j = run("replay --format json --per-vcpu" + kHz + " " + VTRACE_TEST_DATA +
+                 "/xen417-busy-guest-sched-10s.xtr");
+  ASSERT_EQ(j.status, 0);
+  EXPECT_EQ(lines(j.out), 10u * 3u);
+}
+
+TEST(Cli, DumpDecodesEveryRecord) {
+  Result r = run("dump" + kHz + " " + VTRACE_TEST_DATA + "/xen417-dom0-all-10s.xtr");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(lines(r.out), 17919u);  // records, WRAP padding excluded
+  EXPECT_NE(r.out.find("runstate_change d0v0 running->blocked"), std::string::npos);
+  EXPECT_NE(r.out.find("pv_hypercall_v2 d0v"), std::string::npos);
+}
+
+TEST(Cli, EmptyFile) {
+  Result r = run("summary " + write_file("empty.xtr", {}) + kHz);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("empty.xtr: byte 0: empty file"), std::string::npos) << r.err;
+  EXPECT_EQ(lines(r.err), 1u);
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(Cli, NotATraceAndRandomBytes) {
+  std::string text = "this is a text file, not a trace\n";
+  Result r = run("summary " + write_file("text.xtr", std::vector<uint8_t>(text.begin(), text.end())) + kHz);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("byte 0: not a xentrace file"), std::string::npos) << r.err;
+
+  std::mt19937 rng(7);
+  for (int i = 0; i < 20; ++i) {
+    std::vector<uint8_t> junk(1 + rng() % 5000);
+    for (auto& b : junk) b = uint8_t(rng());
+    Result j = run("summary " + write_file("junk.xtr", junk) + kHz);
+    EXPECT_EQ(j.status, 1) << j.err;
+    EXPECT_NE(j.err.find("junk.xtr: byte "), std::string::npos) << j.err;
+  }
+}
+
+TEST(Cli, TruncatedFileKeepGoingReportsEverythingBefore) {
+  std::vector<uint8_t> t = real_trace();
+  t.resize(t.size() / 2 + 3);
+  const std::string path = write_file("truncated.xtr", t);
+  Result r = run("summary --format csv " + path + kHz);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("truncated file: window of CPU"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+
+  Result k = run("summary --format csv --keep-going " + path + kHz);
+  EXPECT_EQ(k.status, 3);
+  EXPECT_NE(k.err.find("truncated file"), std::string::npos);
+  EXPECT_EQ(lines(k.out), 4u) << k.out;  // the three vCPUs, over the first ~5 s
+}
+
+TEST(Cli, ExtraWordCountRunningPastTheWindowNamesTheOffset) {
+  FileBuilder fb;
+  fb.window(0, {runstate(100, 1, 0, 1, 0), runstate(200, 1, 0, 0, 2), wake(300, 1, 0)});
+  std::vector<uint8_t> f = fb.image;
+  const uint32_t lying = 0x80000000u | (7u << 28) | TRC_SCHED_WAKE;  // 7 words: past the window
+  std::memcpy(f.data() + 12 + 16 + 16, &lying, 4);
+  const std::string path = write_file("overrun.xtr", f);
+  Result r = run("summary --format csv " + path + " --cpu-hz 1000M");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("overrun.xtr: byte 44: record of CPU 0 runs past the end of its window"),
+            std::string::npos)
+      << r.err;
+  Result k = run("summary --format csv --keep-going " + path + " --cpu-hz 1000M");
+  EXPECT_EQ(k.status, 3);
+  EXPECT_NE(k.out.find("1,0,0.000000"), std::string::npos) << k.out;  // d1v0: ran 100..200
+}
+
+TEST(Cli, BadFlagsAndMissingFiles) {
+  const std::string trace = std::string(VTRACE_TEST_DATA) + "/xen417-busy-guest-sched-10s.xtr";
+  Result r = run("summary --cpu-hz 2.4X " + trace);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--cpu-hz: '2.4X' is not a frequency"), std::string::npos) << r.err;
+  r = run("summary --format xml " + trace + kHz);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--format: 'xml'"), std::string::npos) << r.err;
+  r = run("summary --bogus " + trace);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  r = run("frobnicate");
+  EXPECT_EQ(r.status, 2);
+  r = run("summary /nonexistent/trace.xtr" + kHz);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("/nonexistent/trace.xtr: cannot open"), std::string::npos) << r.err;
+  r = run("summary " + testing::TempDir() + kHz);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("is a directory"), std::string::npos) << r.err;
+  r = run("replay --period 0 " + trace + kHz);
+  EXPECT_EQ(r.status, 2);
+}
+
+TEST(Cli, HelpOnEachCommand) {
+  for (const char* cmd : {"", "summary ", "replay ", "dump "}) {
+    Result r = run(std::string(cmd) + "--help");
+    EXPECT_EQ(r.status, 0) << cmd;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd << r.out;
+  }
+}
+
+}  // namespace

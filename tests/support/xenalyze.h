@@ -1,0 +1,21 @@
+// Test support: runs Debian's xenalyze --summary on a trace and parses the
+// per-vCPU runstate lines and PV hypercall counts it prints.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace vt::test {
+
+struct XenalyzeVcpu {
+  // State name -> {count, total cycles = count * average cycles}.
+  std::map<std::string, std::pair<uint64_t, double>> states;
+  uint64_t hypercalls = 0;
+};
+
+// Key: {domid, vcpu}. Returns false with a reason if xenalyze cannot run.
+bool run_xenalyze_summary(const std::string& trace, const std::string& cpu_hz,
+                          std::map<std::pair<int, int>, XenalyzeVcpu>* out, std::string* err);
+
+}  // namespace vt::test

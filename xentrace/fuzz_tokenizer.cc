@@ -1,0 +1,33 @@
+// libFuzzer target: arbitrary bytes as a xentrace file, through the window
+// cursor, the per-CPU tokenizers, the sorter and the trackers (with samples
+// and with the class filter). Nothing may crash, hang or read out of bounds,
+// whatever the bytes.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "src/source/file_source.h"
+#include "src/trackers/trackers.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  for (bool filtered : {false, true}) {
+    vt::FileSource src;
+    src.open_memory(data, size, "fuzz");
+    vt::TrackerOptions o;
+    o.cpu_hz = 1e6;  // short periods: exercise sampling on tiny inputs
+    o.period_s = 0.01;
+    o.samples = true;
+    vt::Trackers t(o);
+    uint64_t rows = 0;
+    t.set_sample_sink([&](const std::vector<vt::DomainSample>& s) { rows += s.size(); });
+    src.run(
+        [&](uint32_t cpu, const xt::Record& r) {
+          t.on_record(cpu, r);
+          return true;
+        },
+        filtered ? &vt::Trackers::unused_classes() : nullptr);
+    for (auto [cpu, tsc] : src.cpu_last_tsc()) t.note_pcpu_last(cpu, tsc);
+    t.finish(filtered ? vt::EndRule::kXenalyze : vt::EndRule::kTraceEnd);
+  }
+  return 0;
+}

@@ -1,0 +1,90 @@
+// Xen trace records as the hypervisor writes them (Xen 4.17, <xen/trace.h>).
+//
+// A record is little-endian u32 words: a header (event id in bits 0-27, the
+// number of payload words in bits 28-30, bit 31 set when a 64-bit TSC
+// follows), then the TSC (low word first) if flagged, then 0..7 payload
+// words. decode_record() reads one record from a byte range and never reads
+// past it; it does not allocate and does not copy the payload.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+extern "C" {
+#include <xen/trace.h>
+}
+
+namespace xt {
+
+constexpr uint32_t kMaxExtraWords = TRACE_EXTRA_MAX;
+constexpr uint32_t kTscFlag = 1u << 31;
+constexpr uint32_t kMinRecordBytes = 4;
+constexpr uint32_t kMaxRecordBytes = 4 + 8 + 4 * kMaxExtraWords;  // 40
+
+inline uint32_t load_u32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof v);  // records are 4-aligned in practice; memcpy makes it legal anyway
+  return v;
+}
+
+inline uint32_t header_event(uint32_t h) { return TRC_HD_TO_EVENT(h); }
+inline uint32_t header_extra(uint32_t h) { return TRC_HD_EXTRA(h); }
+inline bool header_has_tsc(uint32_t h) { return (h & kTscFlag) != 0; }
+inline uint32_t header_size(uint32_t h) {
+  return 4 + (header_has_tsc(h) ? 8 : 0) + 4 * header_extra(h);
+}
+
+// One decoded record. `payload` points into the caller's bytes.
+struct Record {
+  uint32_t event = 0;    // 28-bit event id
+  uint32_t n_extra = 0;  // payload words, 0..7
+  bool has_tsc = false;
+  uint64_t tsc = 0;  // the record's own TSC, or the previous record's on that CPU when absent
+  const uint8_t* payload = nullptr;
+  uint32_t size = 0;  // bytes, header included
+
+  uint32_t word(uint32_t i) const { return i < n_extra ? load_u32(payload + 4 * i) : 0; }
+  uint64_t word64(uint32_t i) const {  // two payload words, low first
+    return uint64_t(word(i)) | (uint64_t(word(i + 1)) << 32);
+  }
+};
+
+// Decodes the record at `p` if all of it lies in [p, p+avail). Returns its
+// size in bytes, or 0 when avail is too short for the header or for the size
+// the header declares. A record without a TSC gets `inherited_tsc`.
+inline uint32_t decode_record(const uint8_t* p, size_t avail, uint64_t inherited_tsc, Record* r) {
+  if (avail < 4) return 0;
+  const uint32_t h = load_u32(p);
+  const uint32_t size = header_size(h);
+  if (size > avail) return 0;
+  r->event = header_event(h);
+  r->n_extra = header_extra(h);
+  r->has_tsc = header_has_tsc(h);
+  if (r->has_tsc) {
+    r->tsc = uint64_t(load_u32(p + 4)) | (uint64_t(load_u32(p + 8)) << 32);
+    r->payload = p + 12;
+  } else {
+    r->tsc = inherited_tsc;
+    r->payload = p + 4;
+  }
+  r->size = size;
+  return size;
+}
+
+// Writes a record to `out` (room for header_size bytes) and returns its size.
+inline uint32_t encode_record(uint8_t* out, uint32_t event, bool with_tsc, uint64_t tsc,
+                              const uint32_t* extra, uint32_t n_extra) {
+  uint32_t words[1 + 2 + kMaxExtraWords];
+  uint32_t n = 0;
+  words[n++] = (event & 0x0fffffffu) | (with_tsc ? kTscFlag : 0) | (n_extra << TRACE_EXTRA_SHIFT);
+  if (with_tsc) {
+    words[n++] = uint32_t(tsc);
+    words[n++] = uint32_t(tsc >> 32);
+  }
+  for (uint32_t i = 0; i < n_extra; ++i) words[n++] = extra[i];
+  std::memcpy(out, words, 4 * n);
+  return 4 * n;
+}
+
+}  // namespace xt
