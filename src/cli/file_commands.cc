@@ -1,0 +1,65 @@
+// Registers the commands that read a xentrace file: summary, replay, dump.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <memory>
+
+#include "src/cli/command_registry.h"
+#include "src/cli/commands.h"
+
+namespace vt {
+namespace {
+
+struct FileFlags {
+  TraceArgs ta;
+  std::string format = "table";
+  double period = 1.0;
+  bool per_vcpu = false;
+};
+
+void add_trace_flags(CLI::App* cmd, FileFlags* f) {
+  cmd->add_option("TRACE", f->ta.trace, "xentrace file (as written by xentrace or vtrace record)")
+      ->required();
+  cmd->add_option("--cpu-hz", f->ta.cpu_hz,
+                  "TSC frequency of the traced host: Hz, or a number with K/M/G (e.g. 2.445406G); "
+                  "default 2.4G, as xenalyze");
+  cmd->add_option("--format", f->format, "table, csv or json")->default_val("table");
+  cmd->add_flag("--keep-going", f->ta.keep_going,
+                "on a corrupt or truncated file, still print the figures for everything before "
+                "the fault (exit status 3)");
+  cmd->add_flag("--include-idle", f->ta.include_idle, "also report the idle domain (32767)");
+}
+
+// Wraps a command so that --format is checked before it runs.
+std::function<int()> with_format(std::shared_ptr<FileFlags> f, std::function<int()> run) {
+  return [f, run] {
+    if (!parse_format(f->format, &f->ta.format)) {
+      std::fprintf(stderr, "vtrace: --format: '%s' is not one of table, csv, json\n", f->format.c_str());
+      return kExitUsage;
+    }
+    return run();
+  };
+}
+
+}  // namespace
+
+void add_file_commands(CLI::App* app, Commands* out) {
+  auto f = std::make_shared<FileFlags>();
+
+  CLI::App* summary = app->add_subcommand("summary", "totals per vCPU over a whole trace");
+  add_trace_flags(summary, f.get());
+  out->push_back({summary, with_format(f, [f] { return cmd_summary(f->ta); })});
+
+  CLI::App* replay = app->add_subcommand("replay", "per-second per-domain samples of a trace");
+  add_trace_flags(replay, f.get());
+  replay->add_option("--period", f->period, "sample period in seconds of trace time")
+      ->default_val(1.0)
+      ->check(CLI::Range(0.001, 3600.0));
+  replay->add_flag("--per-vcpu", f->per_vcpu, "one row per vCPU instead of per domain");
+  out->push_back({replay, with_format(f, [f] { return cmd_replay(f->ta, f->period, f->per_vcpu); })});
+
+  CLI::App* dump = app->add_subcommand("dump", "one decoded line per record, in TSC order");
+  add_trace_flags(dump, f.get());
+  out->push_back({dump, with_format(f, [f] { return cmd_dump(f->ta); })});
+}
+
+}  // namespace vt
