@@ -52,9 +52,9 @@ uint32_t t_info_mfn(const uint8_t* t_info, const TInfo& ti, uint32_t cpu, uint32
 RingRead ring_read(const Ring& ring) {
   RingRead r;
   r.cons = std::atomic_ref<uint32_t>(*ring.cons_word()).load(std::memory_order_relaxed);
-  r.prod = std::atomic_ref<uint32_t>(*ring.prod_word()).load(std::memory_order_relaxed);
-  // Data reads must not be hoisted above the prod load (Xen: xen_rmb()).
-  std::atomic_thread_fence(std::memory_order_acquire);
+  // Data reads must not be hoisted above the prod load (Xen: xen_rmb()):
+  // an acquire load (a plain load on x86, a barrier on ARM).
+  r.prod = std::atomic_ref<uint32_t>(*ring.prod_word()).load(std::memory_order_acquire);
   const uint32_t size = ring.data_size;
   if (!ring_offset_valid(r.prod, size)) {
     r.state = RingState::kBogusProd;
@@ -88,20 +88,21 @@ bool ring_release(const Ring& ring, uint32_t from, uint32_t bytes) {
   const uint32_t size = ring.data_size;
   if (!ring_offset_valid(from, size) || bytes % 4 != 0 || bytes > size) return false;
   const uint32_t next = ring_advance(from, bytes, size);
-  // Every read of the released bytes completes before Xen may reuse them (xen_mb()).
+  // Every read of the released bytes completes before Xen may reuse them
+  // (xen_mb(): a full fence, then the store, itself a release).
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  std::atomic_ref<uint32_t>(*ring.cons_word()).store(next, std::memory_order_relaxed);
+  std::atomic_ref<uint32_t>(*ring.cons_word()).store(next, std::memory_order_release);
   return true;
 }
 
 bool ring_discard(const Ring& ring, uint32_t* discarded_bytes) {
   const uint32_t size = ring.data_size;
-  const uint32_t prod = std::atomic_ref<uint32_t>(*ring.prod_word()).load(std::memory_order_relaxed);
+  const uint32_t prod = std::atomic_ref<uint32_t>(*ring.prod_word()).load(std::memory_order_acquire);
   const uint32_t cons = std::atomic_ref<uint32_t>(*ring.cons_word()).load(std::memory_order_relaxed);
   if (!ring_offset_valid(prod, size)) return false;
   *discarded_bytes = ring_offset_valid(cons, size) ? ring_distance(prod, cons, size) : 0;
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  std::atomic_ref<uint32_t>(*ring.cons_word()).store(prod, std::memory_order_relaxed);
+  std::atomic_ref<uint32_t>(*ring.cons_word()).store(prod, std::memory_order_release);
   return true;
 }
 

@@ -10,11 +10,12 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"vtrace: which Xen guests have failed, from the hypervisor's trace buffers"};
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
   app.set_help_all_flag("--help-all", "help for every subcommand");
 
   vt::Commands commands;
   vt::add_file_commands(&app, &commands);
+  vt::add_live_commands(&app, &commands);  // last: its entry for `app` is the fallback
 
   try {
     app.parse(argc, argv);
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
     return vt::kExitUsage;
   }
   for (const vt::Command& c : commands)
-    if (c.app->parsed()) return c.action();
+    if (c.app != &app && c.app->parsed()) return c.action();
+  for (const vt::Command& c : commands)
+    if (c.app == &app) return c.action();  // no subcommand: run
   return vt::kExitUsage;
 }

@@ -40,6 +40,8 @@ class RingProducer {
              uint32_t current, bool* highwater = nullptr);
 
   const ProducerStats& stats() const { return stats_; }
+  // XEN_SYSCTL_TBUFOP_disable clears the lost-record counter.
+  void clear_lost() { lost_now_ = 0; }
   uint64_t pending_lost() const { return lost_now_; }
   const xt::Ring& ring() const { return ring_; }
 

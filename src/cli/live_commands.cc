@@ -1,0 +1,219 @@
+// Registers the commands that read a hypervisor's buffers while it runs:
+// run (also `vtrace` alone), record, sim. Each works on a real Xen dom0
+// (libxenctrl) or, with --sim, on the simulated hypervisor; the code above
+// the TraceHost is the same for both.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+
+#include "src/cli/command_registry.h"
+#include "src/cli/commands.h"
+#include "src/cli/options.h"
+#include "src/exporters/sample_writer.h"
+#include "src/runtime/live_runtime.h"
+#include "src/runtime/recorder.h"
+#include "src/sim/host.h"
+#include "src/sim/simulator.h"
+#include "src/source/xen_host.h"
+
+namespace vt {
+namespace {
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop.store(true); }
+
+struct LiveFlags {
+  std::string cpus, trace_cpus, sim, events, format = "table", out;
+  double seconds = 0, poll_ms = 10, period = 1.0;
+  uint32_t pages = 128;
+  bool include_idle = false;
+  bool sim_given = false;
+};
+
+void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
+  cmd->add_option("--sim", f->sim,
+                  "use the simulated hypervisor with this scenario (demo, dense, overload, or "
+                  "key=value pairs; see docs/sim.md)")
+      ->expected(0, 1)
+      ->default_str("demo");
+  cmd->add_option("--seconds", f->seconds, "stop after this many seconds (0: at SIGINT)")
+      ->check(CLI::Range(0.0, 1e7));
+  cmd->add_option("--pages", f->pages, "trace buffer pages per CPU to request (Xen keeps the first size of a boot)")
+      ->check(CLI::Range(1, 65535));
+  cmd->add_option("--events", f->events,
+                  "event mask, e.g. 0x0032f000 (default: scheduler, memory and PV classes)");
+  cmd->add_option("--trace-cpus", f->trace_cpus, "hypervisor CPUs to trace (default: all)");
+  cmd->add_option("--poll-ms", f->poll_ms, "drain the buffers at least this often")
+      ->check(CLI::Range(0.1, 10000.0));
+  if (with_output_flags) {
+    cmd->add_option("--cpus", f->cpus, "dom0 CPUs for the consumer threads, pinned (e.g. 0-3)");
+    cmd->add_option("--format", f->format, "table, csv or json")->default_val("table");
+    cmd->add_option("--period", f->period, "sample period in seconds of trace time")
+        ->check(CLI::Range(0.001, 3600.0));
+    cmd->add_flag("--include-idle", f->include_idle, "also report the idle domain (32767)");
+  }
+}
+
+// The hypervisor: the simulator's when --sim was given, else Xen's.
+struct Host {
+  std::unique_ptr<TraceHost> xen;
+  std::unique_ptr<sim::SimHost> sim_host;
+  std::unique_ptr<sim::Simulator> sim;
+  TraceHost* get() { return sim_host ? sim_host.get() : xen.get(); }
+};
+
+bool make_host(LiveFlags& f, bool sim_given, Host* h, std::string* err) {
+  if (sim_given) {
+    sim::Scenario sc;
+    if (!sim::parse_scenario(f.sim.empty() ? "demo" : f.sim, &sc, err)) return false;
+    sim::HostConfig hc;
+    hc.nr_cpus = sc.pcpus;
+    hc.seed = sc.seed;
+    h->sim_host = std::make_unique<sim::SimHost>(hc);
+    h->sim = std::make_unique<sim::Simulator>(h->sim_host.get(), sc);
+    return true;
+  }
+  h->xen = open_xen_host(err);
+  return h->xen != nullptr;
+}
+
+bool live_options(const LiveFlags& f, LiveOptions* o, std::string* err) {
+  o->pages = f.pages;
+  if (!f.events.empty()) {
+    char* end = nullptr;
+    const unsigned long m = std::strtoul(f.events.c_str(), &end, 0);
+    if (*end != '\0' || m == 0 || m > 0x0fffffff) {
+      *err = "--events: '" + f.events + "' is not an event mask (e.g. 0x0032f000)";
+      return false;
+    }
+    o->event_mask = uint32_t(m);
+    o->event_mask_given = true;
+  }
+  if (!f.trace_cpus.empty() && !parse_cpu_list(f.trace_cpus, &o->trace_cpus, err)) {
+    *err = "--trace-cpus" + err->substr(err->find(':'));
+    return false;
+  }
+  return true;
+}
+
+int fail(const std::string& e) {
+  std::fprintf(stderr, "vtrace: %s\n", e.c_str());
+  return kExitBadInput;
+}
+
+int cmd_run(LiveFlags& f, bool sim_given) {
+  std::string err;
+  Format format;
+  if (!parse_format(f.format, &format)) {
+    std::fprintf(stderr, "vtrace: --format: '%s' is not one of table, csv, json\n", f.format.c_str());
+    return kExitUsage;
+  }
+  RuntimeOptions ro;
+  if (!f.cpus.empty() && !parse_cpu_list(f.cpus, &ro.dom0_cpus, &err)) {
+    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
+    return kExitUsage;
+  }
+  LiveOptions lo;
+  if (!live_options(f, &lo, &err)) {
+    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
+    return kExitUsage;
+  }
+  Host host;
+  if (!make_host(f, sim_given, &host, &err)) return fail(err);
+  LiveSession session;
+  if (!session.open(host.get(), lo, &err)) return fail(err);
+  if (host.sim) host.sim->start(0);
+  std::fprintf(stderr, "vtrace: reading %zu CPUs of %s, %u pages each, event mask 0x%08x, cpu-hz %.0f\n",
+               session.rings().size(), host.get()->describe().c_str(), session.pages_per_cpu(),
+               session.event_mask(), session.tsc_hz());
+  ro.poll_ms = f.poll_ms;
+  ro.seconds = f.seconds;
+  ro.period_s = f.period;
+  ro.include_idle = f.include_idle;
+  ro.external_stop = &g_stop;
+  if (host.sim) ro.slack_ms = 0;  // the simulator's clock is exact
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  LiveRuntime rt(&session, ro);
+  SampleWriter w(stdout, format, false, session.tsc_hz());
+  rt.set_period_sink([&](const std::vector<DomainSample>& p) { w.write(p); });
+  const bool ok = rt.run(&err);
+  if (host.sim) host.sim->stop();
+  if (host.sim) host.sim->join();
+  session.close();
+  const RuntimeStats st = rt.stats();
+  std::fprintf(stderr,
+               "vtrace: %llu records (%.2f M/s) in %.1f s, %llu lost by the hypervisor, consumer "
+               "CPU %.2f s (%.0f ns/record)\n",
+               (unsigned long long)(st.records + st.dropped_classes),
+               double(st.records + st.dropped_classes) / st.wall_s / 1e6, st.wall_s,
+               (unsigned long long)st.lost_records, st.consumer_cpu_s,
+               st.records + st.dropped_classes
+                   ? st.consumer_cpu_s * 1e9 / double(st.records + st.dropped_classes)
+                   : 0.0);
+  if (st.bogus)
+    std::fprintf(stderr, "vtrace: %llu bogus ring states seen, %llu resynchronised\n",
+                 (unsigned long long)st.bogus, (unsigned long long)st.resyncs);
+  if (!ok) return fail(err);
+  return kExitOk;
+}
+
+int cmd_record(LiveFlags& f, bool sim_given) {
+  std::string err;
+  LiveOptions lo;
+  if (!live_options(f, &lo, &err)) {
+    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
+    return kExitUsage;
+  }
+  Host host;
+  if (!make_host(f, sim_given, &host, &err)) return fail(err);
+  std::FILE* out = std::fopen(f.out.c_str(), "wb");
+  if (!out) return fail(f.out + ": cannot create: " + std::strerror(errno));
+  LiveSession session;
+  if (!session.open(host.get(), lo, &err)) {
+    std::fclose(out);
+    return fail(err);
+  }
+  // The file format cannot carry the TSC frequency: say it.
+  std::printf("cpu-hz=%.0f\n", session.tsc_hz());
+  std::fflush(stdout);
+  if (host.sim) host.sim->start(0);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  RecordStats st;
+  const bool ok = record_trace(&session, out, f.seconds > 0 ? f.seconds : 10, f.poll_ms, &g_stop, &st, &err);
+  if (host.sim) host.sim->stop();
+  if (host.sim) host.sim->join();
+  session.close();
+  if (std::fclose(out) != 0 && ok) return fail(f.out + ": write failed");
+  if (!ok) return fail(f.out + ": " + err);
+  std::fprintf(stderr, "vtrace: %s: %llu records in %llu windows, %llu lost by the hypervisor; cpu-hz=%.0f\n",
+               f.out.c_str(), (unsigned long long)st.records, (unsigned long long)st.windows,
+               (unsigned long long)st.lost_records, session.tsc_hz());
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_live_commands(CLI::App* app, Commands* out) {
+  auto f = std::make_shared<LiveFlags>();
+  auto sim_given = [](CLI::App* cmd) { return cmd->count("--sim") > 0; };
+
+  CLI::App* run = app->add_subcommand(
+      "run", "read the hypervisor's trace buffers live and print per-domain seconds (the default)");
+  add_live_flags(run, f.get(), true);
+  out->push_back({run, [f, run, sim_given] { return cmd_run(*f, sim_given(run)); }});
+
+  CLI::App* record = app->add_subcommand("record", "record the live buffers to a xentrace file");
+  record->add_option("OUT", f->out, "xentrace file to write")->required();
+  add_live_flags(record, f.get(), false);
+  out->push_back({record, [f, record, sim_given] { return cmd_record(*f, sim_given(record)); }});
+
+  // `vtrace` alone, or with run's flags: run.
+  auto top = std::make_shared<LiveFlags>();
+  add_live_flags(app, top.get(), true);
+  out->push_back({app, [top, app, sim_given] { return cmd_run(*top, sim_given(app)); }});
+}
+
+}  // namespace vt

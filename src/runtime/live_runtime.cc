@@ -1,0 +1,191 @@
+#include "src/runtime/live_runtime.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <boost/lockfree/spsc_queue.hpp>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "src/sorter/sorter.h"
+
+namespace vt {
+namespace {
+
+constexpr uint16_t kPeriodEnd = 0xffff;  // marks the end of a period in the sample queue
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
+
+bool pin_to(uint32_t cpu, std::string* err) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  const int rc = pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+  if (rc != 0) {
+    *err = "--cpus: cannot pin a consumer thread to CPU " + std::to_string(cpu) + " (" +
+           std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " online here)";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+LiveRuntime::LiveRuntime(LiveSession* session, const RuntimeOptions& o) : session_(session), opt_(o) {}
+
+bool LiveRuntime::run(std::string* err) {
+  using clock = std::chrono::steady_clock;
+  const auto t_start = clock::now();
+  std::vector<LiveRing>& rings = session_->rings();
+  const double hz = session_->tsc_hz();
+  std::vector<std::unique_ptr<Channel>> channels;
+  std::vector<LiveStream> streams(rings.size());
+  for (size_t i = 0; i < rings.size(); ++i) {
+    channels.push_back(std::make_unique<Channel>(rings[i].cpu, opt_.chunks_per_cpu));
+    streams[i].ch = channels.back().get();
+  }
+  TrackerOptions to;
+  to.cpu_hz = hz;
+  to.samples = true;
+  to.period_s = opt_.period_s;
+  to.include_idle = opt_.include_idle;
+  trackers_.emplace(to);
+  trackers_ready_ = true;
+  Trackers& trackers = *trackers_;
+
+  boost::lockfree::spsc_queue<DomainSample> queue(opt_.sample_queue);
+  std::atomic<uint64_t> samples_dropped{0};
+  trackers.set_sample_sink([&](const std::vector<DomainSample>& period) {
+    for (DomainSample s : period) {
+      s.vcpu = nullptr;  // per-vCPU detail stays on the tracker thread
+      s.n_vcpu = 0;
+      if (!queue.push(s)) samples_dropped.fetch_add(1, std::memory_order_relaxed);
+    }
+    DomainSample end;
+    end.domid = kPeriodEnd;
+    end.index = period.empty() ? 0 : period.front().index;
+    if (!queue.push(end)) samples_dropped.fetch_add(1, std::memory_order_relaxed);
+  });
+  Sorter<LiveStream> sorter(&streams);
+  auto track = [&] {
+    return sorter.run([&](uint32_t i, const xt::Record& r) {
+      trackers.on_record(rings[i].cpu, r);
+      return true;
+    });
+  };
+  // The same class filter as the file path.
+  for (LiveStream& s : streams) s.tok.drop = &Trackers::unused_classes();
+
+  const uint32_t nthreads = std::max<size_t>(1, opt_.dom0_cpus.size());
+  const uint64_t slack = uint64_t(opt_.slack_ms * hz / 1000.0);
+  std::atomic<uint64_t> cpu_ns{0};
+  std::atomic<bool> failed{false};
+  std::string thread_err;
+  std::atomic<bool> consumers_done{false};
+  const auto deadline = opt_.seconds > 0
+                            ? t_start + std::chrono::nanoseconds(uint64_t(opt_.seconds * 1e9))
+                            : clock::time_point::max();
+
+  auto consumer = [&](uint32_t i) {
+    if (!opt_.dom0_cpus.empty()) {
+      std::string e;
+      if (!pin_to(opt_.dom0_cpus[i], &e)) {
+        thread_err = e;
+        failed = true;
+        stop_ = true;
+        return;
+      }
+    }
+    const int fd = i == 0 ? session_->notify_fd() : -1;
+    const int poll_ms = std::max(1, int(opt_.poll_ms));
+    while (!stop_.load(std::memory_order_relaxed)) {
+      if (fd >= 0) {
+        pollfd p{fd, POLLIN, 0};
+        if (poll(&p, 1, poll_ms) > 0) session_->host()->notify_ack();
+      } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(uint64_t(opt_.poll_ms * 1000)));
+      }
+      const uint64_t now = session_->host()->now_tsc();
+      for (size_t r = i; r < rings.size(); r += nthreads) drain(rings[r], *channels[r], now, slack);
+      if (i == 0) track();
+      if (clock::now() >= deadline || (opt_.external_stop && opt_.external_stop->load())) stop_ = true;
+    }
+    // A last look at the rings, then this thread's channels are done.
+    const uint64_t now = session_->host()->now_tsc();
+    for (size_t r = i; r < rings.size(); r += nthreads) {
+      drain(rings[r], *channels[r], now, slack);
+      channels[r]->close();
+    }
+    cpu_ns.fetch_add(uint64_t(thread_cpu_seconds() * 1e9));
+  };
+
+  auto classifier = [&] {
+    std::vector<DomainSample> period;
+    auto take = [&] {
+      DomainSample s;
+      while (queue.pop(s)) {
+        if (s.domid == kPeriodEnd) {
+          if (sink_) sink_(period);
+          period.clear();
+        } else {
+          period.push_back(s);
+        }
+      }
+    };
+    auto next = clock::now();
+    while (!consumers_done.load()) {
+      next += std::chrono::seconds(1);
+      while (clock::now() < next && !consumers_done.load())
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      take();
+    }
+    take();
+  };
+
+  std::vector<std::thread> threads;
+  for (uint32_t i = 0; i < nthreads; ++i) threads.emplace_back(consumer, i);
+  std::thread cls(classifier);
+  for (auto& t : threads) t.join();
+  for (auto& c : channels) c->close();  // also those of a thread that failed to start
+  // Everything drained and every channel closed: finish the merge here.
+  const double main_cpu0 = thread_cpu_seconds();
+  while (track() == SortStatus::kWait) {
+  }
+  trackers.finish(EndRule::kTraceEnd);
+  const double main_cpu = thread_cpu_seconds() - main_cpu0;
+  consumers_done = true;
+  cls.join();
+
+  stats_ = RuntimeStats{};
+  stats_.records = trackers.stats.records;
+  stats_.samples_dropped = samples_dropped.load();
+  stats_.consumer_cpu_s = double(cpu_ns.load()) * 1e-9 + main_cpu;
+  stats_.wall_s = std::chrono::duration<double>(clock::now() - t_start).count();
+  for (const LiveRing& r : rings) {
+    stats_.bytes += r.bytes;
+    stats_.bogus += r.bogus;
+    stats_.resyncs += r.resyncs;
+    stats_.stalls += r.stalls;
+  }
+  for (const LiveStream& s : streams) stats_.dropped_classes += s.tok.dropped;
+  for (size_t c = 0; c < trackers.table.pcpus.size(); ++c) {
+    const uint64_t lost = trackers.table.pcpus[c].lost_records;
+    stats_.lost_records += lost;
+    if (lost) stats_.lost_per_cpu.push_back({uint32_t(c), lost});
+  }
+  if (failed) {
+    *err = thread_err;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace vt

@@ -1,0 +1,71 @@
+#include "src/runtime/recorder.h"
+
+#include <poll.h>
+
+#include <chrono>
+#include <thread>
+
+#include "xentrace/trace_writer.h"
+
+namespace vt {
+namespace {
+
+void count(const uint8_t* p, uint32_t n, RecordStats* st) {
+  xt::TokenizerState tok{p, p + n};
+  xt::Record r;
+  while (xt::next_record(&tok, &r) == xt::TokenStatus::kRecord) {
+    ++st->records;
+    if (r.event == TRC_LOST_RECORDS) st->lost_records += r.word(0);
+  }
+}
+
+}  // namespace
+
+bool record_trace(LiveSession* s, std::FILE* out, double seconds, double poll_ms,
+                  const std::atomic<bool>* stop, RecordStats* st, std::string* err) {
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + std::chrono::nanoseconds(uint64_t(seconds * 1e9));
+  const int fd = s->notify_fd();
+  bool last = false;
+  while (!last) {
+    last = clock::now() >= deadline || (stop && stop->load());
+    if (!last) {
+      if (fd >= 0) {
+        pollfd p{fd, POLLIN, 0};
+        if (poll(&p, 1, std::max(1, int(poll_ms))) > 0) s->host()->notify_ack();
+      } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(uint64_t(poll_ms * 1000)));
+      }
+    }
+    for (LiveRing& r : s->rings()) {  // increasing CPU order: one pass
+      const xt::RingRead rd = xt::ring_read(r.ring);
+      if (rd.state == xt::RingState::kBogusProd) {
+        ++st->bogus;
+        continue;
+      }
+      if (rd.state == xt::RingState::kBogusCons || rd.state == xt::RingState::kBogusSpan) {
+        ++st->bogus;
+        uint32_t dropped;
+        if (xt::ring_discard(r.ring, &dropped)) ++st->resyncs;
+        continue;
+      }
+      if (rd.state != xt::RingState::kData) continue;
+      if (!xt::write_window(out, r.cpu, rd.first, rd.first_len, rd.second, rd.second_len)) {
+        *err = "write failed (disk full?)";
+        return false;
+      }
+      count(rd.first, rd.first_len, st);
+      if (rd.second_len) count(rd.second, rd.second_len, st);
+      xt::ring_release(r.ring, rd.cons, rd.total());
+      st->bytes += rd.total();
+      ++st->windows;
+    }
+  }
+  if (std::fflush(out) != 0) {
+    *err = "write failed (disk full?)";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace vt

@@ -1,0 +1,110 @@
+// The simulated hypervisor's trace facility: a shared-memory region laid
+// out exactly as Xen 4.17 lays out its trace buffers, and Xen's trace call.
+//
+// Memory: a memfd whose pages stand for machine frames (MFN = kMfnBase +
+// page index). Once enabled, it holds the t_info area (u16 tbuf_size, u16
+// mfn_offset[NR_CPUS] in 32-bit words, then u32 MFN lists) and, for every
+// CPU online at allocation, `pages` pages of ring whose MFNs are scattered
+// (not contiguous), as Xen's may be. Consumers map it through the TraceHost
+// interface exactly as they map Xen's (t_info read-only, each CPU's page
+// list read-write and virtually contiguous).
+//
+// Xen's rules kept: the size is taken once per boot (a later request for
+// another size is ignored) and clamped as Xen clamps it; the event mask
+// filters by class, subclass and event bits; the CPU mask by CPU; a CPU with
+// no buffer drops its records; disable() stops tracing and clears the
+// lost-record counters; a write that crosses half full raises the
+// notification (an eventfd standing for VIRQ_TBUF), and only one consumer
+// may own it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "src/sim/producer.h"
+#include "src/source/trace_host.h"
+
+namespace vt::sim {
+
+constexpr uint64_t kMfnBase = 0x80000;
+
+struct HostConfig {
+  uint32_t nr_cpus = 4;              // CPU ids 0..nr_cpus-1 (physinfo max_cpu_id + 1)
+  uint32_t nr_cpus_compiled = 256;   // Xen's NR_CPUS: length of mfn_offset[]
+  std::vector<uint32_t> offline_cpus;  // offline when buffers are allocated: no buffer
+  double tsc_hz = 2.4e9;
+  uint64_t seed = 1;  // for the MFN scatter
+};
+
+class SimHost : public TraceHost {
+ public:
+  explicit SimHost(const HostConfig& c);
+  ~SimHost() override;
+
+  // TraceHost (the consumer's side).
+  bool physinfo(uint32_t* nr_cpus, double* tsc_hz, std::string* err) override;
+  bool enable(uint32_t pages, TraceInfo* info, std::string* err) override;
+  bool disable(std::string* err) override;
+  bool set_event_mask(uint32_t mask, std::string* err) override;
+  bool set_cpu_mask(const std::vector<uint32_t>& cpus, std::string* err) override;
+  const uint8_t* map_t_info(uint64_t mfn, uint32_t bytes, std::string* err) override;
+  uint8_t* map_pages(const std::vector<uint64_t>& mfns, std::string* err) override;
+  void unmap(const void* addr, uint64_t bytes) override;
+  int notify_fd() override;
+  void notify_ack() override;
+  bool notify_owned_elsewhere() const override { return notify_taken_elsewhere_; }
+  uint64_t now_tsc() override;
+  std::string describe() const override;
+
+  // The hypervisor's side: Xen's trace call on CPU `cpu`. `current` is the
+  // vCPU running there, packed domid | vcpu << 16 (for TRC_LOST_RECORDS).
+  // Returns false if the record was filtered out or lost.
+  bool trace(uint32_t cpu, uint32_t event, uint64_t tsc, const uint32_t* extra, uint32_t n_extra,
+             uint32_t current);
+
+  bool tracing() const { return enabled_.load(std::memory_order_acquire); }
+  uint32_t event_mask() const { return evt_mask_.load(std::memory_order_relaxed); }
+  uint32_t pages_per_cpu() const { return pages_; }
+  ProducerStats stats(uint32_t cpu) const;
+  uint64_t lost_total() const;
+
+  // The clock behind now_tsc() (the simulator sets it to its own clock).
+  void set_clock(std::function<uint64_t()> clock) { clock_ = std::move(clock); }
+  // A second consumer already bound the notification (as a running xentrace
+  // would have); tests use it to check the timer fallback.
+  void take_notify_elsewhere() { notify_taken_elsewhere_ = true; }
+  // Direct view of a CPU's ring, for tests that corrupt prod or cons.
+  xt::Ring ring_for_test(uint32_t cpu) const;
+
+ private:
+  struct Cpu {
+    bool has_buffer = false;
+    std::vector<uint64_t> mfns;
+    uint8_t* view = nullptr;  // the producer's contiguous mapping
+    RingProducer producer;
+    std::atomic_flag lock = ATOMIC_FLAG_INIT;  // Xen's per-CPU trace lock
+  };
+  bool allocate(uint32_t pages, std::string* err);
+  uint8_t* map_range(const std::vector<uint64_t>& mfns, int prot, std::string* err);
+
+  HostConfig cfg_;
+  int memfd_ = -1;
+  int eventfd_ = -1;
+  bool notify_bound_ = false;
+  bool notify_taken_elsewhere_ = false;
+  uint32_t pages_ = 0;  // per CPU, once allocated
+  uint32_t t_info_pages_ = 0;
+  std::vector<std::unique_ptr<Cpu>> cpus_;
+  std::vector<bool> cpu_mask_;
+  std::atomic<bool> enabled_{false};
+  std::atomic<uint32_t> evt_mask_{0x0ffff000};  // TRC_ALL, Xen's default
+  std::function<uint64_t()> clock_;
+  std::mutex control_;  // serialises control operations (Xen's sysctl lock)
+};
+
+}  // namespace vt::sim

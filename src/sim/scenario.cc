@@ -1,0 +1,249 @@
+#include "src/sim/scenario.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <sstream>
+
+namespace vt::sim {
+
+const char* behaviour_name(Behaviour b) {
+  switch (b) {
+    case Behaviour::kIdle: return "idle";
+    case Behaviour::kIo: return "io";
+    case Behaviour::kCpu: return "cpu";
+    case Behaviour::kStorm: return "storm";
+    case Behaviour::kHang: return "hang";
+    case Behaviour::kHangIrqsOn: return "hangirq";
+    case Behaviour::kDom0: return "dom0";
+  }
+  return "?";
+}
+
+bool parse_behaviour(const std::string& s, Behaviour* b) {
+  static const std::map<std::string, Behaviour> names = {
+      {"idle", Behaviour::kIdle}, {"io", Behaviour::kIo},       {"cpu", Behaviour::kCpu},
+      {"storm", Behaviour::kStorm}, {"hang", Behaviour::kHang}, {"hangirq", Behaviour::kHangIrqsOn}};
+  auto it = names.find(s);
+  if (it == names.end()) return false;
+  *b = it->second;
+  return true;
+}
+
+namespace {
+
+bool number(const std::string& s, double lo, double hi, double* out) {
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end != '\0' || !std::isfinite(v) || v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
+
+struct Fault {
+  uint32_t count = 0;
+  double at = 0;
+};
+
+bool parse_fault(const std::string& v, Fault* f) {
+  const size_t at = v.find('@');
+  double n, s;
+  if (at == std::string::npos || !number(v.substr(0, at), 0, 100000, &n) ||
+      !number(v.substr(at + 1), 0, 1e6, &s))
+    return false;
+  f->count = uint32_t(n);
+  f->at = s;
+  return true;
+}
+
+}  // namespace
+
+bool parse_scenario(const std::string& spec, Scenario* out, std::string* err) {
+  Scenario sc;
+  std::map<std::string, std::string> kv;
+  std::stringstream in(spec);
+  std::string item;
+  bool first = true;
+  while (std::getline(in, item, ',')) {
+    if (item.empty()) continue;
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos) {
+      if (!first) {
+        *err = "--sim: '" + item + "' is not key=value (a preset name may only come first)";
+        return false;
+      }
+      kv["preset"] = item;
+    } else {
+      kv[item.substr(0, eq)] = item.substr(eq + 1);
+    }
+    first = false;
+  }
+  const std::string preset = kv.count("preset") ? kv["preset"] : (kv.empty() ? "demo" : "custom");
+  // Defaults per preset; explicit keys override them.
+  std::string mix = "idle:1";
+  uint32_t guests = 1, vcpus = 1;
+  Fault hang, hangirq, hangone;
+  uint32_t churn = 0;
+  if (preset == "demo") {
+    sc.pcpus = 4;
+  } else if (preset == "dense") {
+    sc.pcpus = 4;
+    guests = 1000;
+    mix = "idle:5+io:2+cpu:2+storm:1";
+  } else if (preset == "overload") {
+    sc.pcpus = 2;
+    guests = 8;
+    mix = "cpu:1";
+  } else if (preset != "custom") {
+    *err = "--sim: unknown preset '" + preset + "' (demo, dense, overload, or key=value pairs)";
+    return false;
+  }
+  sc.name = preset;
+  for (const auto& [k, v] : kv) {
+    double d = 0;
+    auto bad = [&](const char* what) {
+      *err = "--sim: " + k + "=" + v + ": " + what;
+      return false;
+    };
+    if (k == "preset") continue;
+    if (k == "pcpus") {
+      if (!number(v, 1, 512, &d)) return bad("expected 1..512");
+      sc.pcpus = uint32_t(d);
+    } else if (k == "threads") {
+      if (!number(v, 1, 64, &d)) return bad("expected 1..64");
+      sc.threads = uint32_t(d);
+    } else if (k == "guests") {
+      if (!number(v, 0, 30000, &d)) return bad("expected 0..30000");
+      guests = uint32_t(d);
+    } else if (k == "vcpus") {
+      if (!number(v, 1, 64, &d)) return bad("expected 1..64");
+      vcpus = uint32_t(d);
+    } else if (k == "mix") {
+      mix = v;
+    } else if (k == "hang") {
+      if (!parse_fault(v, &hang)) return bad("expected N@SECONDS");
+    } else if (k == "hangirq") {
+      if (!parse_fault(v, &hangirq)) return bad("expected N@SECONDS");
+    } else if (k == "hangone") {
+      if (!parse_fault(v, &hangone)) return bad("expected N@SECONDS");
+    } else if (k == "churn") {
+      if (!number(v, 0, 1000, &d)) return bad("expected 0..1000");
+      churn = uint32_t(d);
+    } else if (k == "speed") {
+      if (!number(v, 0, 1e6, &d)) return bad("expected 0 (as fast as possible) or a positive factor");
+      sc.speed = d;
+    } else if (k == "rate") {
+      if (!number(v, 0, 1000, &d)) return bad("expected 0..1000");
+      sc.hypercall_rate = d;
+    } else if (k == "credit2") {
+      if (v != "0" && v != "1") return bad("expected 0 or 1");
+      sc.credit2_records = v == "1";
+    } else if (k == "seed") {
+      if (!number(v, 0, 1e15, &d)) return bad("expected a non-negative integer");
+      sc.seed = uint64_t(d);
+    } else {
+      *err = "--sim: unknown key '" + k +
+             "' (pcpus, threads, guests, vcpus, mix, hang, hangirq, hangone, churn, speed, rate, "
+             "credit2, seed)";
+      return false;
+    }
+  }
+  if (sc.threads > sc.pcpus) sc.threads = sc.pcpus;
+
+  if (preset == "demo" && !kv.count("guests") && !kv.count("mix")) {
+    // A small host where every behaviour is visible.
+    const Behaviour kinds[] = {Behaviour::kIdle, Behaviour::kIo,  Behaviour::kCpu,
+                               Behaviour::kStorm, Behaviour::kCpu, Behaviour::kIdle};
+    uint32_t domid = 1;
+    for (Behaviour b : kinds) {
+      GuestSpec g;
+      g.domid = domid++;
+      g.behaviour = b;
+      g.vcpus = vcpus;
+      sc.guests.push_back(g);
+    }
+    sc.guests[4].fault_at_s = 20;  // a CPU-bound guest whose kernel hangs, interrupts off
+    sc.guests[5].fault_at_s = 20;  // an idle guest whose kernel spins with interrupts on
+    sc.guests[5].fault = Behaviour::kHangIrqsOn;
+  } else {
+    // Weighted mix, drawn with the seed.
+    std::vector<std::pair<Behaviour, double>> weights;
+    std::stringstream m(mix);
+    std::string part;
+    while (std::getline(m, part, '+')) {
+      const size_t colon = part.find(':');
+      Behaviour b;
+      double w = 1;
+      if (!parse_behaviour(part.substr(0, colon), &b) ||
+          (colon != std::string::npos && !number(part.substr(colon + 1), 0, 1e6, &w))) {
+        *err = "--sim: mix=" + mix + ": '" + part +
+               "' is not behaviour[:weight] (idle, io, cpu, storm, hang, hangirq)";
+        return false;
+      }
+      weights.push_back({b, w});
+    }
+    double total = 0;
+    for (auto& [b, w] : weights) total += w;
+    if (weights.empty() || total <= 0) {
+      *err = "--sim: mix=" + mix + ": no positive weight";
+      return false;
+    }
+    std::mt19937_64 rng(sc.seed);
+    std::uniform_real_distribution<double> u(0, total);
+    for (uint32_t i = 0; i < guests; ++i) {
+      double x = u(rng);
+      Behaviour b = weights.back().first;
+      for (auto& [bw, w] : weights) {
+        if (x < w) {
+          b = bw;
+          break;
+        }
+        x -= w;
+      }
+      GuestSpec g;
+      g.domid = i + 1;
+      g.behaviour = b;
+      g.vcpus = vcpus;
+      sc.guests.push_back(g);
+    }
+  }
+  // Faults go to guests that have none yet, from the end of the list.
+  auto assign = [&](const Fault& f, Behaviour kind, bool one) -> bool {
+    uint32_t left = f.count;
+    for (auto it = sc.guests.rbegin(); it != sc.guests.rend() && left > 0; ++it) {
+      if (it->fault_at_s >= 0) continue;
+      it->fault_at_s = f.at;
+      it->fault = kind;
+      it->fault_one_vcpu = one;
+      if (one && it->vcpus < 2) it->vcpus = 2;
+      --left;
+    }
+    if (left > 0) {
+      *err = "--sim: more faults than guests";
+      return false;
+    }
+    return true;
+  };
+  if (!assign(hang, Behaviour::kHang, false) || !assign(hangirq, Behaviour::kHangIrqsOn, false) ||
+      !assign(hangone, Behaviour::kHang, true))
+    return false;
+  // Churn: short-lived guests reusing a small set of domids.
+  const uint32_t base = uint32_t(sc.guests.size()) + 1;
+  for (uint32_t i = 0; i < churn; ++i) {
+    GuestSpec g;
+    g.domid = base + i % 4;  // reuse: four ids for all of them
+    g.behaviour = Behaviour::kIdle;
+    g.start_s = 1.0 + 2.0 * (i / 4);
+    g.stop_s = g.start_s + 1.5;
+    sc.guests.push_back(g);
+  }
+  if (sc.guests.size() + 1 >= 0x7ff0) {
+    *err = "--sim: too many guests for Xen's domain ids";
+    return false;
+  }
+  *out = std::move(sc);
+  return true;
+}
+
+}  // namespace vt::sim

@@ -1,0 +1,65 @@
+// Scenarios for the simulated hypervisor: a host (pCPUs, threads, speed)
+// and its guests, each with a behaviour and optionally a fault that starts
+// at a given second. Written as `key=value` pairs separated by commas, or a
+// preset name followed by overrides:
+//
+//   demo                      4 pCPUs: idle, I/O-bound, CPU-bound, storm and
+//                             two guests that hang at 20 s (irqs off / on)
+//   dense                     4 pCPUs, 1,000 guests of mixed behaviour
+//   overload                  2 pCPUs, 8 CPU-bound guests
+//   pcpus=4,guests=1000,mix=idle:4+io:2+cpu:3+storm:1,hang=2@20,seed=7
+//
+// Keys: pcpus, threads (simulation threads; pCPUs are split among them),
+// guests (count, drawn from mix), mix (behaviour:weight+...), vcpus (per
+// guest), hang=N@S (N guests switch to a kernel hang, interrupts off, at S
+// seconds), hangirq=N@S (interrupts on), hangone=N@S (one vCPU of a 2-vCPU
+// guest), churn=N (N short-lived guests created and destroyed, reusing
+// domids), speed (sim seconds per wall second; 0 = as fast as possible),
+// rate (hypercall-rate multiplier), credit2 (0/1: emit credit2's own
+// records), seed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vt::sim {
+
+enum class Behaviour : uint8_t {
+  kIdle,        // wakes on a timer, runs briefly, blocks
+  kIo,          // block/wake cycles served by dom0 (grant map/unmap, cross-CPU wake)
+  kCpu,         // CPU-bound user space: never blocks, timer and event-channel hypercalls
+  kStorm,       // fork/memset storm: long bursts, heavy hypercalls and page faults
+  kHang,        // kernel spin, interrupts off: never blocks, no hypercalls
+  kHangIrqsOn,  // kernel spin, interrupts on: never blocks, a trickle of hypercalls
+  kDom0,        // backend work for I/O guests
+};
+const char* behaviour_name(Behaviour b);
+bool parse_behaviour(const std::string& s, Behaviour* b);
+
+struct GuestSpec {
+  uint32_t domid = 1;
+  uint32_t vcpus = 1;
+  Behaviour behaviour = Behaviour::kIdle;
+  double fault_at_s = -1;  // < 0: no fault
+  Behaviour fault = Behaviour::kHang;
+  bool fault_one_vcpu = false;  // only the last vCPU hangs
+  double start_s = 0;      // > 0: created during the run (DOM_ADD)
+  double stop_s = -1;      // >= 0: destroyed then (DOM_REM)
+};
+
+struct Scenario {
+  std::string name = "custom";
+  uint32_t pcpus = 4;
+  uint32_t threads = 1;
+  double speed = 1.0;
+  double hypercall_rate = 1.0;
+  bool credit2_records = true;
+  uint64_t seed = 1;
+  std::vector<GuestSpec> guests;  // dom0 is implicit: one vCPU per simulation thread
+};
+
+// Parses a preset or key=value list. One line naming the bad key or value.
+bool parse_scenario(const std::string& spec, Scenario* out, std::string* err);
+
+}  // namespace vt::sim

@@ -1,0 +1,114 @@
+#include "src/sim/simulator.h"
+
+#include <chrono>
+#include <limits>
+
+namespace vt::sim {
+
+Simulator::Simulator(SimHost* host, const Scenario& sc) : host_(host), sc_(sc) {
+  uint32_t ncpu;
+  host_->physinfo(&ncpu, &hz_, nullptr);
+  const uint32_t pcpus = std::min(sc_.pcpus, ncpu);
+  const uint32_t threads = std::max<uint32_t>(1, std::min(sc_.threads, pcpus));
+  std::vector<std::vector<GuestSpec>> placed(threads);
+  for (size_t g = 0; g < sc_.guests.size(); ++g) placed[g % threads].push_back(sc_.guests[g]);
+  for (uint32_t i = 0; i < threads; ++i) {
+    std::vector<uint32_t> cpus;
+    for (uint32_t c = i * pcpus / threads; c < (i + 1) * pcpus / threads; ++c) cpus.push_back(c);
+    shards_.push_back(std::make_unique<Shard>(host_, sc_, cpus, placed[i], i, sc_.seed * 7919 + i));
+    reached_.push_back(std::make_unique<std::atomic<uint64_t>>(0));
+    written_.push_back(std::make_unique<std::atomic<uint64_t>>(0));
+    refused_.push_back(std::make_unique<std::atomic<uint64_t>>(0));
+  }
+  host_->set_clock([this] { return now_tsc(); });
+}
+
+Simulator::~Simulator() {
+  stop();
+  join();
+  const uint64_t last = now_tsc();  // the host may outlive us: freeze its clock
+  host_->set_clock([last] { return last; });
+}
+
+void Simulator::start(double seconds) {
+  const uint64_t end = seconds > 0 ? uint64_t(seconds * 1e9) : std::numeric_limits<uint64_t>::max();
+  running_ = int(shards_.size());
+  for (size_t i = 0; i < shards_.size(); ++i) threads_.emplace_back([this, i, end] { run_shard(i, end); });
+}
+
+void Simulator::stop() { stop_.store(true); }
+
+void Simulator::join() {
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+}
+
+void Simulator::run_shard(size_t i, uint64_t end_ns) {
+  using clock = std::chrono::steady_clock;
+  constexpr uint64_t kStepNs = 200'000;  // simulated time per pacing step
+  Shard& s = *shards_[i];
+  const auto wall0 = clock::now();
+  uint64_t t = 0;
+  while (!stop_.load(std::memory_order_relaxed) && t < end_ns) {
+    const uint64_t next = std::min(end_ns, t + kStepNs);
+    if (sc_.speed > 0) {
+      const auto due = wall0 + std::chrono::nanoseconds(uint64_t(double(next) / sc_.speed));
+      if (clock::now() < due) std::this_thread::sleep_until(due);
+    }
+    s.run_until(next);
+    t = next;
+    written_[i]->store(s.records_written(), std::memory_order_relaxed);
+    refused_[i]->store(s.records_refused(), std::memory_order_relaxed);
+    reached_[i]->store(t, std::memory_order_release);
+  }
+  --running_;
+}
+
+uint64_t Simulator::now_ns() const {
+  uint64_t m = std::numeric_limits<uint64_t>::max();
+  for (const auto& r : reached_) m = std::min(m, r->load(std::memory_order_acquire));
+  return m;
+}
+
+uint64_t Simulator::records_written() const {
+  uint64_t n = 0;
+  for (const auto& w : written_) n += w->load(std::memory_order_relaxed);
+  return n;
+}
+
+uint64_t Simulator::records_refused() const {
+  uint64_t n = 0;
+  for (const auto& w : refused_) n += w->load(std::memory_order_relaxed);
+  return n;
+}
+
+std::vector<VcpuTruth> Simulator::truth() const {
+  std::vector<VcpuTruth> all;
+  for (const auto& s : shards_) {
+    std::vector<VcpuTruth> t = s->truth();
+    all.insert(all.end(), t.begin(), t.end());
+  }
+  return all;
+}
+
+}  // namespace vt::sim
+
+namespace vt::sim {
+
+size_t Simulator::seconds_recorded() const {
+  size_t n = ~size_t(0);
+  for (const auto& s : shards_) n = std::min(n, s->truth_per_second().size());
+  return shards_.empty() ? 0 : n;
+}
+
+std::vector<VcpuTruth> Simulator::truth_at_second(size_t k) const {
+  std::vector<VcpuTruth> all;
+  for (const auto& s : shards_) {
+    const auto& v = s->truth_per_second()[k];
+    all.insert(all.end(), v.begin(), v.end());
+  }
+  return all;
+}
+
+}  // namespace vt::sim

@@ -1,0 +1,58 @@
+// Simulator: runs a scenario's shards (scheduler model, model.h) in threads
+// against a SimHost, paced so that `speed` simulated seconds pass per wall
+// second (speed 0: as fast as possible). Each shard owns its pCPUs, so the
+// threads share nothing but the host, whose per-CPU lock is Xen's. The
+// host's clock (now_tsc) becomes the simulated clock: the earliest time up
+// to which every shard has written its records.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "src/sim/host.h"
+#include "src/sim/model.h"
+#include "src/sim/scenario.h"
+
+namespace vt::sim {
+
+class Simulator {
+ public:
+  Simulator(SimHost* host, const Scenario& sc);
+  ~Simulator();
+
+  // Starts the threads; they stop after `seconds` of simulated time (<= 0:
+  // only at stop()).
+  void start(double seconds);
+  void stop();
+  void join();
+  bool finished() const { return running_.load() == 0; }
+
+  // Simulated time every shard has reached (ns), and as a TSC.
+  uint64_t now_ns() const;
+  uint64_t now_tsc() const { return Shard::tsc_at(now_ns(), hz_); }
+  uint64_t records_written() const;
+  uint64_t records_refused() const;  // filtered by the masks or lost
+  // Ground truth per vCPU; call after join().
+  std::vector<VcpuTruth> truth() const;
+  // Ground truth at whole simulated second k+1 (every shard), after join().
+  std::vector<VcpuTruth> truth_at_second(size_t k) const;
+  size_t seconds_recorded() const;
+
+ private:
+  void run_shard(size_t i, uint64_t end_ns);
+
+  SimHost* host_;
+  Scenario sc_;
+  double hz_ = 0;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::vector<std::unique_ptr<std::atomic<uint64_t>>> reached_;
+  std::vector<std::unique_ptr<std::atomic<uint64_t>>> written_, refused_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> running_{0};
+};
+
+}  // namespace vt::sim

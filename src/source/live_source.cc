@@ -1,0 +1,192 @@
+#include "src/source/live_source.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "xentrace/record.h"
+
+namespace vt {
+
+bool LiveSession::open(TraceHost* host, const LiveOptions& o, std::string* err) {
+  close();
+  host_ = host;
+  uint32_t nr_cpus = 0;
+  if (!host_->physinfo(&nr_cpus, &hz_, err)) return false;
+  notify_fd_ = host_->notify_fd();
+  shared_ = notify_fd_ < 0 && host_->notify_owned_elsewhere();
+  // Another consumer is running: keep its masks unless told otherwise.
+  if (!shared_ || o.event_mask_given) {
+    if (!host_->set_event_mask(o.event_mask, err)) return false;
+    mask_ = o.event_mask;
+  }
+  if (!o.trace_cpus.empty() && (!shared_ || o.event_mask_given)) {
+    if (!host_->set_cpu_mask(o.trace_cpus, err)) return false;
+  }
+  TraceInfo info;
+  if (!host_->enable(o.pages, &info, err)) return false;
+  we_enabled_ = !shared_;
+  open_ = true;
+  if (info.t_info_mfn == 0 || info.t_info_bytes == 0) {
+    *err = "trace buffers are not allocated (t_info MFN 0)";
+    return false;
+  }
+  t_info_map_ = host_->map_t_info(info.t_info_mfn, info.t_info_bytes, err);
+  if (!t_info_map_) return false;
+  t_info_bytes_ = info.t_info_bytes;
+  if (!xt::parse_t_info(t_info_map_, t_info_bytes_, nr_cpus, &t_info_, err)) return false;
+  for (uint32_t c = 0; c < nr_cpus; ++c) {
+    if (!t_info_.has_buffer(c)) continue;  // offline when the buffers were allocated
+    if (!o.trace_cpus.empty() &&
+        std::find(o.trace_cpus.begin(), o.trace_cpus.end(), c) == o.trace_cpus.end())
+      continue;
+    std::vector<uint64_t> mfns(t_info_.pages_per_cpu);
+    for (uint32_t j = 0; j < t_info_.pages_per_cpu; ++j)
+      mfns[j] = xt::t_info_mfn(t_info_map_, t_info_, c, j);
+    LiveRing r;
+    r.cpu = c;
+    r.map = host_->map_pages(mfns, err);
+    if (!r.map) return false;
+    r.map_bytes = uint64_t(t_info_.pages_per_cpu) * xt::kPageBytes;
+    r.ring = xt::Ring{r.map, xt::ring_data_size(t_info_.pages_per_cpu)};
+    if (o.discard_backlog) {
+      uint32_t dropped = 0;
+      xt::ring_discard(r.ring, &dropped);
+    }
+    rings_.push_back(r);
+  }
+  if (rings_.empty()) {
+    *err = "no CPU has a trace buffer to read";
+    return false;
+  }
+  return true;
+}
+
+void LiveSession::close() {
+  if (!host_) return;
+  for (LiveRing& r : rings_)
+    if (r.map) host_->unmap(r.map, r.map_bytes);
+  rings_.clear();
+  if (t_info_map_) host_->unmap(t_info_map_, t_info_bytes_);
+  t_info_map_ = nullptr;
+  if (open_ && we_enabled_) {
+    std::string err;
+    host_->disable(&err);  // nothing else was reading: leave tracing off, as found
+  }
+  open_ = false;
+  we_enabled_ = false;
+  host_ = nullptr;
+}
+
+Channel::Channel(uint32_t cpu, uint32_t chunks) : cpu_(cpu), full_(chunks + 1), free_(chunks + 1) {
+  for (uint32_t i = 0; i < chunks; ++i) {
+    pool_.push_back(std::make_unique<Chunk>());
+    free_.push(pool_.back().get());
+  }
+}
+
+Chunk* Channel::take_free() {
+  Chunk* c = spare_;
+  spare_ = nullptr;
+  if (!c && !free_.pop(c)) return nullptr;
+  c->len = 0;
+  return c;
+}
+
+namespace {
+
+// Longest prefix of [p, p+n) made of whole records that fits in `room`.
+uint32_t whole_records(const uint8_t* p, uint32_t n, uint32_t room) {
+  if (n <= room) return n;
+  uint32_t acc = 0;
+  while (n - acc >= 4) {
+    const uint32_t s = xt::header_size(xt::load_u32(p + acc));
+    if (acc + s > room) break;
+    acc += s;
+  }
+  return acc;
+}
+
+}  // namespace
+
+void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack) {
+  const xt::RingRead rd = xt::ring_read(r.ring);
+  ++r.drains;
+  switch (rd.state) {
+    case xt::RingState::kEmpty:
+      ch.publish_quiet(now_tsc > slack ? now_tsc - slack : 0);
+      return;
+    case xt::RingState::kBogusProd:
+      // Nothing we may write: a bad cons would stop tracing host-wide. Retry later.
+      ++r.bogus;
+      r.last_bogus = rd.state;
+      return;
+    case xt::RingState::kBogusCons:
+    case xt::RingState::kBogusSpan: {
+      ++r.bogus;
+      r.last_bogus = rd.state;
+      uint32_t dropped = 0;
+      if (xt::ring_discard(r.ring, &dropped)) {  // cons = prod: valid again
+        ++r.resyncs;
+        r.discarded_bytes += dropped;
+      }
+      return;
+    }
+    case xt::RingState::kData:
+      break;
+  }
+  uint32_t copied = 0;
+  Chunk* c = nullptr;
+  bool stalled = false;
+  for (auto [p, n] : {std::pair{rd.first, rd.first_len}, std::pair{rd.second, rd.second_len}}) {
+    uint32_t off = 0;
+    while (off < n && !stalled) {
+      if (!c && !(c = ch.take_free())) {
+        stalled = true;
+        break;
+      }
+      const uint32_t k = whole_records(p + off, n - off, kChunkBytes - c->len);
+      if (k == 0) {  // this chunk is full
+        ch.push_full(c);
+        c = nullptr;
+        continue;
+      }
+      std::memcpy(c->data + c->len, p + off, k);
+      c->len += k;
+      off += k;
+      copied += k;
+    }
+  }
+  if (c) {
+    if (c->len) ch.push_full(c);
+    else ch.keep_spare(c);
+  }
+  if (copied) xt::ring_release(r.ring, rd.cons, copied);
+  r.bytes += copied;
+  if (stalled) {
+    ++r.stalls;
+    return;  // the rest stays in Xen's ring: no quiet bound
+  }
+  ch.publish_quiet(now_tsc > slack ? now_tsc - slack : 0);
+}
+
+xt::TokenStatus LiveStream::next(xt::Record* r) {
+  for (;;) {
+    if (cur) {
+      const xt::TokenStatus st = xt::next_record(&tok, r);
+      if (st == xt::TokenStatus::kRecord) return st;
+      if (st == xt::TokenStatus::kBad) ++bad_chunks;  // cannot happen with Xen's rings; skip the rest
+      ch->give_back(cur);
+      cur = nullptr;
+    }
+    const uint64_t b = ch->quiet_bound();  // before the pop: see live_source.h
+    if (!ch->pop_full(&cur)) {
+      cur = nullptr;
+      bound = b;
+      return xt::TokenStatus::kEnd;
+    }
+    tok.pos = cur->data;
+    tok.end = cur->data + cur->len;
+  }
+}
+
+}  // namespace vt

@@ -1,0 +1,139 @@
+// Live source: a hypervisor's per-CPU trace rings, read while it writes them.
+//
+// LiveSession sets tracing up through a TraceHost and tears it down as it
+// found it: it enables tracing and reads the real per-CPU size from t_info
+// (Xen keeps the first size of the boot), sets the event and CPU masks, maps
+// t_info read-only and every CPU's pages read-write (CPUs whose mfn_offset
+// is 0 have no buffer and are skipped). If another consumer already owns
+// the notification (xentrace, xenbaked), the session changes no mask it was
+// not asked to and leaves tracing enabled on close.
+//
+// Records travel from a ring to the tracker thread in Chunks over a
+// Channel (one per hypervisor CPU): drain() copies whole records out of the
+// ring into free chunks (never a partial record), hands the bytes back to
+// Xen with the full fence of ring_release(), and publishes a "quiet bound"
+// when it emptied the ring: no record not yet drained can be older than
+// that TSC. A Channel is two Boost.Lockfree SPSC queues (full, free) over a
+// fixed pool of chunks: no lock, no allocation after setup. When no chunk
+// is free the ring is left as it is (Xen counts losses if it fills), so a
+// stalled tracker never blocks the consumer. LiveStream is the tracker
+// side, a sorter stream that answers kWait with the quiet bound.
+#pragma once
+
+#include <atomic>
+#include <boost/lockfree/spsc_queue.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "src/source/trace_host.h"
+#include "xentrace/tbuf.h"
+#include "xentrace/tokenizer.h"
+
+namespace vt {
+
+constexpr uint32_t kDefaultEventMask = TRC_SCHED | TRC_MEM | TRC_PV;  // 0x0032f000
+
+struct LiveOptions {
+  uint32_t pages = 128;                        // requested per CPU (Xen may keep an earlier size)
+  uint32_t event_mask = kDefaultEventMask;
+  bool event_mask_given = false;               // --events: set it even if another consumer runs
+  std::vector<uint32_t> trace_cpus;            // hypervisor CPUs to trace; empty: all
+  bool discard_backlog = true;                 // start from now, as xentrace -D
+};
+
+struct LiveRing {
+  uint32_t cpu = 0;
+  xt::Ring ring;
+  uint8_t* map = nullptr;
+  uint64_t map_bytes = 0;
+  // What the consumer saw.
+  uint64_t bytes = 0, drains = 0, stalls = 0;
+  uint64_t bogus = 0, resyncs = 0, discarded_bytes = 0;
+  xt::RingState last_bogus = xt::RingState::kEmpty;
+};
+
+class LiveSession {
+ public:
+  ~LiveSession() { close(); }
+  bool open(TraceHost* host, const LiveOptions& o, std::string* err);
+  // Restores what open() changed. Safe to call twice.
+  void close();
+
+  std::vector<LiveRing>& rings() { return rings_; }
+  TraceHost* host() { return host_; }
+  double tsc_hz() const { return hz_; }
+  uint32_t pages_per_cpu() const { return t_info_.pages_per_cpu; }
+  uint32_t event_mask() const { return mask_; }
+  int notify_fd() const { return notify_fd_; }
+  bool shared_with_another_consumer() const { return shared_; }
+
+ private:
+  TraceHost* host_ = nullptr;
+  const uint8_t* t_info_map_ = nullptr;
+  uint32_t t_info_bytes_ = 0;
+  xt::TInfo t_info_;
+  std::vector<LiveRing> rings_;
+  double hz_ = 0;
+  uint32_t mask_ = 0;
+  int notify_fd_ = -1;
+  bool shared_ = false;
+  bool we_enabled_ = false;
+  bool open_ = false;
+};
+
+constexpr uint32_t kChunkBytes = 256 * 1024;
+
+struct Chunk {
+  uint32_t len = 0;
+  uint8_t data[kChunkBytes];
+};
+
+class Channel {
+ public:
+  Channel(uint32_t cpu, uint32_t chunks);
+  uint32_t cpu() const { return cpu_; }
+
+  // Consumer side.
+  Chunk* take_free();
+  void keep_spare(Chunk* c) { spare_ = c; }  // taken but unused: reused next time
+  void push_full(Chunk* c) { full_.push(c); }
+  void publish_quiet(uint64_t tsc) { quiet_.store(tsc, std::memory_order_release); }
+  // Tracker side.
+  bool pop_full(Chunk** c) { return full_.pop(*c); }
+  void give_back(Chunk* c) { free_.push(c); }
+  uint64_t quiet_bound() const { return quiet_.load(std::memory_order_acquire); }
+  bool has_full() const { return full_.read_available() > 0; }
+
+  void close() { closed_.store(true, std::memory_order_release); }
+  bool closed() const { return closed_.load(std::memory_order_acquire); }
+
+ private:
+  uint32_t cpu_;
+  std::vector<std::unique_ptr<Chunk>> pool_;
+  boost::lockfree::spsc_queue<Chunk*> full_, free_;
+  Chunk* spare_ = nullptr;  // consumer thread only
+  std::atomic<uint64_t> quiet_{0};
+  std::atomic<bool> closed_{false};
+};
+
+// Copies everything readable from r's ring into ch's chunks and releases it.
+// `now_tsc` is the host's TSC read before the ring; `slack` cycles are
+// taken off it for records in flight when publishing the quiet bound.
+void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack);
+
+// The tracker's view of one Channel, for the sorter.
+struct LiveStream {
+  Channel* ch = nullptr;
+  Chunk* cur = nullptr;
+  xt::TokenizerState tok;
+  uint64_t bound = 0;
+  uint64_t bad_chunks = 0;  // a chunk with a record overrunning it: the rest is skipped
+
+  xt::TokenStatus next(xt::Record* r);
+  bool waiting() const { return !ch->closed() || ch->has_full(); }
+  uint64_t wait_bound() const { return bound; }
+};
+
+}  // namespace vt

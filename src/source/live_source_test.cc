@@ -1,0 +1,172 @@
+// The live source against the simulated hypervisor: session setup and
+// teardown, draining, bogus ring states, lost records.
+#include "src/source/live_source.h"
+
+#include <gtest/gtest.h>
+
+#include "src/sim/host.h"
+#include "src/sorter/sorter.h"
+#include "src/trackers/trackers.h"
+#include "xentrace/events.h"
+
+namespace {
+
+using vt::sim::HostConfig;
+using vt::sim::SimHost;
+
+struct Rig {
+  explicit Rig(uint32_t cpus = 2, uint32_t pages = 4, std::vector<uint32_t> offline = {}) {
+    HostConfig c;
+    c.nr_cpus = cpus;
+    c.offline_cpus = offline;
+    host = std::make_unique<SimHost>(c);
+    vt::LiveOptions o;
+    o.pages = pages;
+    o.event_mask = 0x0ffff000;
+    std::string err;
+    EXPECT_TRUE(session.open(host.get(), o, &err)) << err;
+    for (auto& r : session.rings()) channels.push_back(std::make_unique<vt::Channel>(r.cpu, 8));
+  }
+  // Drains every ring, merges and counts records per event.
+  std::map<uint32_t, uint64_t> pump(uint64_t now) {
+    for (size_t i = 0; i < session.rings().size(); ++i) vt::drain(session.rings()[i], *channels[i], now, 0);
+    std::vector<vt::LiveStream> streams(channels.size());
+    for (size_t i = 0; i < channels.size(); ++i) streams[i].ch = channels[i].get();
+    std::map<uint32_t, uint64_t> seen;
+    vt::Sorter<vt::LiveStream> s(&streams);
+    s.run([&](uint32_t, const xt::Record& r) {
+      ++seen[r.event];
+      return true;
+    });
+    for (auto& st : streams)
+      if (st.cur) st.ch->give_back(st.cur);
+    return seen;
+  }
+  std::unique_ptr<SimHost> host;
+  vt::LiveSession session;
+  std::vector<std::unique_ptr<vt::Channel>> channels;
+};
+
+TEST(LiveSession, SkipsCpusWithoutBufferAndRestoresTracingOnClose) {
+  Rig rig(3, 4, {1});
+  ASSERT_EQ(rig.session.rings().size(), 2u);
+  EXPECT_EQ(rig.session.rings()[0].cpu, 0u);
+  EXPECT_EQ(rig.session.rings()[1].cpu, 2u);
+  EXPECT_EQ(rig.session.pages_per_cpu(), 4u);
+  EXPECT_TRUE(rig.host->tracing());
+  rig.session.close();
+  EXPECT_FALSE(rig.host->tracing());  // we enabled it, nobody else reads: off again
+}
+
+TEST(LiveSession, LeavesAnotherConsumersTracingAlone) {
+  HostConfig c;
+  SimHost host(c);
+  host.take_notify_elsewhere();  // a running xentrace holds VIRQ_TBUF
+  std::string err;
+  ASSERT_TRUE(host.set_event_mask(0x00021000, &err));
+  vt::LiveSession s;
+  ASSERT_TRUE(s.open(&host, vt::LiveOptions{}, &err)) << err;
+  EXPECT_TRUE(s.shared_with_another_consumer());
+  EXPECT_EQ(host.event_mask(), 0x00021000u);  // its mask kept
+  s.close();
+  EXPECT_TRUE(host.tracing());  // still on for the other consumer
+}
+
+TEST(LiveSource, DrainDeliversEverythingInOrderAcrossCpus) {
+  Rig rig;
+  const uint32_t w[2] = {1, 0};
+  for (uint64_t t = 0; t < 300; ++t) {
+    ASSERT_TRUE(rig.host->trace(t % 2, TRC_SCHED_WAKE, 1000 + t, w, 2, 0));
+  }
+  std::vector<uint64_t> tscs;
+  for (size_t i = 0; i < 2; ++i) vt::drain(rig.session.rings()[i], *rig.channels[i], 2000, 0);
+  std::vector<vt::LiveStream> streams(2);
+  for (size_t i = 0; i < 2; ++i) streams[i].ch = rig.channels[i].get();
+  vt::Sorter<vt::LiveStream> s(&streams);
+  EXPECT_EQ(s.run([&](uint32_t, const xt::Record& r) {
+              tscs.push_back(r.tsc);
+              return true;
+            }),
+            vt::SortStatus::kWait);  // live streams never end
+  ASSERT_EQ(tscs.size(), 300u);
+  for (size_t i = 0; i < tscs.size(); ++i) EXPECT_EQ(tscs[i], 1000 + i);
+  for (auto& r : rig.session.rings()) EXPECT_EQ(xt::ring_read(r.ring).state, xt::RingState::kEmpty);
+}
+
+TEST(LiveSource, QuietBoundHoldsBackLaterRecords) {
+  Rig rig;
+  const uint32_t w[2] = {1, 0};
+  rig.host->trace(0, TRC_SCHED_WAKE, 100, w, 2, 0);
+  rig.host->trace(0, TRC_SCHED_WAKE, 500, w, 2, 0);
+  // CPU 1 was seen empty when the host's clock read 300: records after 300 wait.
+  vt::drain(rig.session.rings()[0], *rig.channels[0], 600, 0);
+  vt::drain(rig.session.rings()[1], *rig.channels[1], 300, 0);
+  std::vector<vt::LiveStream> streams(2);
+  for (size_t i = 0; i < 2; ++i) streams[i].ch = rig.channels[i].get();
+  std::vector<uint64_t> got;
+  vt::Sorter<vt::LiveStream> s(&streams);
+  auto sink = [&](uint32_t, const xt::Record& r) {
+    got.push_back(r.tsc);
+    return true;
+  };
+  s.run(sink);
+  EXPECT_EQ(got, (std::vector<uint64_t>{100}));
+  rig.host->trace(1, TRC_SCHED_WAKE, 400, w, 2, 0);
+  vt::drain(rig.session.rings()[1], *rig.channels[1], 700, 0);
+  s.run(sink);
+  EXPECT_EQ(got, (std::vector<uint64_t>{100, 400, 500}));
+}
+
+TEST(LiveSource, BogusConsIsResynchronisedBogusProdNeverWritten) {
+  Rig rig(1, 1);
+  xt::Ring ring = rig.host->ring_for_test(0);
+  const uint32_t w[2] = {1, 0};
+  rig.host->trace(0, TRC_SCHED_WAKE, 10, w, 2, 0);
+  vt::LiveRing& lr = rig.session.rings()[0];
+  // A misaligned cons: reported, then cons = prod (a valid value).
+  *ring.cons_word() = 6;
+  vt::drain(lr, *rig.channels[0], 100, 0);
+  EXPECT_EQ(lr.bogus, 1u);
+  EXPECT_EQ(lr.resyncs, 1u);
+  EXPECT_EQ(*ring.cons_word(), *ring.prod_word());
+  // A prod out of range: reported; cons left exactly as it was.
+  const uint32_t good_prod = *ring.prod_word();
+  *ring.prod_word() = 2 * ring.data_size + 8;
+  const uint32_t cons_before = *ring.cons_word();
+  vt::drain(lr, *rig.channels[0], 100, 0);
+  EXPECT_EQ(lr.bogus, 2u);
+  EXPECT_EQ(*ring.cons_word(), cons_before);
+  EXPECT_EQ(lr.last_bogus, xt::RingState::kBogusProd);
+  // Xen's producer state is back: consumption resumes.
+  *ring.prod_word() = good_prod;
+  rig.host->trace(0, TRC_SCHED_BLOCK, 20, w, 2, 0);
+  auto seen = rig.pump(100);
+  EXPECT_EQ(seen[TRC_SCHED_BLOCK], 1u);
+}
+
+TEST(LiveSource, LostRecordsAreReportedWhenTheConsumerIsLate) {
+  Rig rig(1, 1);  // 4088 bytes
+  const uint32_t w[2] = {1, 0};
+  uint64_t written = 0;
+  for (uint64_t i = 0; i < 1000; ++i) written += rig.host->trace(0, TRC_SCHED_WAKE, 10 + i, w, 2, 0);
+  EXPECT_EQ(written, 4088u / 20);
+  auto seen = rig.pump(5000);
+  EXPECT_EQ(seen[TRC_SCHED_WAKE], written);
+  EXPECT_EQ(seen[TRC_LOST_RECORDS], 0u);  // reported with the next record that fits
+  rig.host->trace(0, TRC_SCHED_WAKE, 6000, w, 2, 0);
+  seen = rig.pump(7000);
+  EXPECT_EQ(seen[TRC_LOST_RECORDS], 1u);
+  EXPECT_EQ(rig.host->stats(0).lost, 1000u - written);
+}
+
+TEST(LiveSource, ChunksSplitAtRecordBoundaries) {
+  Rig rig(1, 256);  // a ring larger than one chunk
+  const uint32_t w[3] = {7, 8, 9};
+  uint64_t n = 0;
+  for (uint64_t i = 0; i < 40000; ++i) n += rig.host->trace(0, TRC_SCHED_SWITCH_INFPREV, 10 + i, w, 3, 0);
+  ASSERT_EQ(n, 40000u);  // 960,000 bytes: four chunks
+  auto seen = rig.pump(100000);
+  EXPECT_EQ(seen[TRC_SCHED_SWITCH_INFPREV], 40000u);
+}
+
+}  // namespace

@@ -1,0 +1,54 @@
+// TraceHost: the control and mapping operations a live consumer needs from
+// a hypervisor's trace facility. Two implementations: XenHost (libxenctrl,
+// libxenforeignmemory, libxenevtchn on a real dom0) and sim::SimHost (shared
+// memory laid out exactly as Xen lays it out). Everything above this
+// interface (t_info parsing, the ring protocol, the live source) is the same
+// code for both: only the mapping differs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vt {
+
+struct TraceInfo {
+  uint64_t t_info_mfn = 0;     // 0: no buffers allocated
+  uint32_t t_info_bytes = 0;   // size of the t_info area
+};
+
+class TraceHost {
+ public:
+  virtual ~TraceHost() = default;
+
+  // Number of CPU ids (max_cpu_id + 1) and the TSC frequency in Hz.
+  virtual bool physinfo(uint32_t* nr_cpus, double* tsc_hz, std::string* err) = 0;
+
+  // Allocates `pages` per CPU if nothing is allocated yet (Xen takes the size
+  // once per boot and silently keeps the first one), turns tracing on, and
+  // returns where t_info is.
+  virtual bool enable(uint32_t pages, TraceInfo* info, std::string* err) = 0;
+  virtual bool disable(std::string* err) = 0;
+  virtual bool set_event_mask(uint32_t mask, std::string* err) = 0;
+  virtual bool set_cpu_mask(const std::vector<uint32_t>& cpus, std::string* err) = 0;
+
+  // Maps t_info read-only / a CPU's page list read-write and virtually
+  // contiguous. nullptr on failure, with the reason in *err.
+  virtual const uint8_t* map_t_info(uint64_t mfn, uint32_t bytes, std::string* err) = 0;
+  virtual uint8_t* map_pages(const std::vector<uint64_t>& mfns, std::string* err) = 0;
+  virtual void unmap(const void* addr, uint64_t bytes) = 0;
+
+  // A descriptor that becomes readable when the hypervisor raises
+  // VIRQ_TBUF (a buffer crossed half full), or -1 if the notification could
+  // not be bound (another consumer holds it): then poll on the timer only.
+  virtual int notify_fd() = 0;
+  virtual void notify_ack() = 0;
+  virtual bool notify_owned_elsewhere() const = 0;
+
+  // The host's current TSC, for the sorter's watermark on quiet CPUs.
+  virtual uint64_t now_tsc() = 0;
+
+  virtual std::string describe() const = 0;
+};
+
+}  // namespace vt

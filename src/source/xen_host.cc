@@ -1,0 +1,187 @@
+#include "src/source/xen_host.h"
+
+#include <poll.h>
+#include <sys/mman.h>
+#include <x86intrin.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <vector>
+
+extern "C" {
+#include <xenctrl.h>
+#include <xenevtchn.h>
+#include <xenforeignmemory.h>
+#include <xentoollog.h>
+}
+
+namespace vt {
+namespace {
+
+// Keeps libxenctrl & co. quiet: vtrace reports failures itself.
+void quiet_vmessage(xentoollog_logger*, xentoollog_level, int, const char*, const char*, va_list) {}
+void quiet_destroy(xentoollog_logger*) {}
+xentoollog_logger quiet_logger = {quiet_vmessage, nullptr, quiet_destroy};
+
+std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+
+class XenHost : public TraceHost {
+ public:
+  ~XenHost() override {
+    if (xce_) xenevtchn_close(xce_);
+    if (fmem_) xenforeignmemory_close(fmem_);
+    if (xch_) xc_interface_close(xch_);
+  }
+
+  bool init(std::string* err) {
+    xch_ = xc_interface_open(&quiet_logger, &quiet_logger, 0);
+    if (!xch_) {
+      *err = "no Xen hypervisor here (" + errno_text("cannot open the privcmd interface") +
+             "); run in dom0 of a Xen host, or use --sim";
+      return false;
+    }
+    fmem_ = xenforeignmemory_open(&quiet_logger, 0);
+    if (!fmem_) {
+      *err = errno_text("xenforeignmemory_open");
+      return false;
+    }
+    xce_ = xenevtchn_open(&quiet_logger, 0);
+    return true;
+  }
+
+  bool physinfo(uint32_t* nr_cpus, double* tsc_hz, std::string* err) override {
+    xc_physinfo_t info;
+    std::memset(&info, 0, sizeof info);
+    if (xc_physinfo(xch_, &info) != 0) {
+      if (err) *err = errno_text("xc_physinfo");
+      return false;
+    }
+    *nr_cpus = info.max_cpu_id + 1;
+    *tsc_hz = double(info.cpu_khz) * 1000.0;
+    return true;
+  }
+
+  bool enable(uint32_t pages, TraceInfo* info, std::string* err) override {
+    unsigned long mfn = 0, size = 0;
+    if (xc_tbuf_enable(xch_, pages, &mfn, &size) != 0) {
+      *err = errno_text("xc_tbuf_enable");
+      return false;
+    }
+    info->t_info_mfn = mfn;
+    info->t_info_bytes = uint32_t(size);  // t_info's size in bytes, whatever xenctrl.h says
+    return true;
+  }
+
+  bool disable(std::string* err) override {
+    if (xc_tbuf_disable(xch_) != 0) {
+      *err = errno_text("xc_tbuf_disable");
+      return false;
+    }
+    return true;
+  }
+
+  bool set_event_mask(uint32_t mask, std::string* err) override {
+    if (xc_tbuf_set_evt_mask(xch_, mask) != 0) {
+      *err = errno_text("xc_tbuf_set_evt_mask");
+      return false;
+    }
+    return true;
+  }
+
+  bool set_cpu_mask(const std::vector<uint32_t>& cpus, std::string* err) override {
+    xc_cpumap_t map = xc_cpumap_alloc(xch_);
+    if (!map) {
+      *err = errno_text("xc_cpumap_alloc");
+      return false;
+    }
+    const int max = xc_get_max_cpus(xch_);
+    for (uint32_t c : cpus) {
+      if (int(c) >= max) {
+        free(map);
+        *err = "--trace-cpus: CPU " + std::to_string(c) + " does not exist on this host";
+        return false;
+      }
+      map[c / 8] |= uint8_t(1u << (c % 8));
+    }
+    const int rc = xc_tbuf_set_cpu_mask(xch_, map);
+    free(map);
+    if (rc != 0) {
+      *err = errno_text("xc_tbuf_set_cpu_mask");
+      return false;
+    }
+    return true;
+  }
+
+  const uint8_t* map_t_info(uint64_t mfn, uint32_t bytes, std::string* err) override {
+    const size_t pages = (bytes + XC_PAGE_SIZE - 1) / XC_PAGE_SIZE;
+    std::vector<xen_pfn_t> pfns(pages);
+    for (size_t i = 0; i < pages; ++i) pfns[i] = xen_pfn_t(mfn + i);
+    void* p = xenforeignmemory_map(fmem_, DOMID_XEN, PROT_READ, pages, pfns.data(), nullptr);
+    if (!p) *err = errno_text("mapping t_info");
+    return static_cast<const uint8_t*>(p);
+  }
+
+  uint8_t* map_pages(const std::vector<uint64_t>& mfns, std::string* err) override {
+    std::vector<xen_pfn_t> pfns(mfns.begin(), mfns.end());
+    std::vector<int> errs(mfns.size(), 0);
+    void* p = xenforeignmemory_map(fmem_, DOMID_XEN, PROT_READ | PROT_WRITE, pfns.size(), pfns.data(),
+                                   errs.data());
+    if (!p) {
+      *err = errno_text("mapping a trace buffer");
+      return nullptr;
+    }
+    for (size_t i = 0; i < errs.size(); ++i) {
+      if (errs[i] != 0) {
+        xenforeignmemory_unmap(fmem_, p, pfns.size());
+        *err = "mapping trace page " + std::to_string(i) + " (MFN " + std::to_string(mfns[i]) +
+               "): " + std::strerror(-errs[i]);
+        return nullptr;
+      }
+    }
+    return static_cast<uint8_t*>(p);
+  }
+
+  void unmap(const void* addr, uint64_t bytes) override {
+    xenforeignmemory_unmap(fmem_, const_cast<void*>(addr), (bytes + XC_PAGE_SIZE - 1) / XC_PAGE_SIZE);
+  }
+
+  int notify_fd() override {
+    if (!xce_ || port_ >= 0) return -1;
+    port_ = xenevtchn_bind_virq(xce_, VIRQ_TBUF);
+    if (port_ < 0) {
+      taken_elsewhere_ = errno == EEXIST;  // xentrace or xenbaked holds it
+      return -1;
+    }
+    return xenevtchn_fd(xce_);
+  }
+
+  void notify_ack() override {
+    if (!xce_ || port_ < 0) return;
+    const xenevtchn_port_or_error_t p = xenevtchn_pending(xce_);
+    if (p >= 0) xenevtchn_unmask(xce_, evtchn_port_t(p));
+  }
+
+  bool notify_owned_elsewhere() const override { return taken_elsewhere_; }
+
+  uint64_t now_tsc() override { return __rdtsc(); }  // dom0's TSC: the host's, on PV dom0
+
+  std::string describe() const override { return "Xen (libxenctrl)"; }
+
+ private:
+  xc_interface* xch_ = nullptr;
+  xenforeignmemory_handle* fmem_ = nullptr;
+  xenevtchn_handle* xce_ = nullptr;
+  xenevtchn_port_or_error_t port_ = -1;
+  bool taken_elsewhere_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<TraceHost> open_xen_host(std::string* err) {
+  auto h = std::make_unique<XenHost>();
+  if (!h->init(err)) return nullptr;
+  return h;
+}
+
+}  // namespace vt
