@@ -2,6 +2,7 @@
 // clear line with a non-zero exit for every kind of bad input.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -19,8 +20,13 @@ struct Result {
   std::string out, err;
 };
 
+// Tests run as parallel processes (ctest -j): every file name carries our pid.
+std::string temp_path(const std::string& name) {
+  return testing::TempDir() + "/vtrace_cli_" + std::to_string(getpid()) + "_" + name;
+}
+
 Result run(const std::string& args) {
-  const std::string errfile = testing::TempDir() + "/vtrace_stderr.txt";
+  const std::string errfile = temp_path("stderr.txt");
   const std::string cmd = std::string(VTRACE_BIN) + " " + args + " 2>" + errfile;
   Result r;
   std::FILE* p = popen(cmd.c_str(), "r");
@@ -35,7 +41,7 @@ Result run(const std::string& args) {
 }
 
 std::string write_file(const std::string& name, const std::vector<uint8_t>& bytes) {
-  const std::string path = testing::TempDir() + "/" + name;
+  const std::string path = temp_path(name);
   std::ofstream f(path, std::ios::binary);
   f.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
   return path;

@@ -1,11 +1,14 @@
 #include "src/sim/simulator.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <chrono>
 #include <limits>
 
 namespace vt::sim {
 
-Simulator::Simulator(SimHost* host, const Scenario& sc) : host_(host), sc_(sc) {
+Simulator::Simulator(SimHost* host, const Scenario& sc) : host_(host), sc_(sc), speed_(sc.speed) {
   uint32_t ncpu;
   host_->physinfo(&ncpu, &hz_, nullptr);
   const uint32_t pcpus = std::min(sc_.pcpus, ncpu);
@@ -38,6 +41,11 @@ void Simulator::start(double seconds) {
 
 void Simulator::stop() { stop_.store(true); }
 
+void Simulator::set_speed(double speed) {
+  speed_.store(speed);
+  speed_version_.fetch_add(1);
+}
+
 void Simulator::join() {
   for (auto& t : threads_)
     if (t.joinable()) t.join();
@@ -48,12 +56,29 @@ void Simulator::run_shard(size_t i, uint64_t end_ns) {
   using clock = std::chrono::steady_clock;
   constexpr uint64_t kStepNs = 200'000;  // simulated time per pacing step
   Shard& s = *shards_[i];
-  const auto wall0 = clock::now();
+  if (pin_cpu_ >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(pin_cpu_, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+  }
+  // Pacing: simulated time `anchor_ns` was reached at wall time `anchor`;
+  // both move when the speed changes.
+  auto anchor = clock::now();
+  uint64_t anchor_ns = 0;
+  uint32_t version = speed_version_.load();
+  double speed = speed_.load();
   uint64_t t = 0;
   while (!stop_.load(std::memory_order_relaxed) && t < end_ns) {
     const uint64_t next = std::min(end_ns, t + kStepNs);
-    if (sc_.speed > 0) {
-      const auto due = wall0 + std::chrono::nanoseconds(uint64_t(double(next) / sc_.speed));
+    if (speed_version_.load(std::memory_order_relaxed) != version) {
+      version = speed_version_.load();
+      speed = speed_.load();
+      anchor = clock::now();
+      anchor_ns = t;
+    }
+    if (speed > 0) {
+      const auto due = anchor + std::chrono::nanoseconds(uint64_t(double(next - anchor_ns) / speed));
       if (clock::now() < due) std::this_thread::sleep_until(due);
     }
     s.run_until(next);

@@ -27,6 +27,10 @@ class Simulator {
   // only at stop()).
   void start(double seconds);
   void stop();
+  // Changes the pace while running (sim seconds per wall second, > 0).
+  void set_speed(double speed);
+  // Pins every simulation thread to this host CPU (before start()).
+  void pin_to(int cpu) { pin_cpu_ = cpu; }
   void join();
   bool finished() const { return running_.load() == 0; }
 
@@ -53,6 +57,9 @@ class Simulator {
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_{false};
   std::atomic<int> running_{0};
+  std::atomic<double> speed_{1.0};
+  std::atomic<uint32_t> speed_version_{0};
+  int pin_cpu_ = -1;
 };
 
 }  // namespace vt::sim
