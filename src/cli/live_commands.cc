@@ -24,7 +24,7 @@ std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop.store(true); }
 
 struct LiveFlags {
-  std::string cpus, trace_cpus, sim, events, format = "table", out;
+  std::string cpus, trace_cpus, sim, events, format = "table", out, record;
   double seconds = 0, poll_ms = 10, period = 1.0;
   uint32_t pages = 128;
   bool include_idle = false;
@@ -52,6 +52,9 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
     cmd->add_option("--period", f->period, "sample period in seconds of trace time")
         ->check(CLI::Range(0.001, 3600.0));
     cmd->add_flag("--include-idle", f->include_idle, "also report the idle domain (32767)");
+    cmd->add_option("--record", f->record,
+                    "also write everything read to this xentrace file (vtrace replay of it gives "
+                    "the same figures)");
   }
 }
 
@@ -121,6 +124,12 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   }
   Host host;
   if (!make_host(f, sim_given, &host, &err)) return fail(err);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> rec(nullptr, std::fclose);
+  if (!f.record.empty()) {
+    rec.reset(std::fopen(f.record.c_str(), "wb"));
+    if (!rec) return fail(f.record + ": cannot create: " + std::strerror(errno));
+    ro.record = rec.get();
+  }
   LiveSession session;
   if (!session.open(host.get(), lo, &err)) return fail(err);
   if (host.sim) host.sim->start(0);

@@ -84,6 +84,9 @@ bool LiveRuntime::run(std::string* err) {
   // The same class filter as the file path.
   for (LiveStream& s : streams) s.tok.drop = &Trackers::unused_classes();
 
+  Tee tee;
+  tee.file = opt_.record;
+  Tee* teep = opt_.record ? &tee : nullptr;
   const uint32_t nthreads = std::max<size_t>(1, opt_.dom0_cpus.size());
   const uint64_t slack = uint64_t(opt_.slack_ms * hz / 1000.0);
   std::atomic<uint64_t> cpu_ns{0};
@@ -114,15 +117,9 @@ bool LiveRuntime::run(std::string* err) {
         std::this_thread::sleep_for(std::chrono::microseconds(uint64_t(opt_.poll_ms * 1000)));
       }
       const uint64_t now = session_->host()->now_tsc();
-      for (size_t r = i; r < rings.size(); r += nthreads) drain(rings[r], *channels[r], now, slack);
+      for (size_t r = i; r < rings.size(); r += nthreads) drain(rings[r], *channels[r], now, slack, teep);
       if (i == 0) track();
       if (clock::now() >= deadline || (opt_.external_stop && opt_.external_stop->load())) stop_ = true;
-    }
-    // A last look at the rings, then this thread's channels are done.
-    const uint64_t now = session_->host()->now_tsc();
-    for (size_t r = i; r < rings.size(); r += nthreads) {
-      drain(rings[r], *channels[r], now, slack);
-      channels[r]->close();
     }
     cpu_ns.fetch_add(uint64_t(thread_cpu_seconds() * 1e9));
   };
@@ -154,9 +151,21 @@ bool LiveRuntime::run(std::string* err) {
   for (uint32_t i = 0; i < nthreads; ++i) threads.emplace_back(consumer, i);
   std::thread cls(classifier);
   for (auto& t : threads) t.join();
-  for (auto& c : channels) c->close();  // also those of a thread that failed to start
-  // Everything drained and every channel closed: finish the merge here.
+  // The consumers are gone: this thread drains what is left, tracking as it
+  // goes so that chunks come back (a full channel would leave records in
+  // the rings), then closes the channels and finishes the merge.
   const double main_cpu0 = thread_cpu_seconds();
+  for (bool more = true; more;) {
+    more = false;
+    const uint64_t now = session_->host()->now_tsc();
+    for (size_t r = 0; r < rings.size(); ++r) {
+      const uint64_t stalls = rings[r].stalls;
+      drain(rings[r], *channels[r], now, slack, teep);
+      more |= rings[r].stalls != stalls;
+    }
+    track();
+  }
+  for (auto& c : channels) c->close();
   while (track() == SortStatus::kWait) {
   }
   trackers.finish(EndRule::kTraceEnd);
@@ -183,6 +192,10 @@ bool LiveRuntime::run(std::string* err) {
   }
   if (failed) {
     *err = thread_err;
+    return false;
+  }
+  if (tee.failed || (opt_.record && std::fflush(opt_.record) != 0)) {
+    *err = "--record: write failed (disk full?)";
     return false;
   }
   return true;

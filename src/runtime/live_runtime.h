@@ -38,6 +38,7 @@ struct RuntimeOptions {
   uint32_t chunks_per_cpu = 16;
   size_t sample_queue = 1 << 16;
   const std::atomic<bool>* external_stop = nullptr;  // e.g. set by SIGINT
+  std::FILE* record = nullptr;  // also write everything drained here (xentrace format)
 };
 
 struct RuntimeStats {

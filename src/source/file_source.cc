@@ -13,11 +13,18 @@ void FileSource::open_memory(const uint8_t* data, uint64_t size, const std::stri
   size_ = size;
   name_ = name;
   cursor_ = xt::WindowCursor(data, size);
-  have_peeked_ = false;
   streams_.clear();
   stream_index_.assign(xt::kMaxCpus, kNoStream);
-  // Discover the first pass now, so the sorter starts with those CPUs.
-  pull(xt::kMaxCpus);
+  // Every CPU that has a window must be in the merge from the start: a CPU
+  // found late could bring records older than what was merged already, and
+  // windows may come in any order (several threads wrote them, or -M mode).
+  // One pass over the headers (not the records) finds them.
+  xt::WindowCursor scan(data, size);
+  std::vector<bool> seen(xt::kMaxCpus, false);
+  xt::Window w;
+  while (scan.next(&w)) seen[w.cpu] = true;
+  for (uint32_t cpu = 0; cpu < xt::kMaxCpus; ++cpu)
+    if (seen[cpu]) stream_for(cpu);
 }
 
 FileSource::Stream& FileSource::stream_for(uint32_t cpu) {
@@ -33,26 +40,12 @@ FileSource::Stream& FileSource::stream_for(uint32_t cpu) {
 }
 
 bool FileSource::pull(uint32_t cpu) {
-  bool found = false;
-  uint32_t last_cpu = 0;
-  for (;;) {
-    xt::Window w;
-    if (have_peeked_) {
-      w = peeked_;
-      have_peeked_ = false;
-    } else if (!cursor_.next(&w)) {
-      return found;
-    }
-    // A pass lists CPUs in increasing order; a lower or equal one starts the next.
-    if (found && w.cpu <= last_cpu) {
-      peeked_ = w;
-      have_peeked_ = true;
-      return true;
-    }
-    last_cpu = w.cpu;
+  xt::Window w;
+  while (cursor_.next(&w)) {
     if (w.size > 0) stream_for(w.cpu).queue.push_back(w);
-    if (w.cpu == cpu || (cpu == xt::kMaxCpus && !found)) found = true;
+    if (w.cpu == cpu) return true;
   }
+  return false;
 }
 
 xt::TokenStatus FileSource::Stream::next(xt::Record* r) {
@@ -67,7 +60,6 @@ xt::TokenStatus FileSource::Stream::next(xt::Record* r) {
       return st;
     }
     if (queue.empty() && !src->pull(cpu)) return xt::TokenStatus::kEnd;
-    if (queue.empty()) continue;  // the pass ended without a window of ours
     const xt::Window w = queue.front();
     queue.pop_front();
     tok.pos = src->data_ + w.data_offset;

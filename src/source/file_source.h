@@ -1,11 +1,11 @@
 // File source: a xentrace file as per-CPU record streams for the sorter.
 //
-// One WindowCursor reads the window headers once, in file order; each
-// window goes to its CPU's queue and that CPU's stream tokenizes it in place
-// (mmap, no copy). A stream that runs dry pulls windows until it has one and
-// the current xentrace pass (CPUs in increasing order) is complete, so a CPU
-// first seen late never brings records older than what was already merged.
-// Memory is bounded by about one pass of window descriptors, whatever the
+// A first pass over the window headers (not the records) finds every CPU,
+// so that all of them are in the merge from the start. Then one
+// WindowCursor reads the headers again, in file order, as the streams need
+// them; each window goes to its CPU's queue and that CPU's stream tokenizes
+// it in place (mmap, no copy). Memory is bounded by the window descriptors
+// between two windows of one CPU (about one xentrace pass), whatever the
 // file size.
 //
 // run() feeds every record in TSC order to a sink and stops at the first
@@ -72,8 +72,8 @@ class FileSource {
     uint64_t record_offset() const { return uint64_t(last - src->data_); }
   };
 
-  // Reads windows until `cpu` has one queued and the pass is complete;
-  // false if the file (or its valid part) ended first.
+  // Reads windows until `cpu` has one queued; false if the file (or its
+  // valid part) ended first.
   bool pull(uint32_t cpu);
   Stream& stream_for(uint32_t cpu);
 
@@ -82,8 +82,6 @@ class FileSource {
   uint64_t size_ = 0;
   std::string name_;
   xt::WindowCursor cursor_{nullptr, 0};
-  bool have_peeked_ = false;
-  xt::Window peeked_;
   std::deque<Stream> streams_;          // in order of discovery; stable addresses
   std::vector<uint32_t> stream_index_;  // CPU -> index in streams_, or kNoStream
   const xt::ClassFilter* drop_ = nullptr;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "xentrace/record.h"
+#include "xentrace/trace_writer.h"
 
 namespace vt {
 
@@ -108,7 +109,7 @@ uint32_t whole_records(const uint8_t* p, uint32_t n, uint32_t room) {
 
 }  // namespace
 
-void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack) {
+void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack, Tee* tee) {
   const xt::RingRead rd = xt::ring_read(r.ring);
   ++r.drains;
   switch (rd.state) {
@@ -159,6 +160,11 @@ void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack) {
   if (c) {
     if (c->len) ch.push_full(c);
     else ch.keep_spare(c);
+  }
+  if (copied && tee && tee->file) {
+    const uint32_t a = std::min(copied, rd.first_len);
+    std::lock_guard<std::mutex> g(tee->lock);
+    if (!xt::write_window(tee->file, r.cpu, rd.first, a, rd.second, copied - a)) tee->failed = true;
   }
   if (copied) xt::ring_release(r.ring, rd.cons, copied);
   r.bytes += copied;

@@ -23,7 +23,9 @@
 #include <atomic>
 #include <boost/lockfree/spsc_queue.hpp>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -118,10 +120,18 @@ class Channel {
   std::atomic<bool> closed_{false};
 };
 
+// A xentrace-format copy of everything drained (vtrace run --record): one
+// window per drain, written under a lock (per window, never per record).
+struct Tee {
+  std::FILE* file = nullptr;
+  std::mutex lock;
+  bool failed = false;
+};
+
 // Copies everything readable from r's ring into ch's chunks and releases it.
 // `now_tsc` is the host's TSC read before the ring; `slack` cycles are
 // taken off it for records in flight when publishing the quiet bound.
-void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack);
+void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack, Tee* tee = nullptr);
 
 // The tracker's view of one Channel, for the sorter.
 struct LiveStream {
