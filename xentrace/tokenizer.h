@@ -14,6 +14,7 @@
 #pragma once
 
 #include <array>
+#include <cstring>
 
 #include "xentrace/record.h"
 
@@ -43,32 +44,54 @@ struct TokenizerState {
 };
 
 inline TokenStatus next_record(TokenizerState* s, Record* r) {
+  // Work on locals: stores through `r` could alias `s` and would force the
+  // compiler to reload every field each time round.
+  const uint8_t* pos = s->pos;
+  const uint8_t* const end = s->end;
+  uint64_t last = s->last_tsc;
+  const ClassFilter* drop = s->delivered ? s->drop : nullptr;  // never a stream's first record
+  uint64_t dropped = 0, wraps = 0;
+  TokenStatus st;
   for (;;) {
-    const size_t avail = size_t(s->end - s->pos);
-    if (avail == 0) return TokenStatus::kEnd;
-    if (s->drop != nullptr && avail >= 4) {
-      const uint32_t h = load_u32(s->pos);
-      const uint32_t n = header_size(h);
-      if (n <= avail && s->delivered && s->drop->has(h) &&
-          header_event(h) != TRC_TRACE_WRAP_BUFFER) {  // a WRAP's TSC is stale
-        if (header_has_tsc(h))
-          s->last_tsc = uint64_t(load_u32(s->pos + 4)) | uint64_t(load_u32(s->pos + 8)) << 32;
-        s->pos += n;
-        ++s->dropped;
-        continue;
-      }
+    const size_t avail = size_t(end - pos);
+    if (avail < 4) {
+      st = avail == 0 ? TokenStatus::kEnd : TokenStatus::kBad;
+      break;
     }
-    const uint32_t n = decode_record(s->pos, avail, s->last_tsc, r);
-    if (n == 0) return TokenStatus::kBad;
-    s->pos += n;
-    if (r->event == TRC_TRACE_WRAP_BUFFER) {  // padding: its payload (and TSC, if any) is stale
-      ++s->wraps_skipped;
+    const uint32_t h = load_u32(pos);
+    const uint32_t n = header_size(h);
+    if (n > avail) {
+      st = TokenStatus::kBad;
+      break;
+    }
+    const uint8_t* p = pos;
+    pos += n;
+    const uint32_t event = header_event(h);
+    if (event == TRC_TRACE_WRAP_BUFFER) {  // padding: its payload (and TSC, if any) is stale
+      ++wraps;
       continue;
     }
-    if (r->has_tsc) s->last_tsc = r->tsc;
-    s->delivered = true;
-    return TokenStatus::kRecord;
+    const bool tsc = header_has_tsc(h);
+    if (tsc) std::memcpy(&last, p + 4, 8);  // TSC low word first: a little-endian u64
+    if (drop != nullptr && drop->has(h)) {
+      ++dropped;
+      continue;
+    }
+    r->event = event;
+    r->n_extra = header_extra(h);
+    r->has_tsc = tsc;
+    r->tsc = last;
+    r->payload = p + (tsc ? 12 : 4);
+    r->size = n;
+    st = TokenStatus::kRecord;
+    break;
   }
+  s->pos = pos;  // after the record returned, or on the one that overran
+  s->last_tsc = last;
+  s->dropped += dropped;
+  s->wraps_skipped += wraps;
+  if (st == TokenStatus::kRecord) s->delivered = true;
+  return st;
 }
 
 }  // namespace xt

@@ -9,8 +9,7 @@
 // monotonic.
 //
 // Streaming with memory bounded by the number of streams: one head record
-// per stream. Streams may be appended to the container while running (a
-// CPU first seen mid-file); they join the merge at once. A stream may answer kWait ("nothing now; nothing earlier than
+// per stream. A stream may answer kWait ("nothing now; nothing earlier than
 // wait_bound() will come"), as a live ring does; run() then emits only up to
 // the smallest such bound and returns kWait, to be called again once the
 // stream has more. A Stream provides:
@@ -35,10 +34,16 @@ struct SorterStats {
   uint64_t tsc_backwards = 0;  // records whose TSC was raised to their stream's previous TSC
 };
 
-template <class Stream, class Streams = std::vector<Stream>>
+template <class Stream>
 class Sorter {
  public:
-  explicit Sorter(Streams* streams) : streams_(*streams) { grow(); }
+  explicit Sorter(std::vector<Stream>* streams) : streams_(*streams) {
+    const size_t n = streams_.size();
+    heads_.resize(n);
+    state_.assign(n, kNeedNext);
+    last_key_.assign(n, 0);
+    heap_.reserve(n);
+  }
 
   // Feeds sink(stream_index, record) in order. The sink returns false to
   // stop (kStopped). kBad: stream bad_stream() hit a malformed record; every
@@ -49,7 +54,6 @@ class Sorter {
     for (;;) {
       if (bad_ >= 0) return SortStatus::kBad;
       if (heap_.empty()) return any_waiting() ? SortStatus::kWait : SortStatus::kDone;
-      if (streams_.size() != state_.size()) grow_and_refill();
       const uint64_t limit = wait_limit();
       uint32_t s = heap_[0];
       if (heads_[s].tsc > limit) return SortStatus::kWait;
@@ -62,10 +66,6 @@ class Sorter {
           return SortStatus::kStopped;
         }
         if (!fetch(s)) break;  // ended, waiting or bad
-        if (streams_.size() != state_.size()) {  // fetching found a new stream
-          push_heap(s);
-          break;
-        }
         if (!heap_.empty() && heads_[s].tsc > heads_[heap_[0]].tsc) {
           push_heap(s);
           break;
@@ -84,25 +84,9 @@ class Sorter {
  private:
   enum State : uint8_t { kNeedNext, kInHeap, kEnded, kWaiting };
 
-  void grow() {
-    const size_t n = streams_.size();
-    heads_.resize(n);
-    state_.resize(n, kNeedNext);
-    last_key_.resize(n, 0);
-    heap_.reserve(n);
-  }
-  void grow_and_refill() {
-    while (streams_.size() != state_.size()) {
-      const size_t from = state_.size();
-      grow();
-      for (size_t i = from; i < streams_.size(); ++i)
-        if (fetch(uint32_t(i))) push_heap(uint32_t(i));
-    }
-  }
 
   // Pulls a head for every stream that needs one (first call, or after kWait).
   void refill() {
-    grow();
     for (uint32_t i = 0; i < state_.size(); ++i) {
       if (state_[i] == kNeedNext || state_[i] == kWaiting) {
         if (state_[i] == kWaiting) --n_waiting_;
@@ -173,7 +157,7 @@ class Sorter {
     }
   }
 
-  Streams& streams_;
+  std::vector<Stream>& streams_;
   std::vector<xt::Record> heads_;
   std::vector<State> state_;
   std::vector<uint64_t> last_key_;

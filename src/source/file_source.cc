@@ -23,34 +23,29 @@ void FileSource::open_memory(const uint8_t* data, uint64_t size, const std::stri
   std::vector<bool> seen(xt::kMaxCpus, false);
   xt::Window w;
   while (scan.next(&w)) seen[w.cpu] = true;
-  for (uint32_t cpu = 0; cpu < xt::kMaxCpus; ++cpu)
-    if (seen[cpu]) stream_for(cpu);
-}
-
-FileSource::Stream& FileSource::stream_for(uint32_t cpu) {
-  uint32_t& idx = stream_index_[cpu];
-  if (idx == kNoStream) {
-    idx = uint32_t(streams_.size());
+  scan_fault_.reset();
+  if (scan.has_fault()) scan_fault_ = scan.fault();
+  for (uint32_t cpu = 0; cpu < xt::kMaxCpus; ++cpu) {
+    if (!seen[cpu]) continue;
+    stream_index_[cpu] = uint32_t(streams_.size());
     Stream s{this, cpu, {}, {}};
     s.tok.pos = s.tok.end = data_;
-    s.tok.drop = drop_;
     streams_.push_back(std::move(s));
   }
-  return streams_[idx];
 }
 
 bool FileSource::pull(uint32_t cpu) {
   xt::Window w;
   while (cursor_.next(&w)) {
-    if (w.size > 0) stream_for(w.cpu).queue.push_back(w);
+    // The first pass saw every CPU the cursor can reach: both stop at the same fault.
+    if (w.size > 0) streams_[stream_index_[w.cpu]].queue.push_back(w);
     if (w.cpu == cpu) return true;
   }
   return false;
 }
 
-xt::TokenStatus FileSource::Stream::next(xt::Record* r) {
+xt::TokenStatus FileSource::Stream::next_window(xt::TokenStatus st, xt::Record* r) {
   for (;;) {
-    const xt::TokenStatus st = xt::next_record(&tok, r);
     if (st == xt::TokenStatus::kRecord) {
       last = tok.pos - r->size;
       return st;
@@ -64,6 +59,7 @@ xt::TokenStatus FileSource::Stream::next(xt::Record* r) {
     queue.pop_front();
     tok.pos = src->data_ + w.data_offset;
     tok.end = tok.pos + w.size;
+    st = xt::next_record(&tok, r);
   }
 }
 

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,7 +67,16 @@ class FileSource {
     uint64_t fault_offset = 0;
     const uint8_t* last = nullptr;  // start of the record last returned
 
-    xt::TokenStatus next(xt::Record* r);
+    // The hot path inline; the next window out of line.
+    xt::TokenStatus next(xt::Record* r) {
+      const xt::TokenStatus st = xt::next_record(&tok, r);
+      if (st == xt::TokenStatus::kRecord) [[likely]] {
+        last = tok.pos - r->size;
+        return st;
+      }
+      return next_window(st, r);
+    }
+    xt::TokenStatus next_window(xt::TokenStatus st, xt::Record* r);
     bool waiting() const { return false; }  // a file never has more later
     uint64_t wait_bound() const { return 0; }
     uint64_t record_offset() const { return uint64_t(last - src->data_); }
@@ -75,14 +85,14 @@ class FileSource {
   // Reads windows until `cpu` has one queued; false if the file (or its
   // valid part) ended first.
   bool pull(uint32_t cpu);
-  Stream& stream_for(uint32_t cpu);
 
   xt::MappedFile file_;
   const uint8_t* data_ = nullptr;
   uint64_t size_ = 0;
   std::string name_;
   xt::WindowCursor cursor_{nullptr, 0};
-  std::deque<Stream> streams_;          // in order of discovery; stable addresses
+  std::optional<xt::Fault> scan_fault_;  // the first pass met this fault: the run stops there too
+  std::vector<Stream> streams_;         // one per CPU, ascending; fixed after open
   std::vector<uint32_t> stream_index_;  // CPU -> index in streams_, or kNoStream
   const xt::ClassFilter* drop_ = nullptr;
   uint32_t current_ = 0;
@@ -94,7 +104,7 @@ FileResult FileSource::run(Sink&& sink, const xt::ClassFilter* drop) {
   drop_ = drop;
   for (Stream& s : streams_) s.tok.drop = drop;
   FileResult res;
-  Sorter<Stream, std::deque<Stream>> sorter(&streams_);
+  Sorter<Stream> sorter(&streams_);
   const SortStatus st = sorter.run([&](uint32_t i, const xt::Record& r) {
     current_ = i;
     return sink(streams_[i].cpu, r);
@@ -112,9 +122,9 @@ FileResult FileSource::run(Sink&& sink, const xt::ClassFilter* drop) {
     res.has_fault = true;
     res.fault = {s.fault_offset, "record of CPU " + std::to_string(s.cpu) +
                                      " runs past the end of its window (corrupt header)"};
-  } else if (cursor_.has_fault() && !res.stopped) {
+  } else if (scan_fault_.has_value() && !res.stopped) {
     res.has_fault = true;
-    res.fault = cursor_.fault();
+    res.fault = *scan_fault_;
   }
   return res;
 }

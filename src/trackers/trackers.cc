@@ -27,31 +27,24 @@ Trackers::Trackers(const TrackerOptions& o)
   if (period_cycles_ == 0) period_cycles_ = 1;
 }
 
-void Trackers::on_record(uint32_t cpu, const xt::Record& r) {
+void Trackers::on_time(uint64_t tsc) {
   if (!started_) {
     started_ = true;
-    stats.first_tsc = r.tsc;
-    period_start_ = r.tsc;
-    next_boundary_ = opt_.samples ? r.tsc + period_cycles_ : ~0ull;
+    stats.first_tsc = tsc;
+    period_start_ = tsc;
+    next_boundary_ = opt_.samples ? tsc + period_cycles_ : ~0ull;
   }
-  if (r.tsc >= next_boundary_) close_periods(r.tsc);
-  stats.last_tsc = r.tsc;
-  ++stats.records;
+  if (tsc >= next_boundary_) close_periods(tsc);
+}
+
+void Trackers::first_on_pcpu(uint32_t cpu, uint64_t tsc) {
   Pcpu& p = table.pcpu(cpu);
-  if (!p.seen) {
-    p.seen = true;
-    p.first_tsc = r.tsc;
-  }
-  p.last_tsc = r.tsc;
-  dispatch(cpu, r);
+  p.seen = true;
+  p.first_tsc = tsc;
 }
 
 void Trackers::dispatch(uint32_t cpu, const xt::Record& r) {
   const uint32_t e = r.event;
-  if (xt::is_pv_event(e)) {
-    pv_record(table, pv, cpu, e);
-    return;
-  }
   if (xt::is_runstate_change(e)) {
     if (r.n_extra < 1) {
       ++stats.short_payload;

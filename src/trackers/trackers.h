@@ -44,7 +44,7 @@ class Trackers {
   explicit Trackers(const TrackerOptions& o);
 
   void set_sample_sink(SampleSink sink) { sink_ = std::move(sink); }
-  void on_record(uint32_t cpu, const xt::Record& r);
+  inline void on_record(uint32_t cpu, const xt::Record& r);
 
   // Classes no tracker reads (scheduler-specific, HVM, shadow, hardware):
   // a source may drop them unread (xt::ClassFilter).
@@ -63,6 +63,8 @@ class Trackers {
   TrackerStats stats;
 
  private:
+  void on_time(uint64_t tsc);  // the first record, or a period boundary passed
+  void first_on_pcpu(uint32_t cpu, uint64_t tsc);
   void close_periods(uint64_t tsc);
   void emit_period(uint64_t to);
   void dispatch(uint32_t cpu, const xt::Record& r);
@@ -71,12 +73,29 @@ class Trackers {
   uint64_t period_cycles_;
   uint64_t period_index_ = 0;
   uint64_t period_start_ = 0;
-  uint64_t next_boundary_ = ~0ull;
+  uint64_t next_boundary_ = 0;  // 0 until the first record
   bool started_ = false;
   bool finished_ = false;
   SampleSink sink_;
   std::vector<DomainSample> samples_;
   std::vector<VcpuSample> vcpu_samples_;
 };
+
+// The hot path: PV records, the most frequent kind, are attributed here;
+// everything else goes through dispatch().
+inline void Trackers::on_record(uint32_t cpu, const xt::Record& r) {
+  if (r.tsc >= next_boundary_) [[unlikely]]
+    on_time(r.tsc);
+  stats.last_tsc = r.tsc;
+  ++stats.records;
+  if (cpu >= table.pcpus.size() || !table.pcpus[cpu].seen) [[unlikely]]
+    first_on_pcpu(cpu, r.tsc);
+  table.pcpus[cpu].last_tsc = r.tsc;
+  if (xt::is_pv_event(r.event)) {
+    pv_record(table, pv, cpu, r.event);
+    return;
+  }
+  dispatch(cpu, r);
+}
 
 }  // namespace vt
