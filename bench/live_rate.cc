@@ -37,7 +37,7 @@ struct Args {
 
 struct Run {
   double speed = 0, written_per_s = 0, consumed_per_s = 0, cpu_per_m = 0;
-  uint64_t written = 0, consumed = 0, lost = 0;
+  uint64_t written = 0, consumed = 0, lost = 0, reported = 0;
   std::vector<uint64_t> lost_per_cpu;
 };
 
@@ -100,6 +100,7 @@ Run run_once(const Args& a, double speed, std::vector<std::pair<double, double>>
   r.written = sim.records_written();
   r.consumed = st.records + st.dropped_classes;
   r.lost = host.lost_total();
+  r.reported = st.lost_records;  // what the consumer learnt from TRC_LOST_RECORDS
   for (uint32_t c = 0; c < sc.pcpus; ++c) r.lost_per_cpu.push_back(host.stats(c).lost);
   r.written_per_s = double(r.written) / st.wall_s;
   r.consumed_per_s = double(r.consumed) / st.wall_s;
@@ -108,8 +109,8 @@ Run run_once(const Args& a, double speed, std::vector<std::pair<double, double>>
 }
 
 void print(const Run& r) {
-  std::printf("%8.1f %14.3f %14.3f %12llu %14.4f   lost per CPU:", r.speed, r.written_per_s / 1e6,
-              r.consumed_per_s / 1e6, (unsigned long long)r.lost, r.cpu_per_m);
+  std::printf("%8.1f %14.3f %14.3f %12llu %12llu %14.4f   lost per CPU:", r.speed, r.written_per_s / 1e6,
+              r.consumed_per_s / 1e6, (unsigned long long)r.lost, (unsigned long long)r.reported, r.cpu_per_m);
   for (uint64_t l : r.lost_per_cpu) std::printf(" %llu", (unsigned long long)l);
   std::printf("\n");
   std::fflush(stdout);
@@ -145,7 +146,8 @@ int main(int argc, char** argv) {
   }
   std::printf("scenario %s, %u pages per CPU, consumer pinned to CPU %d, simulation to CPU %d, %.1f s per run\n",
               a.scenario.c_str(), a.pages, a.consumer_cpu, a.sim_cpu, a.seconds);
-  std::printf("%8s %14s %14s %12s %14s\n", "speed", "written M/s", "consumed M/s", "lost", "CPU s per M");
+  std::printf("%8s %14s %14s %12s %12s %14s\n", "speed", "written M/s", "consumed M/s", "lost (Xen)",
+              "reported", "CPU s per M");
   for (double s : a.speeds) print(run_once(a, s));
   if (a.search) {
     double lo = 0, hi = 0;

@@ -181,3 +181,19 @@ TEST(Cli, HelpOnEachCommand) {
 }
 
 }  // namespace
+
+namespace {
+
+// Inputs the fuzzer found, kept as regression cases (tests/data/fuzz).
+TEST(Cli, FuzzerFindingsGiveOneLineAndNoCrash) {
+  for (const char* f : {"truncated-empty-window.xtr"}) {
+    const std::string path = std::string(VTRACE_TEST_DATA) + "/fuzz/" + f;
+    for (const char* cmd : {"summary", "replay", "dump"}) {
+      Result r = run(std::string(cmd) + " --keep-going --cpu-hz 1G " + path);
+      EXPECT_TRUE(r.status == 1 || r.status == 3) << f << " " << cmd << ": status " << r.status;
+      EXPECT_NE(r.err.find("byte 0: truncated file"), std::string::npos) << r.err;
+    }
+  }
+}
+
+}  // namespace

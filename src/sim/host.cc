@@ -19,7 +19,7 @@ namespace vt::sim {
 SimHost::SimHost(const HostConfig& c) : cfg_(c) {
   cpus_.resize(cfg_.nr_cpus);
   for (auto& p : cpus_) p = std::make_unique<Cpu>();
-  cpu_mask_.assign(cfg_.nr_cpus, true);
+  cpu_mask_.assign(cfg_.nr_cpus, 1);
   memfd_ = memfd_create("vtrace-sim-xen", MFD_CLOEXEC);
   eventfd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   clock_ = [hz = cfg_.tsc_hz, t0 = std::chrono::steady_clock::now()] {
@@ -163,13 +163,13 @@ bool SimHost::set_event_mask(uint32_t mask, std::string*) {
 
 bool SimHost::set_cpu_mask(const std::vector<uint32_t>& cpus, std::string* err) {
   std::lock_guard<std::mutex> g(control_);
-  std::vector<bool> m(cfg_.nr_cpus, false);
+  std::vector<uint8_t> m(cfg_.nr_cpus, 0);
   for (uint32_t c : cpus) {
     if (c >= cfg_.nr_cpus) {
       *err = "sim: CPU " + std::to_string(c) + " does not exist (0.." + std::to_string(cfg_.nr_cpus - 1) + ")";
       return false;
     }
-    m[c] = true;
+    m[c] = 1;
   }
   cpu_mask_ = m;
   return true;

@@ -100,7 +100,7 @@ class SimHost : public TraceHost {
   uint32_t pages_ = 0;  // per CPU, once allocated
   uint32_t t_info_pages_ = 0;
   std::vector<std::unique_ptr<Cpu>> cpus_;
-  std::vector<bool> cpu_mask_;
+  std::vector<uint8_t> cpu_mask_;
   std::atomic<bool> enabled_{false};
   std::atomic<uint32_t> evt_mask_{0x0ffff000};  // TRC_ALL, Xen's default
   std::function<uint64_t()> clock_;

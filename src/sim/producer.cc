@@ -49,6 +49,16 @@ bool RingProducer::write(uint32_t event, bool with_tsc, uint64_t tsc, const uint
   const uint32_t free_bytes = size - unread;
   const uint32_t rec_bytes = 4 + (with_tsc ? 8 : 0) + 4 * n_extra;
 
+  // The common case: nothing lost to report, no padding needed, room enough.
+  if (lost_now_ == 0 && rec_bytes <= size - physical(prod, size) && rec_bytes <= free_bytes) {
+    put(prod, event, with_tsc, tsc, extra, n_extra);
+    ++stats_.written;
+    const bool crossed = unread < size / 2 && unread + rec_bytes >= size / 2;
+    if (crossed) ++stats_.highwater_crossings;
+    if (highwater != nullptr) *highwater = crossed;
+    return true;
+  }
+
   // Dry run: what must be written, including padding and the lost record.
   uint32_t to_wrap = size - physical(prod, size);
   uint32_t total = 0;

@@ -38,7 +38,8 @@ bool FileSource::pull(uint32_t cpu) {
   xt::Window w;
   while (cursor_.next(&w)) {
     // The first pass saw every CPU the cursor can reach: both stop at the same fault.
-    if (w.size > 0) streams_[stream_index_[w.cpu]].queue.push_back(w);
+    if (w.size == 0) continue;  // empty, or nothing whole left in a truncated one
+    streams_[stream_index_[w.cpu]].queue.push_back(w);
     if (w.cpu == cpu) return true;
   }
   return false;
