@@ -38,7 +38,12 @@ bool record_trace(LiveSession* s, std::FILE* out, double seconds, double poll_ms
       }
     }
     for (LiveRing& r : s->rings()) {  // increasing CPU order: one pass
-      const xt::RingRead rd = xt::ring_read(r.ring);
+      xt::RingRead rd = xt::ring_read(r.ring);
+      if (const uint32_t old = skip_old_records(r, &rd)) {
+        xt::ring_release(r.ring, rd.cons, old);
+        rd.cons = xt::ring_advance(rd.cons, old, r.ring.data_size);
+        if (rd.total() == 0) continue;
+      }
       if (rd.state == xt::RingState::kBogusProd) {
         ++st->bogus;
         continue;

@@ -49,11 +49,19 @@ bool LiveSession::open(TraceHost* host, const LiveOptions& o, std::string* err) 
     if (!r.map) return false;
     r.map_bytes = uint64_t(t_info_.pages_per_cpu) * xt::kPageBytes;
     r.ring = xt::Ring{r.map, xt::ring_data_size(t_info_.pages_per_cpu)};
-    if (o.discard_backlog) {
+    rings_.push_back(r);
+  }
+  if (o.discard_backlog) {
+    // Rings are emptied one after the other: a vCPU's records written on
+    // one CPU after it was emptied could belong to a story whose earlier
+    // part, on another CPU, was thrown away. So everything older than the
+    // moment the last ring was emptied is skipped as well (skip_until).
+    for (LiveRing& r : rings_) {
       uint32_t dropped = 0;
       xt::ring_discard(r.ring, &dropped);
     }
-    rings_.push_back(r);
+    const uint64_t start = host_->now_tsc();
+    for (LiveRing& r : rings_) r.skip_until = start;
   }
   if (rings_.empty()) {
     *err = "no CPU has a trace buffer to read";
@@ -109,9 +117,45 @@ uint32_t whole_records(const uint8_t* p, uint32_t n, uint32_t room) {
 
 }  // namespace
 
+uint32_t skip_old_records(LiveRing& r, xt::RingRead* rd) {
+  if (r.skip_until == 0 || rd->state != xt::RingState::kData) return 0;
+  uint32_t skipped = 0;
+  for (auto [p, n] : {std::pair{&rd->first, &rd->first_len}, std::pair{&rd->second, &rd->second_len}}) {
+    if (*n == 0) continue;
+    xt::TokenizerState tok{*p, *p + *n};
+    xt::Record rec;
+    const uint8_t* at = *p;
+    while (xt::next_record(&tok, &rec) == xt::TokenStatus::kRecord) {
+      if (rec.has_tsc && rec.tsc >= r.skip_until) {
+        r.skip_until = 0;  // from here on, everything
+        break;
+      }
+      at = tok.pos;
+    }
+    const uint32_t k = uint32_t(at - *p);
+    *p += k;
+    *n -= k;
+    skipped += k;
+    if (r.skip_until == 0) break;
+  }
+  if (rd->first_len == 0 && rd->second_len) {  // the first span was all old
+    rd->first = rd->second;
+    rd->first_len = rd->second_len;
+    rd->second = nullptr;
+    rd->second_len = 0;
+  }
+  return skipped;
+}
+
 void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack, Tee* tee) {
-  const xt::RingRead rd = xt::ring_read(r.ring);
+  xt::RingRead rd = xt::ring_read(r.ring);
   ++r.drains;
+  if (const uint32_t old = skip_old_records(r, &rd)) {
+    xt::ring_release(r.ring, rd.cons, old);
+    rd.cons = xt::ring_advance(rd.cons, old, r.ring.data_size);
+    r.skipped_bytes += old;
+    if (rd.total() == 0) rd.state = xt::RingState::kEmpty;
+  }
   switch (rd.state) {
     case xt::RingState::kEmpty:
       ch.publish_quiet(now_tsc > slack ? now_tsc - slack : 0);

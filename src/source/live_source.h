@@ -54,7 +54,16 @@ struct LiveRing {
   uint64_t bytes = 0, drains = 0, stalls = 0;
   uint64_t bogus = 0, resyncs = 0, discarded_bytes = 0;
   xt::RingState last_bogus = xt::RingState::kEmpty;
+  // Records older than this TSC are skipped (0: none): the start of the
+  // session, when every ring had been emptied.
+  uint64_t skip_until = 0;
+  uint64_t skipped_bytes = 0;
 };
+
+// Takes the records older than r.skip_until off the front of a ring read
+// (clearing skip_until once a newer one is seen); returns the bytes taken.
+// The caller releases them.
+uint32_t skip_old_records(LiveRing& r, xt::RingRead* rd);
 
 class LiveSession {
  public:

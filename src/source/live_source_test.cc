@@ -23,6 +23,7 @@ struct Rig {
     vt::LiveOptions o;
     o.pages = pages;
     o.event_mask = 0x0ffff000;
+    o.discard_backlog = false;  // these tests write records with hand-picked TSCs
     std::string err;
     EXPECT_TRUE(session.open(host.get(), o, &err)) << err;
     for (auto& r : session.rings()) channels.push_back(std::make_unique<vt::Channel>(r.cpu, 8));
@@ -70,6 +71,46 @@ TEST(LiveSession, LeavesAnotherConsumersTracingAlone) {
   EXPECT_EQ(host.event_mask(), 0x00021000u);  // its mask kept
   s.close();
   EXPECT_TRUE(host.tracing());  // still on for the other consumer
+}
+
+TEST(LiveSession, StartsCleanlyOnEveryCpuAtOnce) {
+  // Records written before the session (older than the moment every ring
+  // was emptied) are skipped even when they reach a ring late.
+  HostConfig c;
+  c.nr_cpus = 2;
+  SimHost host(c);
+  uint64_t now = 5000;
+  host.set_clock([&] { return now; });
+  vt::LiveSession s;
+  std::string err;
+  vt::LiveOptions o;
+  o.event_mask = 0x0ffff000;
+  ASSERT_TRUE(s.open(&host, o, &err)) << err;
+  EXPECT_EQ(s.rings()[0].skip_until, 5000u);
+  const uint32_t w[2] = {1, 0};
+  host.trace(0, TRC_SCHED_WAKE, 4000, w, 2, 0);  // older than the start
+  host.trace(0, TRC_SCHED_BLOCK, 4500, w, 2, 0);
+  host.trace(0, TRC_SCHED_WAKE, 6000, w, 2, 0);
+  host.trace(1, TRC_SCHED_YIELD, 4900, w, 2, 0);
+  std::vector<std::unique_ptr<vt::Channel>> ch;
+  for (auto& r : s.rings()) ch.push_back(std::make_unique<vt::Channel>(r.cpu, 4));
+  for (size_t i = 0; i < 2; ++i) vt::drain(s.rings()[i], *ch[i], 7000, 0);
+  EXPECT_EQ(s.rings()[0].skipped_bytes, 40u);
+  EXPECT_EQ(s.rings()[1].skipped_bytes, 20u);
+  EXPECT_EQ(s.rings()[0].skip_until, 0u);  // passed the start on CPU 0
+  EXPECT_EQ(s.rings()[1].skip_until, 5000u);  // not yet on CPU 1
+  host.trace(1, TRC_SCHED_YIELD, 7500, w, 2, 0);
+  for (size_t i = 0; i < 2; ++i) vt::drain(s.rings()[i], *ch[i], 8000, 0);  // both quiet up to 8000
+  std::vector<vt::LiveStream> streams(2);
+  for (size_t i = 0; i < 2; ++i) streams[i].ch = ch[i].get();
+  std::vector<uint64_t> got;
+  vt::Sorter<vt::LiveStream> sorter(&streams);
+  sorter.run([&](uint32_t, const xt::Record& r) {
+    got.push_back(r.tsc);
+    return true;
+  });
+  EXPECT_EQ(got, (std::vector<uint64_t>{6000, 7500}));
+  for (auto& r : s.rings()) EXPECT_EQ(xt::ring_read(r.ring).state, xt::RingState::kEmpty);
 }
 
 TEST(LiveSource, DrainDeliversEverythingInOrderAcrossCpus) {
