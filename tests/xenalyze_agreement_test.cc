@@ -85,6 +85,15 @@ TEST(XenalyzeAgreement, RealTraceSchedulerClass) {
             3u);
 }
 
+// A real Xen 4.17 trace from the lab (tools/xenlab, experiment e004: a
+// 2-vCPU web server guest; its first 2.5 MB, cut where a xentrace pass
+// ends): multicall subcalls, grant operations, two busy pCPUs.
+TEST(XenalyzeAgreement, LabTraceHead) {
+  EXPECT_EQ(compare_with_xenalyze(std::string(VTRACE_TEST_DATA) + "/xen417-lab-e004-head.xtr",
+                                  "2.299998G", 2.299998e9),
+            4u);
+}
+
 // The simulated hypervisor's demo host, recorded as `vtrace record --sim`
 // records it: xenalyze must take it without a warning, and agree.
 TEST(XenalyzeAgreement, SimulatedHypervisorRecording) {

@@ -36,7 +36,7 @@ enum Count : uint8_t {
   kYields,           // TRC_SCHED_YIELD
   kContinueRunning,  // TRC_SCHED_CONTINUE_RUNNING
   kInfcont,          // TRC_SCHED_SWITCH_INFCONT
-  kHypercalls,       // PV hypercalls attributed to the vCPU
+  kHypercalls,       // PV hypercalls attributed to the vCPU (multicall subcalls included)
   kTraps,            // PV traps
   kPageFaults,       // PV page faults
   kPvOther,          // other PV-class records

@@ -21,7 +21,10 @@ inline void pv_record(DomainTable& t, PvStats& s, uint32_t cpu, uint32_t event) 
   uint64_t* n = t.vcpus[vi].c.n;
   switch (xt::pv_base_event(event)) {
     case TRC_PV_HYPERCALL:
-    case TRC_PV_HYPERCALL_V2: ++n[kHypercalls]; break;
+    case TRC_PV_HYPERCALL_V2:
+    case TRC_PV_HYPERCALL_SUBCALL:  // one call of a multicall batch; xenalyze counts them too
+      ++n[kHypercalls];
+      break;
     case TRC_PV_TRAP: ++n[kTraps]; break;
     case TRC_PV_PAGE_FAULT: ++n[kPageFaults]; break;
     default: ++n[kPvOther]; break;
