@@ -23,6 +23,8 @@ using Commands = std::vector<Command>;
 // summary, replay, dump (src/cli/file_commands.cc)
 void add_file_commands(CLI::App* app, Commands* out);
 
+// train, eval, explain (src/cli/detector_commands.cc)
+void add_detector_commands(CLI::App* app, Commands* out);
 // run (and vtrace alone), record (src/cli/live_commands.cc). Registers an
 // entry for `app` itself last: it runs when no subcommand was chosen.
 void add_live_commands(CLI::App* app, Commands* out);

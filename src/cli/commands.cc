@@ -75,10 +75,14 @@ int cmd_summary(const TraceArgs& a) {
   return conclude(a, src, res);
 }
 
-int cmd_replay(const TraceArgs& a, double period_s, bool per_vcpu) {
+int cmd_replay(const TraceArgs& a, double period_s, bool per_vcpu, const DetectFlags& df) {
   TrackerOptions o;
   bool assumed;
   if (!resolve_hz(a, &o.cpu_hz, &assumed)) return kExitUsage;
+  std::unique_ptr<DetectStage> det;
+  int rc = kExitOk;
+  // A trace has no host to act on: pause/shutdown/destroy only as a dry run.
+  if (!open_detect(df, period_s, DomainControl{}, &det, &rc)) return rc;
   o.include_idle = a.include_idle;
   o.samples = true;
   o.period_s = period_s;
@@ -86,7 +90,12 @@ int cmd_replay(const TraceArgs& a, double period_s, bool per_vcpu) {
   if (!open_trace(a, &src)) return kExitBadInput;
   Trackers t(o);
   SampleWriter w(stdout, a.format, per_vcpu, o.cpu_hz);
-  t.set_sample_sink([&](const std::vector<DomainSample>& s) { w.write(s); });
+  // With --detect the verdicts take stdout unless they go to a file.
+  const bool write_samples = !det || (!df.verdicts.empty() && df.verdicts != "-");
+  t.set_sample_sink([&](const std::vector<DomainSample>& s) {
+    if (write_samples) w.write(s);
+    if (det) det->on_samples(s, o.cpu_hz);
+  });
   FileResult res = src.run(
       [&](uint32_t cpu, const xt::Record& r) {
         t.on_record(cpu, r);
@@ -94,6 +103,7 @@ int cmd_replay(const TraceArgs& a, double period_s, bool per_vcpu) {
       },
       &Trackers::unused_classes());
   if (!res.has_fault || a.keep_going) t.finish();
+  if (det) det->finish();
   return conclude(a, src, res);
 }
 

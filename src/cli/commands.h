@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "src/cli/detect_flags.h"
 #include "src/exporters/format.h"
 
 namespace vt {
@@ -24,7 +25,7 @@ struct TraceArgs {
 };
 
 int cmd_summary(const TraceArgs& a);
-int cmd_replay(const TraceArgs& a, double period_s, bool per_vcpu);
+int cmd_replay(const TraceArgs& a, double period_s, bool per_vcpu, const DetectFlags& d);
 int cmd_dump(const TraceArgs& a);
 
 }  // namespace vt

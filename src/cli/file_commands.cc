@@ -5,6 +5,7 @@
 
 #include "src/cli/command_registry.h"
 #include "src/cli/commands.h"
+#include "src/cli/detect_flags.h"
 
 namespace vt {
 namespace {
@@ -14,6 +15,7 @@ struct FileFlags {
   std::string format = "table";
   double period = 1.0;
   bool per_vcpu = false;
+  DetectFlags detect;
 };
 
 void add_trace_flags(CLI::App* cmd, FileFlags* f) {
@@ -55,7 +57,9 @@ void add_file_commands(CLI::App* app, Commands* out) {
       ->default_val(1.0)
       ->check(CLI::Range(0.001, 3600.0));
   replay->add_flag("--per-vcpu", f->per_vcpu, "one row per vCPU instead of per domain");
-  out->push_back({replay, with_format(f, [f] { return cmd_replay(f->ta, f->period, f->per_vcpu); })});
+  add_detect_flags(replay, &f->detect);
+  out->push_back(
+      {replay, with_format(f, [f] { return cmd_replay(f->ta, f->period, f->per_vcpu, f->detect); })});
 
   CLI::App* dump = app->add_subcommand("dump", "one decoded line per record, in TSC order");
   add_trace_flags(dump, f.get());

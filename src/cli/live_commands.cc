@@ -9,6 +9,7 @@
 
 #include "src/cli/command_registry.h"
 #include "src/cli/commands.h"
+#include "src/cli/detect_flags.h"
 #include "src/cli/options.h"
 #include "src/exporters/sample_writer.h"
 #include "src/runtime/live_runtime.h"
@@ -29,6 +30,7 @@ struct LiveFlags {
   uint32_t pages = 128;
   bool include_idle = false;
   bool sim_given = false;
+  DetectFlags detect;
 };
 
 void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
@@ -55,6 +57,7 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
     cmd->add_option("--record", f->record,
                     "also write everything read to this xentrace file (vtrace replay of it gives "
                     "the same figures)");
+    add_detect_flags(cmd, &f->detect);
   }
 }
 
@@ -130,6 +133,17 @@ int cmd_run(LiveFlags& f, bool sim_given) {
     if (!rec) return fail(f.record + ": cannot create: " + std::strerror(errno));
     ro.record = rec.get();
   }
+  // The detector's actions go through the host: libxenctrl, or the simulator.
+  TraceHost* th = host.get();
+  DomainControl control = [th](ActionKind k, uint16_t domid, std::string* e) {
+    const DomainOp op = k == ActionKind::kPause      ? DomainOp::kPause
+                        : k == ActionKind::kShutdown ? DomainOp::kShutdown
+                                                     : DomainOp::kDestroy;
+    return th->domain_op(op, domid, e);
+  };
+  std::unique_ptr<DetectStage> det;
+  int rc = kExitOk;
+  if (!open_detect(f.detect, f.period, control, &det, &rc)) return rc;
   LiveSession session;
   if (!session.open(host.get(), lo, &err)) return fail(err);
   if (host.sim) host.sim->start(0);
@@ -146,8 +160,15 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   std::signal(SIGTERM, on_signal);
   LiveRuntime rt(&session, ro);
   SampleWriter w(stdout, format, false, session.tsc_hz());
-  rt.set_period_sink([&](const std::vector<DomainSample>& p) { w.write(p); });
+  const double hz = session.tsc_hz();
+  // With --detect the verdicts take stdout unless they go to a file.
+  const bool write_samples = !det || (!f.detect.verdicts.empty() && f.detect.verdicts != "-");
+  rt.set_period_sink([&](const std::vector<DomainSample>& p) {  // the classifier thread
+    if (write_samples) w.write(p);
+    if (det) det->on_samples(p, hz);
+  });
   const bool ok = rt.run(&err);
+  if (det) det->finish();
   if (host.sim) host.sim->stop();
   if (host.sim) host.sim->join();
   session.close();

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
 
   vt::Commands commands;
   vt::add_file_commands(&app, &commands);
+  vt::add_detector_commands(&app, &commands);
   vt::add_live_commands(&app, &commands);  // last: its entry for `app` is the fallback
 
   try {

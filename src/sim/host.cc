@@ -203,6 +203,14 @@ void SimHost::notify_ack() {
 
 uint64_t SimHost::now_tsc() { return clock_(); }
 
+bool SimHost::domain_op(DomainOp op, uint32_t domid, std::string* err) {
+  if (!domain_op_ || !domain_op_(op, domid)) {
+    *err = "sim: no domain " + std::to_string(domid);
+    return false;
+  }
+  return true;
+}
+
 std::string SimHost::describe() const {
   return "simulated Xen 4.17 (" + std::to_string(cfg_.nr_cpus) + " CPUs, NR_CPUS " +
          std::to_string(cfg_.nr_cpus_compiled) + ")";

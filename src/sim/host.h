@@ -59,7 +59,10 @@ class SimHost : public TraceHost {
   void notify_ack() override;
   bool notify_owned_elsewhere() const override { return notify_taken_elsewhere_; }
   uint64_t now_tsc() override;
+  bool domain_op(DomainOp op, uint32_t domid, std::string* err) override;
   std::string describe() const override;
+  // The simulator carries domain operations out (set_domain_op).
+  void set_domain_op(std::function<bool(DomainOp, uint32_t)> f) { domain_op_ = std::move(f); }
 
   // The hypervisor's side: Xen's trace call on CPU `cpu`. `current` is the
   // vCPU running there, packed domid | vcpu << 16 (for TRC_LOST_RECORDS).
@@ -104,6 +107,7 @@ class SimHost : public TraceHost {
   std::atomic<bool> enabled_{false};
   std::atomic<uint32_t> evt_mask_{0x0ffff000};  // TRC_ALL, Xen's default
   std::function<uint64_t()> clock_;
+  std::function<bool(DomainOp, uint32_t)> domain_op_;
   std::mutex control_;  // serialises control operations (Xen's sysctl lock)
 };
 

@@ -371,7 +371,19 @@ void Shard::wake(uint32_t vi, uint64_t t, uint32_t waker_p) {
   }
 }
 
-void Shard::lifecycle(uint32_t g, bool start, uint64_t t) {
+bool Shard::control(Control c, uint32_t domid, uint64_t t) {
+  for (uint32_t g = 0; g < guests_.size(); ++g) {
+    if (guests_[g].domid != domid) continue;
+    bool alive = false;
+    for (uint32_t vi : guest_vcpus_[g]) alive |= vs_[vi].alive;
+    if (!alive) continue;  // an earlier domain with the same id
+    lifecycle(g, false, t, c == Control::kDestroy);
+    return true;
+  }
+  return false;
+}
+
+void Shard::lifecycle(uint32_t g, bool start, uint64_t t, bool remove) {
   const GuestSpec& gs = guests_[g];
   if (start) {
     emit(0, t, TRC_SCHED_DOM_ADD, {gs.domid});
@@ -407,7 +419,7 @@ void Shard::lifecycle(uint32_t g, bool start, uint64_t t) {
     auto& w = ps_[vs_[dom0_v_].p].dom0_work;
     w.erase(std::remove(w.begin(), w.end(), vi), w.end());
   }
-  emit(0, t, TRC_SCHED_DOM_REM, {gs.domid});
+  if (remove) emit(0, t, TRC_SCHED_DOM_REM, {gs.domid});
 }
 
 std::vector<VcpuTruth> Shard::truth() const {

@@ -46,6 +46,12 @@ class Shard {
 
   // Processes every event before `until_ns` (simulated time).
   void run_until(uint64_t until_ns);
+
+  // What a toolstack does to a domain: pause (its vCPUs go offline, the
+  // domain stays), destroy (offline, then DOM_REM). Returns false if the
+  // domain is not in this shard. Call from the shard's own thread.
+  enum class Control { kPause, kDestroy };
+  bool control(Control c, uint32_t domid, uint64_t t);
   uint64_t now_ns() const { return now_; }
   uint64_t records_written() const { return written_; }
   uint64_t records_refused() const { return refused_; }  // filtered by the masks or lost
@@ -110,7 +116,7 @@ class Shard {
   Behaviour behaviour(const V& v) const;
   uint64_t burst(Behaviour b);
   uint64_t sleep(Behaviour b);
-  void lifecycle(uint32_t guest, bool start, uint64_t t);
+  void lifecycle(uint32_t guest, bool start, uint64_t t, bool remove = true);
 
   SimHost* host_;
   Scenario sc_;

@@ -14,7 +14,12 @@ Simulator::Simulator(SimHost* host, const Scenario& sc) : host_(host), sc_(sc), 
   const uint32_t pcpus = std::min(sc_.pcpus, ncpu);
   const uint32_t threads = std::max<uint32_t>(1, std::min(sc_.threads, pcpus));
   std::vector<std::vector<GuestSpec>> placed(threads);
-  for (size_t g = 0; g < sc_.guests.size(); ++g) placed[g % threads].push_back(sc_.guests[g]);
+  domid_shard_.assign(0x7fff, ~0u);
+  for (size_t g = 0; g < sc_.guests.size(); ++g) {
+    placed[g % threads].push_back(sc_.guests[g]);
+    domid_shard_[sc_.guests[g].domid] = uint32_t(g % threads);
+  }
+  requests_.resize(threads);
   for (uint32_t i = 0; i < threads; ++i) {
     std::vector<uint32_t> cpus;
     for (uint32_t c = i * pcpus / threads; c < (i + 1) * pcpus / threads; ++c) cpus.push_back(c);
@@ -24,6 +29,9 @@ Simulator::Simulator(SimHost* host, const Scenario& sc) : host_(host), sc_(sc), 
     refused_.push_back(std::make_unique<std::atomic<uint64_t>>(0));
   }
   host_->set_clock([this] { return now_tsc(); });
+  host_->set_domain_op([this](DomainOp op, uint32_t domid) {
+    return control(op == DomainOp::kPause ? Shard::Control::kPause : Shard::Control::kDestroy, domid);
+  });
 }
 
 Simulator::~Simulator() {
@@ -31,6 +39,7 @@ Simulator::~Simulator() {
   join();
   const uint64_t last = now_tsc();  // the host may outlive us: freeze its clock
   host_->set_clock([last] { return last; });
+  host_->set_domain_op(nullptr);
 }
 
 void Simulator::start(double seconds) {
@@ -40,6 +49,13 @@ void Simulator::start(double seconds) {
 }
 
 void Simulator::stop() { stop_.store(true); }
+
+bool Simulator::control(Shard::Control c, uint32_t domid) {
+  if (domid >= domid_shard_.size() || domid_shard_[domid] == ~0u) return false;
+  std::lock_guard<std::mutex> g(requests_lock_);
+  requests_[domid_shard_[domid]].push_back(Request{c, domid});
+  return true;
+}
 
 void Simulator::set_speed(double speed) {
   speed_.store(speed);
@@ -80,6 +96,14 @@ void Simulator::run_shard(size_t i, uint64_t end_ns) {
     if (speed > 0) {
       const auto due = anchor + std::chrono::nanoseconds(uint64_t(double(next - anchor_ns) / speed));
       if (clock::now() < due) std::this_thread::sleep_until(due);
+    }
+    {
+      std::vector<Request> todo;
+      {
+        std::lock_guard<std::mutex> g(requests_lock_);
+        todo.swap(requests_[i]);
+      }
+      for (const Request& r : todo) s.control(r.c, r.domid, t);
     }
     s.run_until(next);
     t = next;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -29,6 +30,10 @@ class Simulator {
   void stop();
   // Changes the pace while running (sim seconds per wall second, > 0).
   void set_speed(double speed);
+  // A toolstack request (the detector's action): the shard that holds the
+  // domain carries it out at its next step. False if no shard has it.
+  bool control(Shard::Control c, uint32_t domid);
+
   // Pins every simulation thread to this host CPU (before start()).
   void pin_to(int cpu) { pin_cpu_ = cpu; }
   void join();
@@ -60,6 +65,13 @@ class Simulator {
   std::atomic<double> speed_{1.0};
   std::atomic<uint32_t> speed_version_{0};
   int pin_cpu_ = -1;
+  struct Request {
+    Shard::Control c;
+    uint32_t domid;
+  };
+  std::mutex requests_lock_;  // rare: a verdict's action
+  std::vector<std::vector<Request>> requests_;  // per shard
+  std::vector<uint32_t> domid_shard_;
 };
 
 }  // namespace vt::sim

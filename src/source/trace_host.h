@@ -12,6 +12,9 @@
 
 namespace vt {
 
+// What a toolstack can do to a guest (the detector's actions).
+enum class DomainOp { kPause, kShutdown, kDestroy };
+
 struct TraceInfo {
   uint64_t t_info_mfn = 0;     // 0: no buffers allocated
   uint32_t t_info_bytes = 0;   // size of the t_info area
@@ -47,6 +50,10 @@ class TraceHost {
 
   // The host's current TSC, for the sorter's watermark on quiet CPUs.
   virtual uint64_t now_tsc() = 0;
+
+  // Pauses, shuts down or destroys a guest. Called from the classifier
+  // thread, never on the record path.
+  virtual bool domain_op(DomainOp op, uint32_t domid, std::string* err) = 0;
 
   virtual std::string describe() const = 0;
 };

@@ -29,6 +29,7 @@ std::string errno_text(const char* what) { return std::string(what) + ": " + std
 class XenHost : public TraceHost {
  public:
   ~XenHost() override {
+    if (ctl_) xc_interface_close(ctl_);
     if (xce_) xenevtchn_close(xce_);
     if (fmem_) xenforeignmemory_close(fmem_);
     if (xch_) xc_interface_close(xch_);
@@ -166,10 +167,31 @@ class XenHost : public TraceHost {
 
   uint64_t now_tsc() override { return __rdtsc(); }  // dom0's TSC: the host's, on PV dom0
 
+  bool domain_op(DomainOp op, uint32_t domid, std::string* err) override {
+    // Its own handle: this runs on the classifier thread.
+    if (!ctl_) ctl_ = xc_interface_open(&quiet_logger, &quiet_logger, 0);
+    if (!ctl_) {
+      *err = errno_text("xc_interface_open");
+      return false;
+    }
+    int rc;
+    const char* what;
+    switch (op) {
+      case DomainOp::kPause: rc = xc_domain_pause(ctl_, domid), what = "xc_domain_pause"; break;
+      case DomainOp::kShutdown:
+        rc = xc_domain_shutdown(ctl_, domid, SHUTDOWN_poweroff), what = "xc_domain_shutdown";
+        break;
+      default: rc = xc_domain_destroy(ctl_, domid), what = "xc_domain_destroy"; break;
+    }
+    if (rc != 0) *err = errno_text(what);
+    return rc == 0;
+  }
+
   std::string describe() const override { return "Xen (libxenctrl)"; }
 
  private:
   xc_interface* xch_ = nullptr;
+  xc_interface* ctl_ = nullptr;  // domain operations, classifier thread
   xenforeignmemory_handle* fmem_ = nullptr;
   xenevtchn_handle* xce_ = nullptr;
   xenevtchn_port_or_error_t port_ = -1;

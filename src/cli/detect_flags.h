@@ -1,0 +1,31 @@
+// The detector's flags, shared by `vtrace replay --detect` and `vtrace run
+// --detect`: which model, how many strikes, where verdicts go, what action.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "src/detector/runtime.h"
+
+namespace CLI {
+class App;
+}
+
+namespace vt {
+
+struct DetectFlags {
+  bool detect = false;
+  bool dry_run = false;
+  std::string model, verdicts, action = "none";
+  int strikes = 0;
+};
+
+void add_detect_flags(CLI::App* cmd, DetectFlags* f);
+
+// Opens the detector when --detect was given (*out stays empty otherwise).
+// false with the message printed and *exit_code set (1 bad model or file,
+// 2 bad flag). `control` carries out pause/shutdown/destroy on a live host.
+bool open_detect(const DetectFlags& f, double period_s, DomainControl control,
+                 std::unique_ptr<DetectStage>* out, int* exit_code);
+
+}  // namespace vt

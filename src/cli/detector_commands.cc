@@ -1,0 +1,463 @@
+// Registers the detector's commands: train, eval, explain (docs/detector.md).
+// Each prints one line on stderr and exits 1 on bad input (dataset, model),
+// 2 on a bad flag.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "src/cli/command_registry.h"
+#include "src/cli/commands.h"
+#include "src/detector/dataset.h"
+#include "src/detector/evaluate.h"
+#include "src/detector/explain.h"
+#include "src/detector/model.h"
+#include "src/detector/train.h"
+
+namespace vt {
+namespace {
+
+using json = nlohmann::json;
+
+struct TrainFlags {
+  std::vector<std::string> data;
+  std::string out, root, prune = "cv", threshold_rule = "miss-none", features, note;
+  std::string roc_csv, roc_svg;
+  TrainParams p;
+  bool lowo = false, quiet = false;
+  std::string format = "table";
+};
+
+struct EvalFlags {
+  std::string model;
+  std::vector<std::string> data;
+  std::string root, roc_csv, roc_svg, scores, format = "table";
+  int strikes = 0;
+  double threshold = NAN;
+  bool include_transition = false;
+};
+
+struct ExplainFlags {
+  std::string model;
+  int tree = -1;
+};
+
+std::string fmt(const char* f, double v) {
+  if (std::isnan(v)) return "n/a";
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+json num(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
+
+json group_json(const GroupSummary& g) {
+  return {{"workload", g.name},
+          {"runs", g.runs},
+          {"faulty_runs", g.faulty_runs},
+          {"detected", g.detected},
+          {"early", g.early},
+          {"windows", g.windows},
+          {"faulty_windows", g.faulty_windows},
+          {"auc", num(g.auc)},
+          {"tp", g.conf.tp},
+          {"fp", g.conf.fp},
+          {"tn", g.conf.tn},
+          {"fn", g.conf.fn},
+          {"tpr", g.conf.tpr()},
+          {"fpr", g.conf.fpr()},
+          {"median_latency_s", num(g.median_latency)},
+          {"max_latency_s", num(g.max_latency)},
+          {"false_alarms", g.false_alarms},
+          {"normal_guest_hours", g.normal_hours},
+          {"false_alarms_per_guest_hour", num(g.false_alarms_per_hour())}};
+}
+
+json eval_json(const Dataset& d, const EvalResult& r) {
+  json runs = json::array();
+  for (const RunResult& rr : r.runs) {
+    const RunLabel& l = d.runs[rr.run].label;
+    runs.push_back({{"run_id", l.run_id},
+                    {"exp_id", l.exp_id},
+                    {"domid", l.domid},
+                    {"workload", l.workload},
+                    {"fault", l.fault},
+                    {"onset_s", num(l.onset_s)},
+                    {"judged_seconds", rr.judged},
+                    {"latency_s", num(rr.latency)},
+                    {"early", rr.early},
+                    {"false_alarms", rr.false_alarms}});
+  }
+  json wl = json::array();
+  for (const GroupSummary& g : r.workloads) wl.push_back(group_json(g));
+  return {{"auc", num(r.roc.auc)},
+          {"threshold", num(r.threshold)},
+          {"strikes", r.strikes},
+          {"roc_windows", r.roc_score.size()},
+          {"judged_seconds", r.score.size()},
+          {"total", group_json(r.total)},
+          {"pre_onset_false_alarms", r.pre_onset_false_alarms},
+          {"pre_onset_guest_hours", r.pre_onset_hours},
+          {"workloads", wl},
+          {"runs", runs}};
+}
+
+void print_eval_table(std::FILE* o, const Dataset& d, const EvalResult& r, bool lowo) {
+  const GroupSummary& g = r.total;
+  std::fprintf(o, "ROC over %zu judged seconds (%zu faulty)%s: AUC %s\n", g.windows, g.faulty_windows,
+               r.roc_score.size() < r.score.size() ? ", transition seconds left out" : "",
+               fmt("%.4f", r.roc.auc).c_str());
+  if (lowo)
+    std::fprintf(o, "at each fold's threshold: ");
+  else
+    std::fprintf(o, "at threshold %s (faulty iff score <= it): ", fmt("%.4f", r.threshold).c_str());
+  std::fprintf(o, "TPR %.4f FPR %.4f (TP %llu FP %llu TN %llu FN %llu)\n", g.conf.tpr(), g.conf.fpr(),
+               (unsigned long long)g.conf.tp, (unsigned long long)g.conf.fp, (unsigned long long)g.conf.tn,
+               (unsigned long long)g.conf.fn);
+  std::fprintf(o,
+               "strike rule (%d): %zu of %zu faulty runs detected, latency median %s s, max %s s; %zu "
+               "already flagged before the onset (not counted)\n",
+               r.strikes, g.detected, g.faulty_runs, fmt("%.1f", g.median_latency).c_str(),
+               fmt("%.1f", g.max_latency).c_str(), g.early);
+  std::fprintf(o,
+               "false alarms: %d on normal runs over %.2f guest-hours (%s per guest-hour); %d before "
+               "the onset of faulty runs over %.2f guest-hours\n\n",
+               g.false_alarms, g.normal_hours, fmt("%.2f", g.false_alarms_per_hour()).c_str(),
+               r.pre_onset_false_alarms, r.pre_onset_hours);
+  std::fprintf(o, "%-14s %5s %6s %8s %7s %7s %7s %9s %9s %11s %9s\n", lowo ? "held out" : "workload", "runs",
+               "faulty", "seconds", "AUC", "TPR", "FPR", "detected", "median_s", "false_alarm", "per_hour");
+  for (const GroupSummary& w : r.workloads)
+    std::fprintf(o, "%-14s %5zu %6zu %8zu %7s %7s %7s %5zu/%-3zu %9s %11d %9s\n", w.name.c_str(), w.runs,
+                 w.faulty_runs, w.windows, fmt("%.4f", w.auc).c_str(),
+                 w.faulty_windows ? fmt("%.4f", w.conf.tpr()).c_str() : "n/a",
+                 w.windows > w.faulty_windows ? fmt("%.4f", w.conf.fpr()).c_str() : "n/a", w.detected,
+                 w.faulty_runs, fmt("%.1f", w.median_latency).c_str(), w.false_alarms,
+                 fmt("%.2f", w.false_alarms_per_hour()).c_str());
+  bool any = false;
+  for (const RunResult& rr : r.runs) {
+    const RunLabel& l = d.runs[rr.run].label;
+    if (!l.faulty()) continue;
+    if (!any)
+      std::fprintf(o, "\n%-16s %-10s %-12s %9s %10s %s\n", "faulty run", "workload", "fault", "onset_s",
+                   "latency_s", "");
+    any = true;
+    std::fprintf(o, "%-16s %-10s %-12s %9.2f %10s %s\n", l.run_id.c_str(), l.workload.c_str(),
+                 l.fault.c_str(), l.onset_s,
+                 !std::isnan(rr.latency) ? fmt("%.2f", rr.latency).c_str()
+                 : rr.early              ? "early"
+                                         : "missed",
+                 rr.early ? "(flagged before the onset and still faulty at it: not a detection)" : "");
+  }
+}
+
+bool write_outputs(const Dataset& d, const EvalResult& r, const std::string& roc_csv,
+                   const std::string& roc_svg, const std::string& scores, const std::string& title,
+                   std::string* err) {
+  if (!roc_csv.empty() && !write_roc_csv(roc_csv, r.roc, err)) return false;
+  if (!roc_svg.empty() && !write_roc_svg(roc_svg, r.roc, title, r.threshold, err)) return false;
+  if (!scores.empty()) {
+    std::FILE* f = std::fopen(scores.c_str(), "w");
+    if (!f) {
+      *err = scores + ": cannot write";
+      return false;
+    }
+    std::fprintf(f, "run_id,exp_id,domid,workload,t,score,faulty,transition\n");
+    for (size_t i = 0; i < r.score.size(); ++i) {
+      const RunLabel& l = d.runs[r.run[i]].label;
+      std::fprintf(f, "%s,%s,%u,%s,%.0f,%.17g,%d,%d\n", l.run_id.c_str(), l.exp_id.c_str(), l.domid,
+                   l.workload.c_str(), r.t[i], r.score[i], r.faulty[i], r.transition[i]);
+    }
+    if (std::fclose(f) != 0) {
+      *err = scores + ": write failed";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool load_data(const std::vector<std::string>& files, const std::string& root, Dataset* d) {
+  std::string err;
+  DatasetOptions o;
+  o.root = root;
+  if (!load_dataset(files, o, d, &err)) {
+    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
+    return false;
+  }
+  if (d->skipped_invalid)
+    std::fprintf(stderr, "vtrace: left out %u runs labelled valid = false\n", d->skipped_invalid);
+  return true;
+}
+
+Progress progress_printer(bool quiet, const std::string& what) {
+  if (quiet) return nullptr;
+  const bool tty = isatty(2);
+  return [tty, what](int done, int total) {
+    if (tty) {
+      std::fprintf(stderr, "\rvtrace: %s: tree %d/%d", what.c_str(), done, total);
+      if (done == total) std::fprintf(stderr, "\n");
+    } else if (done % 10 == 0 || done == total) {
+      std::fprintf(stderr, "vtrace: %s: tree %d/%d\n", what.c_str(), done, total);
+    }
+  };
+}
+
+int cmd_train(TrainFlags& f) {
+  std::string err;
+  if (!parse_prune_rule(f.prune, &f.p.prune, &err) ||
+      !parse_threshold_rule(f.threshold_rule, &f.p.rule, &f.p.target_fpr, &err)) {
+    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
+    return kExitUsage;
+  }
+  if (f.format != "table" && f.format != "json") {
+    std::fprintf(stderr, "vtrace: --format: '%s' is not table or json\n", f.format.c_str());
+    return kExitUsage;
+  }
+  f.p.features.clear();
+  if (!f.features.empty()) {
+    size_t pos = 0;
+    while (pos <= f.features.size()) {
+      size_t comma = f.features.find(',', pos);
+      if (comma == std::string::npos) comma = f.features.size();
+      const std::string name = f.features.substr(pos, comma - pos);
+      const int id = feature_by_name(name);
+      if (id < 0) {
+        std::fprintf(stderr, "vtrace: --features: '%s' is not a feature (see docs/detector.md)\n",
+                     name.c_str());
+        return kExitUsage;
+      }
+      if (std::find(f.p.features.begin(), f.p.features.end(), id) != f.p.features.end()) {
+        std::fprintf(stderr, "vtrace: --features: '%s' listed twice\n", name.c_str());
+        return kExitUsage;
+      }
+      f.p.features.push_back(id);
+      pos = comma + 1;
+    }
+  }
+  if (f.out.empty() && !f.lowo) {
+    std::fprintf(stderr, "vtrace: train: give --out MODEL (or --leave-one-workload-out)\n");
+    return kExitUsage;
+  }
+  Dataset d;
+  if (!load_data(f.data, f.root, &d)) return kExitBadInput;
+  std::FILE* o = stdout;
+  json report = json::object();
+  if (f.lowo) {
+    std::vector<LowoFold> folds;
+    EvalResult pooled;
+    EvalOptions eo;
+    auto prog = progress_printer(f.quiet, "leave-one-workload-out");
+    if (!leave_one_workload_out(d, f.p, eo, &folds, &pooled, &err,
+                                [&](const std::string& w, int done, int total) {
+                                  if (prog) prog(done, total);
+                                  (void)w;
+                                })) {
+      std::fprintf(stderr, "vtrace: %s\n", err.c_str());
+      return kExitBadInput;
+    }
+    if (f.format == "json") {
+      json fj = json::array();
+      for (const LowoFold& lf : folds)
+        fj.push_back({{"held_out", lf.workload},
+                      {"threshold", lf.eval.threshold},
+                      {"oob_auc", num(lf.train.oob_auc)},
+                      {"eval", eval_json(d, lf.eval)}});
+      report["leave_one_workload_out"] = {{"folds", fj}, {"pooled", eval_json(d, pooled)}};
+    } else {
+      std::fprintf(o, "leave-one-workload-out: %zu folds, each trained on the other workloads' runs\n",
+                   folds.size());
+      print_eval_table(o, d, pooled, true);
+      std::fprintf(o, "\n");
+    }
+    if (!write_outputs(d, pooled, f.roc_csv, f.roc_svg, "",
+                       "ROC, leave-one-workload-out (pooled held-out seconds)", &err)) {
+      std::fprintf(stderr, "vtrace: %s\n", err.c_str());
+      return kExitBadInput;
+    }
+  }
+  if (!f.out.empty()) {
+    json meta;
+    meta["datasets"] = f.data;
+    if (!f.note.empty()) meta["note"] = f.note;
+    Model m;
+    TrainSummary s;
+    if (!train_model(d, {}, f.p, meta.dump(), &m, &s, &err, progress_printer(f.quiet, "training"))) {
+      std::fprintf(stderr, "vtrace: %s\n", err.c_str());
+      return kExitBadInput;
+    }
+    if (!save_model(f.out, m, &err)) {
+      std::fprintf(stderr, "vtrace: %s\n", err.c_str());
+      return kExitBadInput;
+    }
+    if (f.format == "json") {
+      report["model"] = {{"path", f.out},
+                         {"trees", m.trees.size()},
+                         {"windows", s.windows},
+                         {"faulty_windows", s.faulty},
+                         {"threshold", m.threshold},
+                         {"train_auc", num(s.train_auc)},
+                         {"train_tpr", s.train_tpr},
+                         {"train_fpr", s.train_fpr},
+                         {"oob_auc", num(s.oob_auc)},
+                         {"oob_tpr", s.oob_tpr},
+                         {"oob_fpr", s.oob_fpr},
+                         {"mean_leaves", s.mean_leaves}};
+    } else {
+      std::fprintf(
+          o,
+          "trained %zu trees on %zu windows (%zu faulty; %zu transition windows left out) from %zu runs "
+          "in %zu experiments\n"
+          "mean %.1f leaves, depth %.1f; threshold %.4f (%s)\n"
+          "training windows, whole ensemble: AUC %s, TPR %.4f, FPR %.4f\n"
+          "training windows, out of bag:     AUC %s, TPR %.4f, FPR %.4f\nwrote %s\n",
+          m.trees.size(), s.windows, s.faulty, s.transition_left_out, d.runs.size(), d.experiments.size(),
+          s.mean_leaves, s.mean_depth, m.threshold, f.threshold_rule.c_str(),
+          fmt("%.4f", s.train_auc).c_str(), s.train_tpr, s.train_fpr, fmt("%.4f", s.oob_auc).c_str(),
+          s.oob_tpr, s.oob_fpr, f.out.c_str());
+    }
+  }
+  if (f.format == "json") std::fprintf(o, "%s\n", report.dump(2).c_str());
+  return kExitOk;
+}
+
+int cmd_eval(const EvalFlags& f) {
+  if (f.format != "table" && f.format != "json") {
+    std::fprintf(stderr, "vtrace: --format: '%s' is not table or json\n", f.format.c_str());
+    return kExitUsage;
+  }
+  Model m;
+  std::string err;
+  if (!load_model(f.model, &m, &err)) {
+    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
+    return kExitBadInput;
+  }
+  Dataset d;
+  if (!load_data(f.data, f.root, &d)) return kExitBadInput;
+  EvalOptions o;
+  o.strikes = f.strikes;
+  o.threshold = f.threshold;
+  o.include_transition = f.include_transition;
+  const EvalResult r = evaluate_model(m, d, {}, o);
+  std::string title = "ROC of " + f.model + " on";
+  for (const std::string& x : f.data) title += " " + x;
+  if (!write_outputs(d, r, f.roc_csv, f.roc_svg, f.scores, title, &err)) {
+    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
+    return kExitBadInput;
+  }
+  if (f.format == "json") {
+    json j = eval_json(d, r);
+    j["model"] = f.model;
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("model %s: %zu trees, %d strikes; data: %zu runs in %zu experiments\n", f.model.c_str(),
+                m.trees.size(), r.strikes, d.runs.size(), d.experiments.size());
+    print_eval_table(stdout, d, r, false);
+  }
+  return kExitOk;
+}
+
+int cmd_explain(const ExplainFlags& f) {
+  Model m;
+  std::string err;
+  if (!load_model(f.model, &m, &err)) {
+    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
+    return kExitBadInput;
+  }
+  if (f.tree >= int(m.trees.size())) {
+    std::fprintf(stderr, "vtrace: --tree: %d is not a tree of %s (0..%zu)\n", f.tree, f.model.c_str(),
+                 m.trees.size() - 1);
+    return kExitUsage;
+  }
+  std::printf("%s", explain_header(m).c_str());
+  for (size_t t = 0; t < m.trees.size(); ++t)
+    if (f.tree < 0 || size_t(f.tree) == t) std::printf("\n%s", explain_tree(m, t).c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_detector_commands(CLI::App* app, Commands* out) {
+  auto tf = std::make_shared<TrainFlags>();
+  CLI::App* train = app->add_subcommand("train", "train the detector's tree ensemble on labelled datasets");
+  train->add_option("DATA", tf->data, "labels CSV files (docs/dataset.md)")->required();
+  train->add_option("--out", tf->out, "model file to write (JSON)");
+  train->add_option("--root", tf->root,
+                    "base of relative paths in the labels (default: each labels file's folder)");
+  train->add_option("--trees", tf->p.trees, "trees in the ensemble")
+      ->default_val(50)
+      ->check(CLI::Range(1, 1000));
+  train->add_option("--seed", tf->p.seed, "random seed (partitions, folds)")->default_val(1);
+  train
+      ->add_option("--train-fraction", tf->p.train_fraction,
+                   "fraction of the experiments each tree trains on (the rest is held out)")
+      ->default_str("2/3")  // the member's 2.0 / 3.0, not a rounded decimal
+      ->check(CLI::Range(0.05, 1.0));
+  train->add_option("--max-depth", tf->p.cart.max_depth, "maximum tree depth")
+      ->default_val(12)
+      ->check(CLI::Range(1, 30));
+  train->add_option("--min-leaf", tf->p.cart.min_leaf, "minimum windows per leaf")
+      ->default_val(5)
+      ->check(CLI::Range(1, 1000000));
+  train
+      ->add_option("--prune", tf->prune,
+                   "cv (k-fold cross-validation), train (the paper's: best training accuracy) or none")
+      ->default_val("cv");
+  train->add_option("--folds", tf->p.folds, "folds for --prune cv")
+      ->default_val(5)
+      ->check(CLI::Range(2, 100));
+  train
+      ->add_option("--threshold-rule", tf->threshold_rule,
+                   "miss-none (the paper's: lowest threshold with no missed faulty training window) or fpr:X")
+      ->default_val("miss-none");
+  train
+      ->add_option("--strikes", tf->p.strikes,
+                   "consecutive faulty seconds before a verdict (stored in the model)")
+      ->default_val(3)
+      ->check(CLI::Range(1, 1000));
+  train->add_option("--window", tf->p.window.window, "seconds averaged")
+      ->default_val(5)
+      ->check(CLI::Range(1, kMaxWindow));
+  train->add_option("--warmup", tf->p.window.warmup, "first seconds of a domain not judged")
+      ->default_val(5)
+      ->check(CLI::Range(0, 3600));
+  train->add_option("--features", tf->features, "comma-separated feature names (default: all)");
+  train->add_flag("--keep-transition", tf->p.keep_transition,
+                  "also train on windows that straddle the onset");
+  train->add_flag("--leave-one-workload-out", tf->lowo,
+                  "evaluate by training on all workloads but one and testing on it, for each workload");
+  train->add_option("--roc-csv", tf->roc_csv, "with --leave-one-workload-out: pooled ROC as CSV");
+  train->add_option("--roc-svg", tf->roc_svg, "with --leave-one-workload-out: pooled ROC as SVG");
+  train->add_option("--note", tf->note, "free text stored in the model's training metadata");
+  train->add_option("--format", tf->format, "table or json")->default_val("table");
+  train->add_flag("--quiet", tf->quiet, "no progress on stderr");
+  out->push_back({train, [tf] { return cmd_train(*tf); }});
+
+  auto ef = std::make_shared<EvalFlags>();
+  CLI::App* eval = app->add_subcommand("eval", "evaluate a model on labelled datasets");
+  eval->add_option("MODEL", ef->model, "model file")->required();
+  eval->add_option("DATA", ef->data, "labels CSV files (docs/dataset.md)")->required();
+  eval->add_option("--root", ef->root, "base of relative paths in the labels");
+  eval->add_option("--strikes", ef->strikes,
+                   "consecutive faulty seconds before a verdict (default: the model's)")
+      ->check(CLI::Range(1, 1000));
+  eval->add_option("--threshold", ef->threshold, "vote threshold (default: the model's)")
+      ->check(CLI::Range(-1.0, 1.0));
+  eval->add_flag("--include-transition", ef->include_transition,
+                 "count seconds whose window straddles the onset in the ROC");
+  eval->add_option("--roc-csv", ef->roc_csv, "write the ROC points as CSV");
+  eval->add_option("--roc-svg", ef->roc_svg, "write the ROC plot as SVG");
+  eval->add_option("--scores", ef->scores, "write every judged second's score and label as CSV");
+  eval->add_option("--format", ef->format, "table or json")->default_val("table");
+  out->push_back({eval, [ef] { return cmd_eval(*ef); }});
+
+  auto xf = std::make_shared<ExplainFlags>();
+  CLI::App* explain = app->add_subcommand("explain", "print a model's trees as nested threshold tests");
+  explain->add_option("MODEL", xf->model, "model file")->required();
+  explain->add_option("--tree", xf->tree, "only this tree")->check(CLI::Range(0, 100000));
+  out->push_back({explain, [xf] { return cmd_explain(*xf); }});
+}
+
+}  // namespace vt

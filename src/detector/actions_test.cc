@@ -1,0 +1,128 @@
+// Actions: parsing, what needs a live host, dry runs, exec with the
+// verdict in its environment, and a domain control callback.
+#include "src/detector/actions.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace vt {
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+TEST(Actions, Parse) {
+  ActionSpec a;
+  std::string err;
+  ASSERT_TRUE(parse_action("exec:logger hung", &a, &err));
+  EXPECT_EQ(a.kind, ActionKind::kExec);
+  EXPECT_EQ(a.command, "logger hung");
+  for (const char* s : {"none", "pause", "shutdown", "destroy"}) {
+    ASSERT_TRUE(parse_action(s, &a, &err)) << s;
+    EXPECT_STREQ(action_name(a.kind), s);
+  }
+  for (const char* s : {"exec:", "reboot", "", "PAUSE"}) {
+    EXPECT_FALSE(parse_action(s, &a, &err)) << s;
+    EXPECT_EQ(err,
+              std::string("--action: '") + s + "' is not one of none, pause, shutdown, destroy, exec:CMD");
+  }
+}
+
+TEST(Actions, DomainActionsNeedALiveHostUnlessDryRun) {
+  ActionRunner r;
+  std::string err;
+  r.spec.kind = ActionKind::kDestroy;
+  EXPECT_FALSE(r.check(&err));
+  EXPECT_EQ(
+      err,
+      "--action destroy needs a live host (libxenctrl); on a trace use --dry-run to see what it would do");
+  r.spec.dry_run = true;
+  EXPECT_TRUE(r.check(&err));
+  r.spec.dry_run = false;
+  r.control = [](ActionKind, uint16_t, std::string*) { return true; };
+  EXPECT_TRUE(r.check(&err));
+  r.spec.kind = ActionKind::kExec;
+  r.control = nullptr;
+  EXPECT_TRUE(r.check(&err));
+}
+
+TEST(Actions, DryRunSaysWhatItWouldDo) {
+  const std::string log = testing::TempDir() + "/actions.log";
+  ActionRunner r;
+  r.log = std::fopen(log.c_str(), "w");
+  r.spec.kind = ActionKind::kPause;
+  r.spec.dry_run = true;
+  EXPECT_EQ(r.act(4, 0, 12.5, 0.25), "dry-run");
+  r.spec.kind = ActionKind::kExec;
+  r.spec.command = "touch /tmp/should-not-exist";
+  EXPECT_EQ(r.act(4, 0, 12.5, 0.25), "dry-run");
+  std::fclose(r.log);
+  EXPECT_EQ(
+      slurp(log),
+      "vtrace: dry run: would pause domain 4 (t=12.500 s, score 0.250)\n"
+      "vtrace: dry run: would run 'touch /tmp/should-not-exist' for domain 4 (t=12.500 s, score 0.250)\n");
+}
+
+TEST(Actions, ExecGetsTheVerdictInItsEnvironment) {
+  const std::string out = testing::TempDir() + "/action-out.txt";
+  std::remove(out.c_str());
+  ActionRunner r;
+  r.spec.kind = ActionKind::kExec;
+  r.spec.command =
+      "echo \"$VTRACE_DOMID $VTRACE_GENERATION $VTRACE_T $VTRACE_SCORE $VTRACE_VERDICT\" > " + out;
+  EXPECT_EQ(r.act(5, 2, 83, 0.12), "started");
+  r.reap(true);
+  EXPECT_TRUE(r.running.empty());
+  EXPECT_EQ(slurp(out), "5 2 83.000000 0.120000 faulty\n");
+}
+
+TEST(Actions, FailingCommandIsReported) {
+  const std::string log = testing::TempDir() + "/actions2.log";
+  ActionRunner r;
+  r.log = std::fopen(log.c_str(), "w");
+  r.spec.kind = ActionKind::kExec;
+  r.spec.command = "exit 3";
+  EXPECT_EQ(r.act(1, 0, 1, 0), "started");
+  r.reap(true);
+  std::fclose(r.log);
+  EXPECT_EQ(slurp(log), "vtrace: action 'exit 3' exited with status 3\n");
+}
+
+TEST(Actions, DomainControlIsCalled) {
+  ActionRunner r;
+  ActionKind seen = ActionKind::kNone;
+  uint16_t dom = 0;
+  r.spec.kind = ActionKind::kShutdown;
+  r.control = [&](ActionKind k, uint16_t d, std::string*) {
+    seen = k, dom = d;
+    return true;
+  };
+  EXPECT_EQ(r.act(7, 0, 1, 0), "done");
+  EXPECT_EQ(seen, ActionKind::kShutdown);
+  EXPECT_EQ(dom, 7);
+  r.log = std::fopen("/dev/null", "w");
+  r.control = [](ActionKind, uint16_t, std::string* e) {
+    *e = "xc_domain_shutdown: permission denied";
+    return false;
+  };
+  EXPECT_EQ(r.act(7, 0, 1, 0), "failed: xc_domain_shutdown: permission denied");
+  std::fclose(r.log);
+}
+
+TEST(Actions, NeverOnDom0) {
+  ActionRunner r;
+  bool called = false;
+  r.log = std::fopen("/dev/null", "w");
+  r.spec.kind = ActionKind::kDestroy;
+  r.control = [&](ActionKind, uint16_t, std::string*) { return called = true; };
+  EXPECT_EQ(r.act(0, 0, 1, 0), "skipped: dom0");
+  EXPECT_FALSE(called);
+  std::fclose(r.log);
+}
+
+}  // namespace
+}  // namespace vt

@@ -1,0 +1,119 @@
+#include "src/detector/features.h"
+
+#include <cmath>
+#include <string_view>
+
+namespace vt {
+
+SecondRow row_from_sample(const DomainSample& s, double hz) {
+  SecondRow r;
+  r.index = s.index;
+  r.t = s.start_s;
+  r.span_s = s.span_s;
+  r.domid = s.domid;
+  r.generation = s.generation;
+  r.vcpus = s.vcpus;
+  for (int st = 0; st < kTimedStates; ++st) r.state_s[st] = seconds(s.d.cycles[st], hz);
+  for (int i = 0; i < kNumCounts; ++i) r.n[i] = s.d.n[i];
+  for (int i = 0; i < kNumDomainCounts; ++i) r.dn[i] = s.dd.n[i];
+  r.max_vcpu_running = s.max_vcpu_running;
+  r.min_vcpu_blocked = s.min_vcpu_blocked;
+  r.blinded = s.blinded;
+  return r;
+}
+
+namespace {
+
+const FeatureInfo kFeatures[kNumFeatures] = {
+    {"exec_per_s", "1/s", "executions (switch-ins into running): exec_count / span_s"},
+    {"running_frac", "s/s", "CPU used: running_s / span_s (sums the vCPUs)"},
+    {"runnable_frac", "s/s", "waiting for a CPU: runnable_s / span_s"},
+    {"blocked_frac", "s/s", "blocked: blocked_s / span_s"},
+    {"alloc_ms_per_exec", "ms", "allocated time per execution: slice_ns / slices / 1e6 (0 if slices = 0)"},
+    {"io_per_s", "1/s", "I/O count: (grant_map + grant_unmap + grant_transfer) / span_s"},
+    {"max_vcpu_running", "s/s", "largest running fraction among the vCPUs: max_vcpu_running"},
+    {"min_vcpu_blocked", "s/s", "smallest blocked fraction among the vCPUs: min_vcpu_blocked"},
+    {"wakes_per_s", "1/s", "wakes / span_s"},
+    {"blocks_per_s", "1/s", "blocks / span_s"},
+    {"yields_per_s", "1/s", "yields / span_s"},
+    {"continue_running_per_s", "1/s", "continue_running / span_s"},
+    {"hypercalls_per_s", "1/s", "PV hypercalls: hypercalls / span_s"},
+    {"traps_per_s", "1/s", "PV traps: traps / span_s"},
+    {"page_faults_per_s", "1/s", "PV page faults: page_faults / span_s"},
+    {"hypercalls_per_cpu_s", "1/s", "hypercalls / (running_s + 0.01)"},
+    {"lost_frac", "s/s", "time in unknown state after lost records: lost_s / span_s"},
+};
+
+}  // namespace
+
+const FeatureInfo& feature_info(int f) { return kFeatures[f]; }
+
+int feature_by_name(std::string_view name) {
+  for (int f = 0; f < kNumFeatures; ++f)
+    if (name == kFeatures[f].name) return f;
+  return -1;
+}
+
+void raw_features(const SecondRow& r, double out[kNumFeatures]) {
+  // Callers never pass span_s < 0.5 (push_row ignores such rows); the guard
+  // keeps the function total.
+  const double span = r.span_s > 1e-9 ? r.span_s : 1e-9;
+  auto per_s = [&](uint64_t c) { return double(c) / span; };
+  out[kExecPerS] = per_s(r.n[kExecCount]);
+  out[kRunningFrac] = r.state_s[kRunning] / span;
+  out[kRunnableFrac] = r.state_s[kRunnable] / span;
+  out[kBlockedFrac] = r.state_s[kBlocked] / span;
+  out[kAllocMsPerExec] = r.n[kSlices] ? double(r.n[kSliceNs]) / double(r.n[kSlices]) / 1e6 : 0.0;
+  out[kIoPerS] = per_s(r.dn[kGrantMap] + r.dn[kGrantUnmap] + r.dn[kGrantTransfer]);
+  out[kMaxVcpuRunning] = r.max_vcpu_running;
+  out[kMinVcpuBlocked] = r.min_vcpu_blocked;
+  out[kWakesPerS] = per_s(r.n[kWakes]);
+  out[kBlocksPerS] = per_s(r.n[kBlocks]);
+  out[kYieldsPerS] = per_s(r.n[kYields]);
+  out[kContinueRunningPerS] = per_s(r.n[kContinueRunning]);
+  out[kHypercallsPerS] = per_s(r.n[kHypercalls]);
+  out[kTrapsPerS] = per_s(r.n[kTraps]);
+  out[kPageFaultsPerS] = per_s(r.n[kPageFaults]);
+  const double run = r.state_s[kRunning] > 0 ? r.state_s[kRunning] : 0.0;
+  out[kHypercallsPerCpuS] = double(r.n[kHypercalls]) / (run + 0.01);
+  out[kLostFrac] = r.state_s[kLost] / span;
+  for (int f = 0; f < kNumFeatures; ++f)
+    if (!std::isfinite(out[f])) out[f] = 0;  // only reachable with absurd inputs
+}
+
+Push push_row(DomainWindow* w, const WindowConfig& c, const SecondRow& r, float out[kNumFeatures],
+              bool* restarted) {
+  if (restarted) *restarted = false;
+  if (!(r.span_s >= 0.5)) return Push::kIgnored;
+  const bool restart =
+      !w->used || w->domid != r.domid || w->generation != r.generation || r.index != w->last_index + 1;
+  if (restart) {
+    w->used = true;
+    w->domid = r.domid;
+    w->generation = r.generation;
+    w->rows = 0;
+    w->head = 0;
+    w->blind = false;
+    if (restarted) *restarted = true;
+  }
+  w->last_index = r.index;
+  raw_features(r, w->ring[w->head]);
+  w->head = (w->head + 1) % uint32_t(c.window);
+  const uint64_t ordinal = w->rows++;  // 0 for the first row of the history
+  if (r.blinded) {
+    w->blind = true;
+    w->blind_until = r.index + uint64_t(c.window) - 1;
+  }
+  // Not judged during warm-up, before a full window exists, or while a
+  // blinded row is inside the window.
+  if (ordinal < uint64_t(c.warmup) || ordinal + 1 < uint64_t(c.window)) return Push::kUnjudged;
+  if (w->blind && r.index <= w->blind_until) return Push::kUnjudged;
+  for (int f = 0; f < kNumFeatures; ++f) {
+    double s = 0;
+    for (int k = 0; k < c.window; ++k) s += w->ring[k][f];
+    out[f] = float(s / c.window);
+  }
+  return Push::kJudged;
+}
+
+}  // namespace vt

@@ -1,0 +1,114 @@
+// Detector features: the one table of feature names shared by training and
+// runtime, and the per-domain 5 s window that turns per-second rows into
+// judged feature vectors.
+//
+// Both paths meet in SecondRow, one domain's figures for one 1 s period in
+// seconds and counts: the runtime converts a vt::DomainSample
+// (row_from_sample), training parses `vtrace replay --format csv` rows
+// (replay_csv.h). Everything after that — raw_features(), the window, the
+// warm-up and blindness rules — is the same code for both.
+//
+// Rules (docs/detector.md):
+//  * raw features are per second of trace time: counts / span_s, times as
+//    fractions of span_s (a domain's times sum its vCPUs, so they reach
+//    `vcpus`), means per execution where so named. Always finite.
+//  * a row with span_s < 0.5 s (the trace's short last period) is ignored.
+//  * the window is the mean of the last `window` raw vectors of the domain.
+//  * a domain's history (re)starts at its first row, after a gap (a missing
+//    second) and at a new generation; its first `warmup` rows are never
+//    judged, so with window = warmup = 5 the first judged row is the 6th and
+//    its window covers rows 2..6 (the often partial first row never counts).
+//  * a row with `blinded` set (lost records touched the domain) makes every
+//    window that contains it unjudged.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "src/samples/sample.h"
+#include "src/trackers/entities.h"
+
+namespace vt {
+
+// One domain, one period, in seconds and counts.
+struct SecondRow {
+  uint64_t index = 0;  // period number = t for 1 s periods
+  double t = 0;        // period start, seconds since trace start
+  double span_s = 0;
+  uint16_t domid = 0;
+  uint32_t generation = 0;
+  uint32_t vcpus = 0;
+  double state_s[kTimedStates] = {};  // running, runnable, blocked, offline, lost
+  uint64_t n[kNumCounts] = {};
+  uint64_t dn[kNumDomainCounts] = {};  // kBlindTicks unused
+  double max_vcpu_running = 0;
+  double min_vcpu_blocked = 0;
+  bool blinded = false;
+};
+
+SecondRow row_from_sample(const DomainSample& s, double hz);
+
+enum Feature : uint8_t {
+  // The paper's six (xenmon's metrics).
+  kExecPerS,        // executions (switch-ins) per second
+  kRunningFrac,     // CPU used: running_s / span_s
+  kRunnableFrac,    // waiting: runnable_s / span_s
+  kBlockedFrac,     // blocked: blocked_s / span_s
+  kAllocMsPerExec,  // allocated: slice_ns / slices, in ms (0 if no limited slice)
+  kIoPerS,          // I/O count: grant map + unmap + transfer per second
+  // Ours.
+  kMaxVcpuRunning,  // largest running fraction among the vCPUs
+  kMinVcpuBlocked,  // smallest blocked fraction among the vCPUs
+  kWakesPerS,
+  kBlocksPerS,
+  kYieldsPerS,
+  kContinueRunningPerS,
+  kHypercallsPerS,
+  kTrapsPerS,
+  kPageFaultsPerS,
+  kHypercallsPerCpuS,  // hypercalls / (running_s + 0.01 s): PV activity per CPU second used
+  kLostFrac,           // lost_s / span_s (blindness; 0 in every judged window, see above)
+  kNumFeatures
+};
+
+struct FeatureInfo {
+  const char* name;  // as in model files
+  const char* unit;
+  const char* meaning;  // and the replay columns it comes from
+};
+const FeatureInfo& feature_info(int f);
+// The build's index of a feature name, or -1.
+int feature_by_name(std::string_view name);
+
+// The per-second features of one row (all finite).
+void raw_features(const SecondRow& r, double out[kNumFeatures]);
+
+constexpr int kMaxWindow = 60;
+
+struct WindowConfig {
+  int window = 5;  // seconds averaged (1..kMaxWindow)
+  int warmup = 5;  // first rows of a domain never judged (0..3600)
+};
+
+// One domain's recent history. Plain data, no allocation.
+struct DomainWindow {
+  bool used = false;
+  uint16_t domid = 0;
+  uint32_t generation = 0;
+  uint64_t last_index = 0;   // index of the last row pushed
+  uint64_t rows = 0;         // rows since the history (re)started
+  uint64_t blind_until = 0;  // windows ending at index <= this are unjudged
+  bool blind = false;        // blind_until is meaningful
+  uint32_t head = 0;         // next slot in ring
+  double ring[kMaxWindow][kNumFeatures];
+};
+
+enum class Push { kIgnored, kUnjudged, kJudged };
+
+// Adds one row of the window's domain (same domid; a new generation restarts
+// it). On kJudged, `out` holds the window mean, rounded to float (what the
+// trees compare). `restarted` (optional) says whether the history restarted.
+Push push_row(DomainWindow* w, const WindowConfig& c, const SecondRow& r, float out[kNumFeatures],
+              bool* restarted = nullptr);
+
+}  // namespace vt

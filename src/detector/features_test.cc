@@ -1,0 +1,214 @@
+// Features: hand-computed per-second values, the window rules (warm-up,
+// mean, blindness, gaps, generations), and agreement of the runtime path
+// (DomainSample) with the training path (replay CSV) on real Xen traces.
+#include "src/detector/features.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "src/detector/replay_csv.h"
+#include "src/exporters/sample_writer.h"
+#include "src/source/file_source.h"
+#include "src/trackers/trackers.h"
+
+namespace vt {
+namespace {
+
+TEST(Features, NamesAreUniqueAndFound) {
+  for (int f = 0; f < kNumFeatures; ++f) {
+    EXPECT_EQ(feature_by_name(feature_info(f).name), f);
+    for (int g = 0; g < f; ++g) EXPECT_STRNE(feature_info(f).name, feature_info(g).name);
+  }
+  EXPECT_EQ(feature_by_name("no_such_feature"), -1);
+}
+
+TEST(Features, RawValuesByHand) {
+  SecondRow r;
+  r.span_s = 0.5;  // a half period: everything per second doubles
+  r.vcpus = 2;
+  r.state_s[kRunning] = 0.6;
+  r.state_s[kRunnable] = 0.1;
+  r.state_s[kBlocked] = 0.3;
+  r.state_s[kLost] = 0.05;
+  r.n[kExecCount] = 10;
+  r.n[kWakes] = 7;
+  r.n[kBlocks] = 6;
+  r.n[kYields] = 1;
+  r.n[kContinueRunning] = 3;
+  r.n[kHypercalls] = 122;
+  r.n[kTraps] = 4;
+  r.n[kPageFaults] = 9;
+  r.n[kSliceNs] = 3000000;
+  r.n[kSlices] = 2;
+  r.dn[kGrantMap] = 3;
+  r.dn[kGrantUnmap] = 4;
+  r.dn[kGrantTransfer] = 5;
+  r.max_vcpu_running = 0.7;
+  r.min_vcpu_blocked = 0.2;
+  double f[kNumFeatures];
+  raw_features(r, f);
+  EXPECT_DOUBLE_EQ(f[kExecPerS], 20);
+  EXPECT_DOUBLE_EQ(f[kRunningFrac], 1.2);
+  EXPECT_DOUBLE_EQ(f[kRunnableFrac], 0.2);
+  EXPECT_DOUBLE_EQ(f[kBlockedFrac], 0.6);
+  EXPECT_DOUBLE_EQ(f[kAllocMsPerExec], 1.5);  // 3 ms / 2 slices
+  EXPECT_DOUBLE_EQ(f[kIoPerS], 24);           // 12 grant operations in 0.5 s
+  EXPECT_DOUBLE_EQ(f[kMaxVcpuRunning], 0.7);
+  EXPECT_DOUBLE_EQ(f[kMinVcpuBlocked], 0.2);
+  EXPECT_DOUBLE_EQ(f[kWakesPerS], 14);
+  EXPECT_DOUBLE_EQ(f[kBlocksPerS], 12);
+  EXPECT_DOUBLE_EQ(f[kYieldsPerS], 2);
+  EXPECT_DOUBLE_EQ(f[kContinueRunningPerS], 6);
+  EXPECT_DOUBLE_EQ(f[kHypercallsPerS], 244);
+  EXPECT_DOUBLE_EQ(f[kTrapsPerS], 8);
+  EXPECT_DOUBLE_EQ(f[kPageFaultsPerS], 18);
+  EXPECT_DOUBLE_EQ(f[kHypercallsPerCpuS], 200);  // 122 / (0.6 + 0.01)
+  EXPECT_DOUBLE_EQ(f[kLostFrac], 0.1);
+}
+
+TEST(Features, NoSlicesMeansZeroAllocation) {
+  SecondRow r;
+  r.span_s = 1;
+  double f[kNumFeatures];
+  raw_features(r, f);
+  for (int k = 0; k < kNumFeatures; ++k) EXPECT_EQ(f[k], 0) << feature_info(k).name;
+}
+
+SecondRow row_at(uint64_t t, uint64_t execs) {
+  SecondRow r;
+  r.index = t;
+  r.t = double(t);
+  r.span_s = 1;
+  r.domid = 3;
+  r.n[kExecCount] = execs;
+  return r;
+}
+
+TEST(Window, WarmupThenMeanOfLastFive) {
+  auto w = std::make_unique<DomainWindow>();
+  WindowConfig c;  // 5 and 5
+  float out[kNumFeatures];
+  for (uint64_t t = 0; t < 5; ++t)
+    EXPECT_EQ(push_row(w.get(), c, row_at(t, t * 10), out), Push::kUnjudged) << t;
+  // Row 5 is the first judged; its window is rows 1..5: (10+20+30+40+50)/5.
+  ASSERT_EQ(push_row(w.get(), c, row_at(5, 50), out), Push::kJudged);
+  EXPECT_FLOAT_EQ(out[kExecPerS], 30);
+  ASSERT_EQ(push_row(w.get(), c, row_at(6, 60), out), Push::kJudged);
+  EXPECT_FLOAT_EQ(out[kExecPerS], 40);  // rows 2..6
+}
+
+TEST(Window, BlindedSecondSilencesEveryWindowThatHoldsIt) {
+  auto w = std::make_unique<DomainWindow>();
+  WindowConfig c;
+  float out[kNumFeatures];
+  for (uint64_t t = 0; t < 8; ++t) push_row(w.get(), c, row_at(t, 1), out);
+  SecondRow b = row_at(8, 1);
+  b.blinded = true;
+  EXPECT_EQ(push_row(w.get(), c, b, out), Push::kUnjudged);
+  for (uint64_t t = 9; t <= 12; ++t) EXPECT_EQ(push_row(w.get(), c, row_at(t, 1), out), Push::kUnjudged) << t;
+  EXPECT_EQ(push_row(w.get(), c, row_at(13, 1), out), Push::kJudged);  // window 9..13
+}
+
+TEST(Window, GapAndNewGenerationRestartTheHistory) {
+  auto w = std::make_unique<DomainWindow>();
+  WindowConfig c;
+  float out[kNumFeatures];
+  bool restarted = false;
+  for (uint64_t t = 0; t < 7; ++t) push_row(w.get(), c, row_at(t, 1), out);
+  EXPECT_EQ(push_row(w.get(), c, row_at(8, 1), out, &restarted), Push::kUnjudged);  // second 7 missing
+  EXPECT_TRUE(restarted);
+  for (uint64_t t = 9; t < 13; ++t) EXPECT_EQ(push_row(w.get(), c, row_at(t, 1), out), Push::kUnjudged) << t;
+  EXPECT_EQ(push_row(w.get(), c, row_at(13, 1), out, &restarted), Push::kJudged);
+  EXPECT_FALSE(restarted);
+  SecondRow g = row_at(14, 1);
+  g.generation = 1;
+  EXPECT_EQ(push_row(w.get(), c, g, out, &restarted), Push::kUnjudged);
+  EXPECT_TRUE(restarted);
+}
+
+TEST(Window, ShortLastPeriodIsIgnored) {
+  auto w = std::make_unique<DomainWindow>();
+  WindowConfig c;
+  float out[kNumFeatures];
+  for (uint64_t t = 0; t < 6; ++t) push_row(w.get(), c, row_at(t, 1), out);
+  SecondRow s = row_at(6, 1000);
+  s.span_s = 0.3;
+  EXPECT_EQ(push_row(w.get(), c, s, out), Push::kIgnored);
+  EXPECT_EQ(push_row(w.get(), c, row_at(7, 1), out), Push::kUnjudged);  // 6 is missing: restart
+}
+
+// The runtime path (Trackers -> DomainSample -> row_from_sample) and the
+// training path (SampleWriter CSV -> parse_replay_csv) give the same rows
+// and the same judged windows on real traces.
+void check_paths_agree(const std::string& trace, double hz) {
+  FileSource src;
+  std::string err;
+  ASSERT_TRUE(src.open(trace, &err)) << err;
+  TrackerOptions o;
+  o.cpu_hz = hz;
+  o.samples = true;
+  Trackers t(o);
+  std::vector<SecondRow> direct;
+  char* buf = nullptr;
+  size_t len = 0;
+  std::FILE* mem = open_memstream(&buf, &len);
+  SampleWriter w(mem, Format::kCsv, false, hz);
+  t.set_sample_sink([&](const std::vector<DomainSample>& s) {
+    w.write(s);
+    for (const DomainSample& d : s) direct.push_back(row_from_sample(d, hz));
+  });
+  FileResult res = src.run(
+      [&](uint32_t cpu, const xt::Record& r) {
+        t.on_record(cpu, r);
+        return true;
+      },
+      &Trackers::unused_classes());
+  ASSERT_FALSE(res.has_fault);
+  t.finish();
+  std::fclose(mem);
+  const std::string csv(buf, len);
+  std::free(buf);
+  std::vector<SecondRow> parsed;
+  ASSERT_TRUE(parse_replay_csv(csv, "replay.csv", &parsed, &err)) << err;
+  ASSERT_EQ(parsed.size(), direct.size());
+  ASSERT_GE(direct.size(), 10u);
+  auto wa = std::make_unique<DomainWindow>(), wb = std::make_unique<DomainWindow>();
+  size_t judged = 0;
+  for (uint16_t dom : {0, 1}) {
+    wa->used = wb->used = false;
+    for (size_t i = 0; i < direct.size(); ++i) {
+      const SecondRow& a = direct[i];
+      const SecondRow& b = parsed[i];
+      ASSERT_EQ(a.index, b.index);
+      ASSERT_EQ(a.domid, b.domid);
+      for (int k = 0; k < kNumCounts; ++k) ASSERT_EQ(a.n[k], b.n[k]) << count_name(k);
+      for (int k = 0; k < kTimedStates; ++k) ASSERT_NEAR(a.state_s[k], b.state_s[k], 1e-6);
+      if (a.domid != dom) continue;
+      float fa[kNumFeatures], fb[kNumFeatures];
+      WindowConfig c;
+      const Push pa = push_row(wa.get(), c, a, fa), pb = push_row(wb.get(), c, b, fb);
+      ASSERT_EQ(pa, pb) << "t " << a.t;
+      if (pa != Push::kJudged) continue;
+      ++judged;
+      for (int k = 0; k < kNumFeatures; ++k)
+        EXPECT_NEAR(fa[k], fb[k], 1e-5 * std::max(1.0f, std::fabs(fa[k])))
+            << feature_info(k).name << " t " << a.t;
+    }
+  }
+  EXPECT_GT(judged, 0u);
+}
+
+TEST(Features, RuntimeAndCsvPathsAgreeOnBusyGuestTrace) {
+  check_paths_agree(std::string(VTRACE_TEST_DATA) + "/xen417-busy-guest-sched-10s.xtr", 2.445406e9);
+}
+
+TEST(Features, RuntimeAndCsvPathsAgreeOnAllClassesTrace) {
+  check_paths_agree(std::string(VTRACE_TEST_DATA) + "/xen417-dom0-all-10s.xtr", 2.445406e9);
+}
+
+}  // namespace
+}  // namespace vt
