@@ -8,6 +8,8 @@
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <regex>
+#include <sstream>
 
 #include "tests/support/trace_builder.h"
 
@@ -194,6 +196,60 @@ TEST(Cli, FuzzerFindingsGiveOneLineAndNoCrash) {
       EXPECT_NE(r.err.find("byte 0: truncated file"), std::string::npos) << r.err;
     }
   }
+}
+
+}  // namespace
+
+namespace {
+
+// --detect prints verdict changes as JSON lines, in the documented shape,
+// whatever the model decides; bad detector flags are usage errors.
+TEST(Cli, ReplayDetectPrintsVerdictLines) {
+  Result r = run("replay --detect" + kHz + " " + std::string(VTRACE_TEST_DATA) +
+                 "/xen417-busy-guest-sched-10s.xtr");
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_GT(lines(r.out), 0u);
+  std::istringstream in(r.out);
+  std::string line;
+  const std::regex shape(
+      R"re(^\{"t": [0-9]+\.[0-9]+, "domid": [0-9]+, "generation": [0-9]+, "verdict": "(normal|faulty|recovered)", "score": [01]\.[0-9]+.*\}$)re");
+  while (std::getline(in, line)) EXPECT_TRUE(std::regex_match(line, shape)) << line;
+  EXPECT_NE(r.out.find("\"verdict\": \"normal\""), std::string::npos);  // every domain is judged once at least
+}
+
+TEST(Cli, DetectFlagsAreChecked) {
+  const std::string trace = std::string(VTRACE_TEST_DATA) + "/xen417-lab-e004-head.xtr --cpu-hz 2.3G";
+  Result r = run("replay --detect --period 2 " + trace);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--detect judges 1 s periods"), std::string::npos) << r.err;
+  r = run("replay --detect --model /nonexistent.json " + trace);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("/nonexistent.json"), std::string::npos) << r.err;
+  r = run("replay --detect --action reboot " + trace);
+  EXPECT_EQ(r.status, 2) << r.err;
+  r = run("replay --detect --action pause " + trace);  // a trace has no host to pause
+  EXPECT_EQ(r.status, 2) << r.err;
+  r = run("replay --detect --action pause --dry-run " + trace);
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+TEST(Cli, RunOnTheSimulatedHypervisorDetects) {
+  // The demo host for 4 wall seconds at 8x: every domain judged at least once.
+  Result r = run("run --sim demo,speed=8 --seconds 4 --detect");
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (int d = 0; d <= 6; ++d)
+    EXPECT_NE(r.out.find("\"domid\": " + std::to_string(d) + ","), std::string::npos) << "d" << d << "\n" << r.out;
+  EXPECT_NE(r.err.find("0 lost by the hypervisor"), std::string::npos) << r.err;
+}
+
+TEST(Cli, NoXenSaysSoAndPointsToSim) {
+  if (access("/dev/xen/privcmd", F_OK) == 0 || access("/proc/xen/privcmd", F_OK) == 0)
+    GTEST_SKIP() << "a Xen host";
+  Result r = run("");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("no Xen hypervisor here"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--sim"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -104,6 +104,11 @@ int cmd_replay(const TraceArgs& a, double period_s, bool per_vcpu, const DetectF
       &Trackers::unused_classes());
   if (!res.has_fault || a.keep_going) t.finish();
   if (det) det->finish();
+  if (det && t.stats.pv_records == 0 && t.stats.records > 0)
+    std::fprintf(stderr,
+                 "vtrace: warning: %s has no PV records (its event mask left the PV class out): the "
+                 "hypercall features read zero and the verdicts cannot be trusted\n",
+                 a.trace.c_str());
   return conclude(a, src, res);
 }
 

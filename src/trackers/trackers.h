@@ -33,6 +33,7 @@ struct TrackerStats {
   uint32_t first_unknown_event = 0;
   uint64_t short_payload = 0;  // known events with fewer payload words than Xen writes
   uint64_t tsc_jumps = 0;      // gaps of more than kMaxGapPeriods periods (not sampled)
+  uint64_t pv_records = 0;     // none: the event mask left the PV class out
 };
 
 constexpr uint64_t kMaxGapPeriods = 3600;
@@ -92,6 +93,7 @@ inline void Trackers::on_record(uint32_t cpu, const xt::Record& r) {
     first_on_pcpu(cpu, r.tsc);
   table.pcpus[cpu].last_tsc = r.tsc;
   if (xt::is_pv_event(r.event)) {
+    ++stats.pv_records;
     pv_record(table, pv, cpu, r.event);
     return;
   }
