@@ -18,6 +18,7 @@ SecondRow row_from_sample(const DomainSample& s, double hz) {
   for (int i = 0; i < kNumDomainCounts; ++i) r.dn[i] = s.dd.n[i];
   r.max_vcpu_running = s.max_vcpu_running;
   r.min_vcpu_blocked = s.min_vcpu_blocked;
+  r.min_vcpu_hc_rate = s.min_vcpu_hc_rate;
   r.blinded = s.blinded;
   return r;
 }
@@ -41,6 +42,9 @@ const FeatureInfo kFeatures[kNumFeatures] = {
     {"traps_per_s", "1/s", "PV traps: traps / span_s"},
     {"page_faults_per_s", "1/s", "PV page faults: page_faults / span_s"},
     {"hypercalls_per_cpu_s", "1/s", "hypercalls / (running_s + 0.01)"},
+    {"min_vcpu_hc_rate", "1/s",
+     "hypercalls per running second of the quietest vCPU that ran >= 10% of the second (at most 1e4): "
+     "min_vcpu_hc_rate"},
     {"lost_frac", "s/s", "time in unknown state after lost records: lost_s / span_s"},
 };
 
@@ -76,6 +80,7 @@ void raw_features(const SecondRow& r, double out[kNumFeatures]) {
   out[kPageFaultsPerS] = per_s(r.n[kPageFaults]);
   const double run = r.state_s[kRunning] > 0 ? r.state_s[kRunning] : 0.0;
   out[kHypercallsPerCpuS] = double(r.n[kHypercalls]) / (run + 0.01);
+  out[kMinVcpuHcRate] = r.min_vcpu_hc_rate;
   out[kLostFrac] = r.state_s[kLost] / span;
   for (int f = 0; f < kNumFeatures; ++f)
     if (!std::isfinite(out[f])) out[f] = 0;  // only reachable with absurd inputs

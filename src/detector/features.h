@@ -43,6 +43,7 @@ struct SecondRow {
   uint64_t dn[kNumDomainCounts] = {};  // kBlindTicks unused
   double max_vcpu_running = 0;
   double min_vcpu_blocked = 0;
+  double min_vcpu_hc_rate = 0;
   bool blinded = false;
 };
 
@@ -67,6 +68,7 @@ enum Feature : uint8_t {
   kTrapsPerS,
   kPageFaultsPerS,
   kHypercallsPerCpuS,  // hypercalls / (running_s + 0.01 s): PV activity per CPU second used
+  kMinVcpuHcRate,      // hypercalls per running second of the quietest busy vCPU (sample.h)
   kLostFrac,           // lost_s / span_s (blindness; 0 in every judged window, see above)
   kNumFeatures
 };

@@ -49,6 +49,7 @@ TEST(Features, RawValuesByHand) {
   r.dn[kGrantTransfer] = 5;
   r.max_vcpu_running = 0.7;
   r.min_vcpu_blocked = 0.2;
+  r.min_vcpu_hc_rate = 42;
   double f[kNumFeatures];
   raw_features(r, f);
   EXPECT_DOUBLE_EQ(f[kExecPerS], 20);
@@ -67,6 +68,7 @@ TEST(Features, RawValuesByHand) {
   EXPECT_DOUBLE_EQ(f[kTrapsPerS], 8);
   EXPECT_DOUBLE_EQ(f[kPageFaultsPerS], 18);
   EXPECT_DOUBLE_EQ(f[kHypercallsPerCpuS], 200);  // 122 / (0.6 + 0.01)
+  EXPECT_DOUBLE_EQ(f[kMinVcpuHcRate], 42);       // as the row says
   EXPECT_DOUBLE_EQ(f[kLostFrac], 0.1);
 }
 

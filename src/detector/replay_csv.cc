@@ -54,6 +54,7 @@ enum Slot : int {
   kSlotVcpus,
   kSlotMaxRun,
   kSlotMinBlocked,
+  kSlotMinHcRate,
   kSlotBlinded,
   kSlotState,                               // + kTimedStates
   kSlotCount = kSlotState + kTimedStates,   // + kNumCounts
@@ -77,6 +78,8 @@ std::string slot_name(int s) {
       return "max_vcpu_running";
     case kSlotMinBlocked:
       return "min_vcpu_blocked";
+    case kSlotMinHcRate:
+      return "min_vcpu_hc_rate";
     case kSlotBlinded:
       return "blinded";
   }
@@ -155,7 +158,7 @@ bool parse_replay_csv(std::string_view text, const std::string& name, std::vecto
           return bad("a whole number of seconds (the detector needs 1 s periods)");
         r.t = t;
         r.index = uint64_t(t);
-      } else if (s == kSlotSpan || s == kSlotMaxRun || s == kSlotMinBlocked ||
+      } else if (s == kSlotSpan || s == kSlotMaxRun || s == kSlotMinBlocked || s == kSlotMinHcRate ||
                  (s >= kSlotState && s < kSlotCount)) {
         double v;
         if (!parse_double(f, &v)) return bad("a non-negative number");
@@ -166,6 +169,8 @@ bool parse_replay_csv(std::string_view text, const std::string& name, std::vecto
           r.max_vcpu_running = v;
         } else if (s == kSlotMinBlocked) {
           r.min_vcpu_blocked = v;
+        } else if (s == kSlotMinHcRate) {
+          r.min_vcpu_hc_rate = v;
         } else {
           r.state_s[s - kSlotState] = v;
         }

@@ -249,6 +249,38 @@ TEST(Samples, PeriodsSplitIntervalsAndSumToTheTotals) {
   for (const auto& s : got) EXPECT_FALSE(s.blinded);
 }
 
+// The quietest busy vCPU's hypercall rate: a vCPU below 10% of the period
+// does not count; a domain with no busy vCPU gets the cap.
+TEST(Samples, MinVcpuHypercallRate) {
+  vt::TrackerOptions o;
+  o.cpu_hz = 1000;  // 1000 cycles = 1 s
+  o.samples = true;
+  Feed f(o);
+  std::vector<vt::DomainSample> got;
+  f.t.set_sample_sink([&](const std::vector<vt::DomainSample>& s) {
+    for (const auto& x : s)
+      if (x.index == 0) got.push_back(x);
+  });
+  f.on(0, runstate(0, 1, 0, Q, R))     // d1v0 runs all period 0: 1000 cycles
+      .on(1, runstate(0, 1, 1, Q, R))  // d1v1 runs 0..500
+      .on(2, runstate(0, 1, 2, Q, R))  // d1v2 runs 0..50: 5%, not busy
+      .on(3, runstate(0, 2, 0, Q, R))  // d2v0 runs 0..80: 8%, not busy
+      .on(2, runstate(50, 1, 2, R, B))
+      .on(3, runstate(80, 2, 0, R, B));
+  for (uint64_t t = 100; t < 600; t += 100) f.on(0, hypercall(t, 1));  // d1v0: 5 in 1 s
+  f.on(1, hypercall(300, 1))                                             // d1v1: 1 in 0.5 s
+      .on(1, runstate(500, 1, 1, R, B))
+      .on(0, wake(1000, 0, 0))
+      .on(0, wake(1100, 0, 0));
+  f.t.finish();
+  ASSERT_EQ(got.size(), 2u);
+  const vt::DomainSample& d1 = got[0].domid == 1 ? got[0] : got[1];
+  const vt::DomainSample& d2 = got[0].domid == 1 ? got[1] : got[0];
+  EXPECT_EQ(d1.d.n[vt::kHypercalls], 6u);
+  EXPECT_DOUBLE_EQ(d1.min_vcpu_hc_rate, 2.0);  // d1v1: 1 / 0.5 s, below d1v0's 5 / 1 s
+  EXPECT_DOUBLE_EQ(d2.min_vcpu_hc_rate, vt::kMaxHcRate);
+}
+
 TEST(Samples, LostRecordsBlindThePeriod) {
   vt::TrackerOptions o;
   o.cpu_hz = 1000;
