@@ -25,7 +25,7 @@ using json = nlohmann::json;
 
 struct TrainFlags {
   std::vector<std::string> data;
-  std::string out, root, prune = "cv", threshold_rule = "miss-none", features, note;
+  std::string out, root, prune = "cv", threshold_rule = "miss-none", threshold_on = "train", features, note;
   std::string roc_csv, roc_svg;
   TrainParams p;
   bool lowo = false, quiet = false;
@@ -207,6 +207,7 @@ Progress progress_printer(bool quiet, const std::string& what) {
 
 int cmd_train(TrainFlags& f) {
   std::string err;
+  f.p.threshold_on_oob = f.threshold_on == "oob";
   if (!parse_prune_rule(f.prune, &f.p.prune, &err) ||
       !parse_threshold_rule(f.threshold_rule, &f.p.rule, &f.p.target_fpr, &err)) {
     std::fprintf(stderr, "vtrace: %s\n", err.c_str());
@@ -412,6 +413,12 @@ void add_detector_commands(CLI::App* app, Commands* out) {
       ->add_option("--threshold-rule", tf->threshold_rule,
                    "miss-none (the paper's: lowest threshold with no missed faulty training window) or fpr:X")
       ->default_val("miss-none");
+  train
+      ->add_option("--threshold-on", tf->threshold_on,
+                   "scores the rule reads: train (the paper's: the ensemble on its training windows) or oob "
+                   "(out-of-bag: each window scored by the trees that held its experiment out)")
+      ->default_val("train")
+      ->check(CLI::IsMember({"train", "oob"}));
   train
       ->add_option("--strikes", tf->p.strikes,
                    "consecutive faulty seconds before a verdict (stored in the model)")

@@ -73,6 +73,27 @@ TEST(DetectorCli, TrainEvalExplain) {
   EXPECT_NE(r.out.find("synthetic"), std::string::npos);
 }
 
+// --threshold-on oob: the rule reads out-of-bag scores, so the out-of-bag
+// false-positive rate printed at the chosen threshold is within the target.
+TEST(DetectorCli, ThresholdOnOutOfBagScores) {
+  const std::string out = testing::TempDir() + "/oob-" + std::to_string(getpid()) + ".json";
+  Result r = vtrace("train " + kSynth + " --trees 20 --threshold-rule fpr:0.01 --threshold-on oob --out " + out);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string text = r.out + r.err;
+  const size_t at = text.find("out of bag:");
+  ASSERT_NE(at, std::string::npos) << text;
+  double auc = 0, tpr = 0, fpr = 1;
+  ASSERT_EQ(std::sscanf(text.c_str() + at, "out of bag: AUC %lf, TPR %lf, FPR %lf", &auc, &tpr, &fpr), 3) << text;
+  EXPECT_LE(fpr, 0.01);
+  EXPECT_GT(tpr, 0.0);
+  std::ifstream in(out);
+  const nlohmann::json m = nlohmann::json::parse(in);
+  EXPECT_EQ(m["training"]["params"]["threshold_on"], "oob");
+  std::remove(out.c_str());
+  r = vtrace("train " + kSynth + " --threshold-on everything --quiet");
+  EXPECT_EQ(r.status, 2) << r.err;
+}
+
 TEST(DetectorCli, LeaveOneWorkloadOut) {
   Result r = vtrace("train " + kSynth + " --trees 3 --leave-one-workload-out --quiet");
   ASSERT_EQ(r.status, 0) << r.err;

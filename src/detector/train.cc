@@ -223,15 +223,16 @@ bool train_model(const Dataset& d, const std::vector<uint32_t>& runs, const Trai
       oob[i] = score[i];
     }
   }
+  const std::vector<double>& basis = p.threshold_on_oob ? oob : score;
   std::vector<double> faulty_scores, normal_scores;
-  for (size_t i = 0; i < n; ++i) (ex.y[i] ? faulty_scores : normal_scores).push_back(score[i]);
+  for (size_t i = 0; i < n; ++i) (ex.y[i] ? faulty_scores : normal_scores).push_back(basis[i]);
   if (p.rule == ThresholdRule::kMissNone) {
     m.threshold = *std::max_element(faulty_scores.begin(), faulty_scores.end());
   } else {
     // Largest candidate h (a score value, or -1 for "never") with
     // #(normal <= h) / #normal <= target.
     std::sort(normal_scores.begin(), normal_scores.end());
-    std::vector<double> cand = score;
+    std::vector<double> cand = basis;
     std::sort(cand.begin(), cand.end());
     cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
     m.threshold = -1;
@@ -285,6 +286,7 @@ bool train_model(const Dataset& d, const std::vector<uint32_t>& runs, const Trai
                     {"folds", p.folds},
                     {"threshold_rule", p.rule == ThresholdRule::kMissNone ? "miss-none" : "fpr"},
                     {"target_fpr", p.target_fpr},
+                    {"threshold_on", p.threshold_on_oob ? "oob" : "train"},
                     {"keep_transition", p.keep_transition}};
   meta["training_fit"] = {{"auc", s->train_auc}, {"tpr", s->train_tpr}, {"fpr", s->train_fpr}};
   meta["out_of_bag"] = {{"auc", s->oob_auc},

@@ -49,6 +49,10 @@ struct TrainParams {
   uint64_t seed = 1;
   ThresholdRule rule = ThresholdRule::kMissNone;
   double target_fpr = 0.01;
+  // Scores the threshold rule reads: the whole ensemble's on its own
+  // training windows (the paper's), or out-of-bag ones, which do not
+  // flatter a small noisy data set.
+  bool threshold_on_oob = false;
   int strikes = 3;
   WindowConfig window;
   bool keep_transition = false;
