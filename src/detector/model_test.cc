@@ -59,7 +59,7 @@ TEST(Model, TheCommittedDefaultModelLoads) {
   std::string err;
   ASSERT_TRUE(load_model(std::string(VTRACE_TEST_DATA) + "/../../src/detector/models/default.json", &m, &err)) << err;
   EXPECT_EQ(m.trees.size(), 50u);
-  EXPECT_NE(m.training_json.find("\"synthetic_only\":true"), std::string::npos);
+  EXPECT_NE(m.training_json.find("\"synthetic_only\":false"), std::string::npos);  // the lab data set
 }
 
 // The small model's JSON with one edit.

@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""The lab data set's committed per-second tables are what `vtrace replay`
+makes of the committed raw traces (tests/detector/lab/traces/*.xtr.zst), and
+every labelled run names a table that holds its domain.
+
+usage: lab_tables_test.py VTRACE_BIN LAB_DIR
+"""
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def main():
+    vtrace, lab = sys.argv[1], sys.argv[2]
+    labels = list(csv.DictReader(open(os.path.join(lab, 'labels.csv'))))
+    failures = []
+    domids = {}
+    for r in labels:
+        table = os.path.join(lab, r['samples'])
+        if table not in domids:
+            domids[table] = {row['domid'] for row in csv.DictReader(open(table))}
+        if r['domid'] not in domids[table]:
+            failures.append('%s: domain %s has no rows in %s' % (r['run_id'], r['domid'], r['samples']))
+    traces = sorted(f for f in os.listdir(os.path.join(lab, 'traces')) if f.endswith('.xtr.zst'))
+    if not traces:
+        failures.append('no raw traces in %s/traces' % lab)
+    with tempfile.TemporaryDirectory() as tmp:
+        for t in traces:
+            exp = t[:-len('.xtr.zst')]
+            hz = next(r['cpu_hz'] for r in labels if r['exp_id'] == exp)
+            xtr = os.path.join(tmp, exp + '.xtr')
+            subprocess.run(['zstd', '-d', '-q', '-f', os.path.join(lab, 'traces', t), '-o', xtr], check=True)
+            out = subprocess.run([vtrace, 'replay', '--format', 'csv', '--cpu-hz', hz, xtr],
+                                 capture_output=True, text=True)
+            if out.returncode != 0:
+                failures.append('%s: vtrace replay failed: %s' % (t, out.stderr.strip()))
+                continue
+            want = open(os.path.join(lab, exp + '.csv')).read()
+            if out.stdout != want:
+                failures.append('%s: replay differs from %s.csv' % (t, exp))
+            else:
+                print('%s: %d rows agree' % (t, want.count('\n') - 1))
+            os.remove(xtr)
+    for f in failures:
+        print('FAIL', f)
+    print('%d labelled runs, %d raw traces checked' % (len(labels), len(traces)))
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == '__main__':
+    main()
