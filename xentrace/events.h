@@ -15,6 +15,10 @@ constexpr uint32_t kIdleDomid = 0x7FFF;           // idle vCPU n runs on pCPU n
 constexpr uint32_t kDomidFirstReserved = 0x7FF0;  // ids at or above are system domains
 constexpr uint32_t kMaxDomid = 0x7FFF;
 
+// Hypercall numbers vtrace interprets (xen/include/public/xen.h; a test
+// checks them against <xen/xen.h>).
+constexpr uint32_t kHypercallStackSwitch = 3;  // __HYPERVISOR_stack_switch
+
 enum Runstate : uint8_t { kRunning = 0, kRunnable = 1, kBlocked = 2, kOffline = 3 };
 constexpr int kNumRunstates = 4;
 const char* runstate_name(int s);

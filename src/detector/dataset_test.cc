@@ -24,7 +24,7 @@ std::string samples_csv(int n) {
   for (int t = 0; t < n; ++t)
     for (int d : {0, 4}) {
       s += std::to_string(t) + ",1.000000," + std::to_string(d) + ",0,1,0.5,0.1,0.4,0,0," +
-           std::to_string(t) + ",1,1,0,0,0,0,100,0,0,0,0,0,0,0,0,0,0,0,0.5,0.4,200,0\n";
+           std::to_string(t) + ",1,1,0,0,0,0,100,0,0,0,5,0,0,0,0,0,0,0,0,0.5,0.4,200,20,0\n";
     }
   return s;
 }

@@ -19,6 +19,7 @@ SecondRow row_from_sample(const DomainSample& s, double hz) {
   r.max_vcpu_running = s.max_vcpu_running;
   r.min_vcpu_blocked = s.min_vcpu_blocked;
   r.min_vcpu_hc_rate = s.min_vcpu_hc_rate;
+  r.min_vcpu_switch_rate = s.min_vcpu_switch_rate;
   r.blinded = s.blinded;
   return r;
 }
@@ -45,6 +46,10 @@ const FeatureInfo kFeatures[kNumFeatures] = {
     {"min_vcpu_hc_rate", "1/s",
      "hypercalls per running second of the quietest vCPU that ran >= 10% of the second (at most 1e4): "
      "min_vcpu_hc_rate"},
+    {"guest_switches_per_s", "1/s", "the guest kernel's task switches (stack_switch hypercalls): guest_switches / span_s"},
+    {"min_vcpu_switch_rate", "1/s",
+     "task switches per running second of the quietest vCPU that ran >= 10% of the second (at most 1e4): "
+     "min_vcpu_switch_rate"},
     {"lost_frac", "s/s", "time in unknown state after lost records: lost_s / span_s"},
 };
 
@@ -81,6 +86,8 @@ void raw_features(const SecondRow& r, double out[kNumFeatures]) {
   const double run = r.state_s[kRunning] > 0 ? r.state_s[kRunning] : 0.0;
   out[kHypercallsPerCpuS] = double(r.n[kHypercalls]) / (run + 0.01);
   out[kMinVcpuHcRate] = r.min_vcpu_hc_rate;
+  out[kGuestSwitchesPerS] = per_s(r.n[kGuestSwitches]);
+  out[kMinVcpuSwitchRate] = r.min_vcpu_switch_rate;
   out[kLostFrac] = r.state_s[kLost] / span;
   for (int f = 0; f < kNumFeatures; ++f)
     if (!std::isfinite(out[f])) out[f] = 0;  // only reachable with absurd inputs

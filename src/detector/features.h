@@ -44,6 +44,7 @@ struct SecondRow {
   double max_vcpu_running = 0;
   double min_vcpu_blocked = 0;
   double min_vcpu_hc_rate = 0;
+  double min_vcpu_switch_rate = 0;
   bool blinded = false;
 };
 
@@ -69,6 +70,8 @@ enum Feature : uint8_t {
   kPageFaultsPerS,
   kHypercallsPerCpuS,  // hypercalls / (running_s + 0.01 s): PV activity per CPU second used
   kMinVcpuHcRate,      // hypercalls per running second of the quietest busy vCPU (sample.h)
+  kGuestSwitchesPerS,  // the guest kernel's task switches (stack_switch hypercalls) per second
+  kMinVcpuSwitchRate,  // task switches per running second of the quietest busy vCPU (sample.h)
   kLostFrac,           // lost_s / span_s (blindness; 0 in every judged window, see above)
   kNumFeatures
 };

@@ -50,6 +50,8 @@ TEST(Features, RawValuesByHand) {
   r.max_vcpu_running = 0.7;
   r.min_vcpu_blocked = 0.2;
   r.min_vcpu_hc_rate = 42;
+  r.min_vcpu_switch_rate = 3.5;
+  r.n[kGuestSwitches] = 6;
   double f[kNumFeatures];
   raw_features(r, f);
   EXPECT_DOUBLE_EQ(f[kExecPerS], 20);
@@ -69,6 +71,8 @@ TEST(Features, RawValuesByHand) {
   EXPECT_DOUBLE_EQ(f[kPageFaultsPerS], 18);
   EXPECT_DOUBLE_EQ(f[kHypercallsPerCpuS], 200);  // 122 / (0.6 + 0.01)
   EXPECT_DOUBLE_EQ(f[kMinVcpuHcRate], 42);       // as the row says
+  EXPECT_DOUBLE_EQ(f[kGuestSwitchesPerS], 12);   // 6 in 0.5 s
+  EXPECT_DOUBLE_EQ(f[kMinVcpuSwitchRate], 3.5);
   EXPECT_DOUBLE_EQ(f[kLostFrac], 0.1);
 }
 

@@ -55,6 +55,7 @@ enum Slot : int {
   kSlotMaxRun,
   kSlotMinBlocked,
   kSlotMinHcRate,
+  kSlotMinSwitchRate,
   kSlotBlinded,
   kSlotState,                               // + kTimedStates
   kSlotCount = kSlotState + kTimedStates,   // + kNumCounts
@@ -80,6 +81,8 @@ std::string slot_name(int s) {
       return "min_vcpu_blocked";
     case kSlotMinHcRate:
       return "min_vcpu_hc_rate";
+    case kSlotMinSwitchRate:
+      return "min_vcpu_switch_rate";
     case kSlotBlinded:
       return "blinded";
   }
@@ -159,6 +162,7 @@ bool parse_replay_csv(std::string_view text, const std::string& name, std::vecto
         r.t = t;
         r.index = uint64_t(t);
       } else if (s == kSlotSpan || s == kSlotMaxRun || s == kSlotMinBlocked || s == kSlotMinHcRate ||
+                 s == kSlotMinSwitchRate ||
                  (s >= kSlotState && s < kSlotCount)) {
         double v;
         if (!parse_double(f, &v)) return bad("a non-negative number");
@@ -171,6 +175,8 @@ bool parse_replay_csv(std::string_view text, const std::string& name, std::vecto
           r.min_vcpu_blocked = v;
         } else if (s == kSlotMinHcRate) {
           r.min_vcpu_hc_rate = v;
+        } else if (s == kSlotMinSwitchRate) {
+          r.min_vcpu_switch_rate = v;
         } else {
           r.state_s[s - kSlotState] = v;
         }

@@ -14,8 +14,8 @@ const std::string kHeader = SampleWriter::csv_header(false);
 // A row with the value of each column chosen so that a mix-up shows.
 std::string row() {
   return "7,1.000000,5,2,2,0.500000,0.250000,1.250000,0.000000,0.000000,"  // t..lost_s
-         "11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,"                // counts
-         "31,32,33,0.400000,0.300000,17.500,1";
+         "11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,"             // counts
+         "31,32,33,0.400000,0.300000,17.500,2.250,1";
 }
 
 TEST(ReplayCsv, ColumnsByName) {
@@ -40,6 +40,7 @@ TEST(ReplayCsv, ColumnsByName) {
   EXPECT_EQ(r.max_vcpu_running, 0.4);
   EXPECT_EQ(r.min_vcpu_blocked, 0.3);
   EXPECT_EQ(r.min_vcpu_hc_rate, 17.5);
+  EXPECT_EQ(r.min_vcpu_switch_rate, 2.25);
   EXPECT_TRUE(r.blinded);
 }
 
@@ -85,7 +86,7 @@ TEST(ReplayCsv, MalformedFilesGiveOneClearLine) {
       {"", "x.csv: line 1: empty file"},
       {no_running + "\n", "x.csv: line 1: missing column 'running_s'"},
       {SampleWriter::csv_header(true) + "\n", "x.csv: line 1: per-vCPU rows"},
-      {h + row() + ",9\n", "x.csv: line 2: 34 fields, the header has 33"},
+      {h + row() + ",9\n", "x.csv: line 2: 36 fields, the header has 35"},
       {h + row() + "\n" + with(2, "abc") + "\n",
        "x.csv: line 3: column 'domid': 'abc' is not a non-negative integer"},
       {h + with(0, "7.5") + "\n", "x.csv: line 2: column 't': '7.5' is not a whole number"},
@@ -93,7 +94,7 @@ TEST(ReplayCsv, MalformedFilesGiveOneClearLine) {
       {h + with(1, "-1") + "\n", "x.csv: line 2: column 'span_s': '-1' is not a non-negative number"},
       {h + with(1, "nan") + "\n", "x.csv: line 2: column 'span_s': 'nan' is not a non-negative number"},
       {h + with(5, "") + "\n", "x.csv: line 2: column 'running_s': '' is not a non-negative number"},
-      {h + with(32, "2") + "\n", "x.csv: line 2: column 'blinded': '2' is not 0 or 1"},
+      {h + with(34, "2") + "\n", "x.csv: line 2: column 'blinded': '2' is not 0 or 1"},
       {h + with(2, "40000") + "\n", "x.csv: line 2: column 'domid': '40000' is not a domain id"},
       {h + with(10, "-3") + "\n", "x.csv: line 2: column 'exec_count': '-3' is not a non-negative integer"},
   };

@@ -30,6 +30,7 @@ void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, do
     s.vcpu = vcpu_buf->data() + vcpu_buf->size();
     s.min_vcpu_blocked = 1.0;
     s.min_vcpu_hc_rate = kMaxHcRate;
+    s.min_vcpu_switch_rate = kMaxHcRate;
     for (uint32_t vi : dom.vcpus) {
       if (vi == kNone) continue;
       Vcpu& v = t.vcpus[vi];
@@ -46,8 +47,10 @@ void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, do
         s.max_vcpu_running = std::max(s.max_vcpu_running, double(vs.d.cycles[kRunning]) / span_cycles);
         s.min_vcpu_blocked = std::min(s.min_vcpu_blocked, double(vs.d.cycles[kBlocked]) / span_cycles);
         const double run = double(vs.d.cycles[kRunning]);
-        if (run >= kBusyVcpuFrac * span_cycles)
+        if (run >= kBusyVcpuFrac * span_cycles) {
           s.min_vcpu_hc_rate = std::min(s.min_vcpu_hc_rate, double(vs.d.n[kHypercalls]) * hz / run);
+          s.min_vcpu_switch_rate = std::min(s.min_vcpu_switch_rate, double(vs.d.n[kGuestSwitches]) * hz / run);
+        }
       }
       vcpu_buf->push_back(vs);
       ++s.n_vcpu;

@@ -32,6 +32,9 @@ struct DomainSample {
   // none did). A kernel spinning on one vCPU makes almost no hypercalls
   // there; the domain's totals hide it behind the other vCPUs.
   double min_vcpu_hc_rate = 0;
+  // The same for the guest's task switches (kGuestSwitches): a vCPU whose
+  // kernel spins switches no task, whatever its hypercalls.
+  double min_vcpu_switch_rate = 0;
   bool blinded = false;         // lost records touched it in this period
   const VcpuSample* vcpu = nullptr;
   uint32_t n_vcpu = 0;

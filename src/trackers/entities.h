@@ -40,6 +40,7 @@ enum Count : uint8_t {
   kTraps,            // PV traps
   kPageFaults,       // PV page faults
   kPvOther,          // other PV-class records
+  kGuestSwitches,    // stack_switch hypercalls: the guest kernel switching tasks on this vCPU
   kSliceNs,          // sum of INFNEXT slices, when limited
   kSlices,           // number of limited INFNEXT slices
   kWaitedNs,         // sum of INFNEXT "waited" (xenmon's field)

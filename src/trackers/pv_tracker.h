@@ -12,7 +12,17 @@ struct PvStats {
   uint64_t unattributed = 0;  // PV records on a pCPU with no known running vCPU
 };
 
-inline void pv_record(DomainTable& t, PvStats& s, uint32_t cpu, uint32_t event) {
+// A PV Linux kernel makes a stack_switch hypercall (usually inside the
+// multicall batch of a context switch) each time it switches tasks on a
+// vCPU: a count of the guest's own scheduling, seen from outside. A kernel
+// spinning with preemption or interrupts off makes none.
+inline bool is_guest_switch(uint32_t base_event, uint32_t word0) {
+  return (base_event == TRC_PV_HYPERCALL_V2 || base_event == TRC_PV_HYPERCALL_SUBCALL) &&
+         (word0 & ~uint32_t(TRC_PV_HYPERCALL_V2_ARG_MASK)) == xt::kHypercallStackSwitch;
+}
+
+// `word0` is the record's first payload word (0 if none).
+inline void pv_record(DomainTable& t, PvStats& s, uint32_t cpu, uint32_t event, uint32_t word0) {
   const uint32_t vi = cpu < t.pcpus.size() ? t.pcpus[cpu].current : kNone;
   if (vi == kNone) {
     ++s.unattributed;
@@ -24,6 +34,7 @@ inline void pv_record(DomainTable& t, PvStats& s, uint32_t cpu, uint32_t event) 
     case TRC_PV_HYPERCALL_V2:
     case TRC_PV_HYPERCALL_SUBCALL:  // one call of a multicall batch; xenalyze counts them too
       ++n[kHypercalls];
+      n[kGuestSwitches] += is_guest_switch(xt::pv_base_event(event), word0);
       break;
     case TRC_PV_TRAP: ++n[kTraps]; break;
     case TRC_PV_PAGE_FAULT: ++n[kPageFaults]; break;

@@ -3,6 +3,7 @@
 #include "src/trackers/trackers.h"
 
 #include <gtest/gtest.h>
+#include <xen/xen.h>
 
 #include "tests/support/trace_builder.h"
 
@@ -167,6 +168,22 @@ TEST(Pv, RecordsGoToTheVcpuRunningOnThatPcpu) {
   EXPECT_EQ(f.t.pv.unattributed, 1u);
 }
 
+// A stack_switch hypercall, alone or inside a multicall, with or without
+// argument bits, is the guest switching tasks; other calls are not.
+TEST(Pv, StackSwitchCountsGuestTaskSwitches) {
+  static_assert(xt::kHypercallStackSwitch == __HYPERVISOR_stack_switch);
+  Feed f;
+  f.on(0, runstate(10, 1, 0, Q, R))
+      .on(0, hypercall(11, __HYPERVISOR_stack_switch))
+      .on(0, hypercall(12, __HYPERVISOR_stack_switch | TRC_PV_HYPERCALL_V2_ARG_64(0) | TRC_PV_HYPERCALL_V2_ARG_32(1)))
+      .on(0, Rec{TRC_PV_HYPERCALL_SUBCALL, 13, {__HYPERVISOR_stack_switch}})
+      .on(0, hypercall(14, __HYPERVISOR_iret))
+      .on(0, hypercall(15, __HYPERVISOR_set_segment_base))
+      .on(0, Rec{TRC_PV_TRAP | TRC_64_FLAG, 16, {__HYPERVISOR_stack_switch, 0, 14}});  // a trap, not a call
+  EXPECT_EQ(f.v(1, 0).c.n[vt::kHypercalls], 5u);
+  EXPECT_EQ(f.v(1, 0).c.n[vt::kGuestSwitches], 3u);
+}
+
 TEST(Xenmon, SlicesWaitedAndGrantCounts) {
   Feed f;
   f.on(0, infnext(10, 1, 0, 5000, 30000000))
@@ -249,9 +266,9 @@ TEST(Samples, PeriodsSplitIntervalsAndSumToTheTotals) {
   for (const auto& s : got) EXPECT_FALSE(s.blinded);
 }
 
-// The quietest busy vCPU's hypercall rate: a vCPU below 10% of the period
+// The quietest busy vCPU's hypercall and task-switch rates: a vCPU below 10% of the period
 // does not count; a domain with no busy vCPU gets the cap.
-TEST(Samples, MinVcpuHypercallRate) {
+TEST(Samples, QuietestBusyVcpuRates) {
   vt::TrackerOptions o;
   o.cpu_hz = 1000;  // 1000 cycles = 1 s
   o.samples = true;
@@ -268,17 +285,21 @@ TEST(Samples, MinVcpuHypercallRate) {
       .on(2, runstate(50, 1, 2, R, B))
       .on(3, runstate(80, 2, 0, R, B));
   for (uint64_t t = 100; t < 600; t += 100) f.on(0, hypercall(t, 1));  // d1v0: 5 in 1 s
-  f.on(1, hypercall(300, 1))                                             // d1v1: 1 in 0.5 s
+  f.on(1, hypercall(300, 1))                          // d1v1: 1 in 0.5 s
       .on(1, runstate(500, 1, 1, R, B))
+      .on(0, hypercall(600, xt::kHypercallStackSwitch))  // d1v0: and 1 task switch
       .on(0, wake(1000, 0, 0))
       .on(0, wake(1100, 0, 0));
   f.t.finish();
   ASSERT_EQ(got.size(), 2u);
   const vt::DomainSample& d1 = got[0].domid == 1 ? got[0] : got[1];
   const vt::DomainSample& d2 = got[0].domid == 1 ? got[1] : got[0];
-  EXPECT_EQ(d1.d.n[vt::kHypercalls], 6u);
-  EXPECT_DOUBLE_EQ(d1.min_vcpu_hc_rate, 2.0);  // d1v1: 1 / 0.5 s, below d1v0's 5 / 1 s
+  EXPECT_EQ(d1.d.n[vt::kHypercalls], 7u);
+  EXPECT_DOUBLE_EQ(d1.min_vcpu_hc_rate, 2.0);      // d1v1: 1 / 0.5 s, below d1v0's 6 / 1 s
+  EXPECT_DOUBLE_EQ(d1.min_vcpu_switch_rate, 0.0);  // d1v1 switched no task; d1v0 1 / 1 s
+  EXPECT_EQ(d1.d.n[vt::kGuestSwitches], 1u);
   EXPECT_DOUBLE_EQ(d2.min_vcpu_hc_rate, vt::kMaxHcRate);
+  EXPECT_DOUBLE_EQ(d2.min_vcpu_switch_rate, vt::kMaxHcRate);
 }
 
 TEST(Samples, LostRecordsBlindThePeriod) {
