@@ -15,26 +15,25 @@ struct PvStats {
 // A PV Linux kernel makes a stack_switch hypercall (usually inside the
 // multicall batch of a context switch) each time it switches tasks on a
 // vCPU: a count of the guest's own scheduling, seen from outside. A kernel
-// spinning with preemption or interrupts off makes none.
-inline bool is_guest_switch(uint32_t base_event, uint32_t word0) {
-  return (base_event == TRC_PV_HYPERCALL_V2 || base_event == TRC_PV_HYPERCALL_SUBCALL) &&
-         (word0 & ~uint32_t(TRC_PV_HYPERCALL_V2_ARG_MASK)) == xt::kHypercallStackSwitch;
+// spinning with preemption or interrupts off makes none. `word0` is the
+// first payload word of a PV_HYPERCALL_V2 or PV_HYPERCALL_SUBCALL record.
+inline bool is_guest_switch(uint32_t word0) {
+  return (word0 & ~uint32_t(TRC_PV_HYPERCALL_V2_ARG_MASK)) == xt::kHypercallStackSwitch;
 }
 
-// `word0` is the record's first payload word (0 if none).
-inline void pv_record(DomainTable& t, PvStats& s, uint32_t cpu, uint32_t event, uint32_t word0) {
+inline void pv_record(DomainTable& t, PvStats& s, uint32_t cpu, const xt::Record& r) {
   const uint32_t vi = cpu < t.pcpus.size() ? t.pcpus[cpu].current : kNone;
   if (vi == kNone) {
     ++s.unattributed;
     return;
   }
   uint64_t* n = t.vcpus[vi].c.n;
-  switch (xt::pv_base_event(event)) {
-    case TRC_PV_HYPERCALL:
+  switch (xt::pv_base_event(r.event)) {
+    case TRC_PV_HYPERCALL: ++n[kHypercalls]; break;  // the old format: word 0 is not the op
     case TRC_PV_HYPERCALL_V2:
     case TRC_PV_HYPERCALL_SUBCALL:  // one call of a multicall batch; xenalyze counts them too
       ++n[kHypercalls];
-      n[kGuestSwitches] += is_guest_switch(xt::pv_base_event(event), word0);
+      n[kGuestSwitches] += is_guest_switch(r.word(0));
       break;
     case TRC_PV_TRAP: ++n[kTraps]; break;
     case TRC_PV_PAGE_FAULT: ++n[kPageFaults]; break;

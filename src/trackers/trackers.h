@@ -94,7 +94,7 @@ inline void Trackers::on_record(uint32_t cpu, const xt::Record& r) {
   table.pcpus[cpu].last_tsc = r.tsc;
   if (xt::is_pv_event(r.event)) {
     ++stats.pv_records;
-    pv_record(table, pv, cpu, r.event, r.word(0));
+    pv_record(table, pv, cpu, r);
     return;
   }
   dispatch(cpu, r);
