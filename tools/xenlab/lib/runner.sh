@@ -48,6 +48,12 @@ ip addr add "$DOM0_IP" dev xenbr0
 ip link set xenbr0 up
 
 # ---- start the guests
+# Booting guests under TCG can starve dom0's block hotplug script past
+# libxl's timeout ("unable to add disk devices"): dom0 gets 4x the default
+# credit2 weight until every guest is ready, and the default back before
+# tracing, so the traced period is as before.
+RAISED=0
+if xl sched-credit2 -d Domain-0 -w 1024 >> "$OUT/runner.log" 2>&1; then RAISED=1; else log "could not raise dom0's weight"; fi
 i=1
 while [ $i -le "$G_COUNT" ]; do
     eval name=\$G${i}_NAME
@@ -81,6 +87,9 @@ while [ $i -le "$G_COUNT" ]; do
     i=$((i+1))
 done
 log "all guests ready"
+if [ "$RAISED" = 1 ]; then
+    xl sched-credit2 -d Domain-0 -w 256 >> "$OUT/runner.log" 2>&1 || fail "could not restore dom0's weight"
+fi
 # let boot-time console output and frontend setup settle before tracing
 sleep "$SETTLE"
 
