@@ -8,6 +8,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <chrono>
 #include <thread>
 
 #include "src/cli/command_registry.h"
@@ -29,7 +30,7 @@ void on_signal(int) { g_stop.store(true); }
 
 struct LiveFlags {
   std::string cpus, trace_cpus, sim, events, format = "table", out, record;
-  double seconds = 0, poll_ms = 10, period = 1.0;
+  double seconds = 0, sim_seconds = 0, poll_ms = 10, period = 1.0;
   uint32_t pages = 128;
   bool include_idle = false;
   bool sim_given = false;
@@ -53,6 +54,10 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
       ->check(CLI::Range(0.1, 10000.0));
   if (with_output_flags) {
     cmd->add_option("--cpus", f->cpus, "dom0 CPUs for the consumer threads, pinned (e.g. 0-3)");
+    cmd->add_option("--sim-seconds", f->sim_seconds,
+                    "with --sim: stop once the simulated host has run this many seconds of its own time, "
+                    "however long that takes here (0: no limit)")
+        ->check(CLI::Range(0.0, 1e7));
     cmd->add_option("--format", f->format, "table, csv or json")->default_val("table");
     cmd->add_option("--period", f->period, "sample period in seconds of trace time")
         ->check(CLI::Range(0.001, 3600.0));
@@ -128,6 +133,10 @@ int cmd_run(LiveFlags& f, bool sim_given) {
     std::fprintf(stderr, "vtrace: %s\n", err.c_str());
     return kExitUsage;
   }
+  if (f.sim_seconds > 0 && !sim_given) {
+    std::fprintf(stderr, "vtrace: --sim-seconds needs --sim\n");
+    return kExitUsage;
+  }
   Host host;
   if (!make_host(f, sim_given, &host, &err)) return fail(err);
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> rec(nullptr, std::fclose);
@@ -149,7 +158,16 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   if (!open_detect(f.detect, f.period, control, &det, &rc)) return rc;
   LiveSession session;
   if (!session.open(host.get(), lo, &err)) return fail(err);
-  if (host.sim) host.sim->start(0);
+  if (host.sim) host.sim->start(f.sim_seconds);
+  // --sim-seconds: stop when the simulator has written its last record (the
+  // runtime then drains everything), on a slow machine as on a fast one.
+  std::thread sim_watch;
+  if (host.sim && f.sim_seconds > 0) {
+    sim_watch = std::thread([&host] {
+      while (!host.sim->finished() && !g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      g_stop.store(true);
+    });
+  }
   std::fprintf(stderr, "vtrace: reading %zu CPUs of %s, %u pages each, event mask 0x%08x, cpu-hz %.0f\n",
                session.rings().size(), host.get()->describe().c_str(), session.pages_per_cpu(),
                session.event_mask(), session.tsc_hz());
@@ -171,6 +189,8 @@ int cmd_run(LiveFlags& f, bool sim_given) {
     if (det) det->on_samples(p, hz);
   });
   const bool ok = rt.run(&err);
+  g_stop.store(true);
+  if (sim_watch.joinable()) sim_watch.join();
   if (det) det->finish();
   if (host.sim) host.sim->stop();
   if (host.sim) host.sim->join();
