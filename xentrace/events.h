@@ -19,6 +19,10 @@ constexpr uint32_t kMaxDomid = 0x7FFF;
 // checks them against <xen/xen.h>).
 constexpr uint32_t kHypercallStackSwitch = 3;  // __HYPERVISOR_stack_switch
 
+// The hypercall number in word 0 of PV_HYPERCALL_V2 and PV_HYPERCALL_SUBCALL
+// records (the bits above are which arguments follow).
+inline uint32_t hypercall_op(uint32_t word0) { return word0 & ~uint32_t(TRC_PV_HYPERCALL_V2_ARG_MASK); }
+
 enum Runstate : uint8_t { kRunning = 0, kRunnable = 1, kBlocked = 2, kOffline = 3 };
 constexpr int kNumRunstates = 4;
 const char* runstate_name(int s);

@@ -29,7 +29,7 @@ void write_dump_line(std::FILE* out, double t_s, uint32_t cpu, uint64_t offset, 
     else std::fprintf(out, " d?v?");
     const uint32_t base = xt::pv_base_event(e);
     if ((base == TRC_PV_HYPERCALL_V2 || base == TRC_PV_HYPERCALL_SUBCALL) && r.n_extra >= 1)
-      std::fprintf(out, " op=%u", r.word(0) & 0xfffff);
+      std::fprintf(out, " op=%u", xt::hypercall_op(r.word(0)));
     else
       raw_words(out, r);
   } else {

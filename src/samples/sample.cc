@@ -29,8 +29,8 @@ void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, do
     s.generation = dom.generation;
     s.vcpu = vcpu_buf->data() + vcpu_buf->size();
     s.min_vcpu_blocked = 1.0;
-    s.min_vcpu_hc_rate = kMaxHcRate;
-    s.min_vcpu_switch_rate = kMaxHcRate;
+    s.min_vcpu_hc_rate = kMaxVcpuRate;
+    s.min_vcpu_switch_rate = kMaxVcpuRate;
     for (uint32_t vi : dom.vcpus) {
       if (vi == kNone) continue;
       Vcpu& v = t.vcpus[vi];

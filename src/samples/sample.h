@@ -28,7 +28,7 @@ struct DomainSample {
   double max_vcpu_running = 0;  // largest running fraction of span_s among its vCPUs
   double min_vcpu_blocked = 0;  // smallest blocked fraction among its vCPUs
   // Hypercalls per running second of its quietest vCPU among those that ran
-  // at least kBusyVcpuFrac of the period, capped at kMaxHcRate (the cap when
+  // at least kBusyVcpuFrac of the period, capped at kMaxVcpuRate (the cap when
   // none did). A kernel spinning on one vCPU makes almost no hypercalls
   // there; the domain's totals hide it behind the other vCPUs.
   double min_vcpu_hc_rate = 0;
@@ -41,7 +41,7 @@ struct DomainSample {
 };
 
 inline constexpr double kBusyVcpuFrac = 0.1;
-inline constexpr double kMaxHcRate = 1e4;
+inline constexpr double kMaxVcpuRate = 1e4;
 
 // Seconds in a state, from cycles.
 inline double seconds(uint64_t cycles, double hz) { return double(cycles) / hz; }

@@ -15,12 +15,7 @@ struct PvStats {
 // A PV Linux kernel makes a stack_switch hypercall (usually inside the
 // multicall batch of a context switch) each time it switches tasks on a
 // vCPU: a count of the guest's own scheduling, seen from outside. A kernel
-// spinning with preemption or interrupts off makes none. `word0` is the
-// first payload word of a PV_HYPERCALL_V2 or PV_HYPERCALL_SUBCALL record.
-inline bool is_guest_switch(uint32_t word0) {
-  return (word0 & ~uint32_t(TRC_PV_HYPERCALL_V2_ARG_MASK)) == xt::kHypercallStackSwitch;
-}
-
+// spinning with preemption or interrupts off makes none.
 inline void pv_record(DomainTable& t, PvStats& s, uint32_t cpu, const xt::Record& r) {
   const uint32_t vi = cpu < t.pcpus.size() ? t.pcpus[cpu].current : kNone;
   if (vi == kNone) {
@@ -33,7 +28,7 @@ inline void pv_record(DomainTable& t, PvStats& s, uint32_t cpu, const xt::Record
     case TRC_PV_HYPERCALL_V2:
     case TRC_PV_HYPERCALL_SUBCALL:  // one call of a multicall batch; xenalyze counts them too
       ++n[kHypercalls];
-      n[kGuestSwitches] += is_guest_switch(r.word(0));
+      n[kGuestSwitches] += xt::hypercall_op(r.word(0)) == xt::kHypercallStackSwitch;
       break;
     case TRC_PV_TRAP: ++n[kTraps]; break;
     case TRC_PV_PAGE_FAULT: ++n[kPageFaults]; break;

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <xen/xen.h>
 
+#include <functional>
+
 #include "tests/support/trace_builder.h"
 
 namespace {
@@ -231,16 +233,27 @@ TEST(Lost, BlindsTheRunningAndTheNamedVcpuFromTheFirstLoss) {
   EXPECT_EQ(f.t.table.pcpus[0].lost_records, 9u);
 }
 
-TEST(Samples, PeriodsSplitIntervalsAndSumToTheTotals) {
-  vt::TrackerOptions o;
-  o.cpu_hz = 1000;  // 1000 cycles = 1 s
-  o.samples = true;
-  Feed f(o);
+// Trackers taking 1 s samples at 1000 cycles a second; `keep` picks the
+// samples collected in `got`.
+struct SampledFeed : Feed {
+  explicit SampledFeed(std::function<bool(const vt::DomainSample&)> keep) : Feed(options()) {
+    t.set_sample_sink([this, keep](const std::vector<vt::DomainSample>& s) {
+      for (const auto& x : s)
+        if (keep(x)) got.push_back(x);
+    });
+  }
+  static vt::TrackerOptions options() {
+    vt::TrackerOptions o;
+    o.cpu_hz = 1000;  // 1000 cycles = 1 s
+    o.samples = true;
+    return o;
+  }
   std::vector<vt::DomainSample> got;
-  f.t.set_sample_sink([&](const std::vector<vt::DomainSample>& s) {
-    for (const auto& x : s)
-      if (x.domid == 1) got.push_back(x);
-  });
+};
+
+TEST(Samples, PeriodsSplitIntervalsAndSumToTheTotals) {
+  SampledFeed f([](const vt::DomainSample& x) { return x.domid == 1; });
+  std::vector<vt::DomainSample>& got = f.got;
   // t0 = 0. d1v0 runs 0..1500, blocks to 2200, runs to 2600 (end).
   f.on(0, runstate(0, 1, 0, Q, R))
       .on(0, runstate(1500, 1, 0, R, B))
@@ -269,15 +282,8 @@ TEST(Samples, PeriodsSplitIntervalsAndSumToTheTotals) {
 // The quietest busy vCPU's hypercall and task-switch rates: a vCPU below 10% of the period
 // does not count; a domain with no busy vCPU gets the cap.
 TEST(Samples, QuietestBusyVcpuRates) {
-  vt::TrackerOptions o;
-  o.cpu_hz = 1000;  // 1000 cycles = 1 s
-  o.samples = true;
-  Feed f(o);
-  std::vector<vt::DomainSample> got;
-  f.t.set_sample_sink([&](const std::vector<vt::DomainSample>& s) {
-    for (const auto& x : s)
-      if (x.index == 0) got.push_back(x);
-  });
+  SampledFeed f([](const vt::DomainSample& x) { return x.index == 0; });
+  std::vector<vt::DomainSample>& got = f.got;
   f.on(0, runstate(0, 1, 0, Q, R))     // d1v0 runs all period 0: 1000 cycles
       .on(1, runstate(0, 1, 1, Q, R))  // d1v1 runs 0..500
       .on(2, runstate(0, 1, 2, Q, R))  // d1v2 runs 0..50: 5%, not busy
@@ -298,8 +304,8 @@ TEST(Samples, QuietestBusyVcpuRates) {
   EXPECT_DOUBLE_EQ(d1.min_vcpu_hc_rate, 2.0);      // d1v1: 1 / 0.5 s, below d1v0's 6 / 1 s
   EXPECT_DOUBLE_EQ(d1.min_vcpu_switch_rate, 0.0);  // d1v1 switched no task; d1v0 1 / 1 s
   EXPECT_EQ(d1.d.n[vt::kGuestSwitches], 1u);
-  EXPECT_DOUBLE_EQ(d2.min_vcpu_hc_rate, vt::kMaxHcRate);
-  EXPECT_DOUBLE_EQ(d2.min_vcpu_switch_rate, vt::kMaxHcRate);
+  EXPECT_DOUBLE_EQ(d2.min_vcpu_hc_rate, vt::kMaxVcpuRate);
+  EXPECT_DOUBLE_EQ(d2.min_vcpu_switch_rate, vt::kMaxVcpuRate);
 }
 
 TEST(Samples, LostRecordsBlindThePeriod) {
