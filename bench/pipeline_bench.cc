@@ -1,6 +1,10 @@
 // Throughput of the file pipeline's stages on real Xen 4.17 traces,
 // replicated to ~100 MB in memory (bench/replicate.h). Items = records.
 //   HeaderWalk:  bare walk of record headers, the floor for any decoder
+//   HeaderWalkTwoLanes: the same over two windows at once (two independent
+//                chains of loads), the most a single core gains by overlapping
+//   WindowScan:  the pass over window headers alone that the file source
+//                makes before merging (items: records, to compare)
 //   TokenizeSort: per-CPU tokenizers merged by the sorter, no tracking
 //   Pipeline:    tokenizer + sorter + trackers (what `vtrace summary` does)
 //   PipelineSamples: the same with 1 s samples (what `vtrace replay` does)
@@ -8,11 +12,14 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "bench/replicate.h"
 #include "src/source/file_source.h"
 #include "src/trackers/trackers.h"
 #include "xentrace/mapped_file.h"
+#include "xentrace/trace_file.h"
 
 namespace {
 
@@ -70,6 +77,53 @@ void HeaderWalk(benchmark::State& st, const char* name) {
   st.SetItemsProcessed(int64_t(st.iterations() * img.records));
 }
 
+void HeaderWalkTwoLanes(benchmark::State& st, const char* name) {
+  const Image& img = image(name);
+  const uint8_t* d = img.bytes.data();
+  std::vector<std::pair<uint64_t, uint64_t>> windows;  // [begin, end) of each window's records
+  for (uint64_t pos = 0; pos < img.bytes.size();) {
+    const uint32_t w = xt::load_u32(d + pos + 8);
+    windows.push_back({pos + 12, pos + 12 + w});
+    pos += 12 + w;
+  }
+  for (auto _ : st) {
+    uint64_t n = 0, x = 0;
+    size_t i = 0;
+    for (; i + 1 < windows.size(); i += 2) {
+      uint64_t p = windows[i].first, q = windows[i + 1].first;
+      const uint64_t pe = windows[i].second, qe = windows[i + 1].second;
+      while (p < pe && q < qe) {
+        const uint32_t h = xt::load_u32(d + p), g = xt::load_u32(d + q);
+        x ^= h ^ g;
+        p += xt::header_size(h);
+        q += xt::header_size(g);
+        n += 2;
+      }
+      for (; p < pe; ++n) p += xt::header_size(xt::load_u32(d + p));
+      for (; q < qe; ++n) q += xt::header_size(xt::load_u32(d + q));
+    }
+    for (; i < windows.size(); ++i)
+      for (uint64_t p = windows[i].first; p < windows[i].second; ++n)
+        p += xt::header_size(xt::load_u32(d + p));
+    benchmark::DoNotOptimize(x);
+    benchmark::DoNotOptimize(n);
+    if (n != img.records) st.SkipWithError("walked a different number of records");
+  }
+  st.SetItemsProcessed(int64_t(st.iterations() * img.records));
+}
+
+void WindowScan(benchmark::State& st, const char* name) {
+  const Image& img = image(name);
+  for (auto _ : st) {
+    xt::WindowCursor c(img.bytes.data(), img.bytes.size());
+    xt::Window w;
+    uint64_t cpus = 0;
+    while (c.next(&w)) cpus |= 1ull << (w.cpu & 63);
+    benchmark::DoNotOptimize(cpus);
+  }
+  st.SetItemsProcessed(int64_t(st.iterations() * img.records));
+}
+
 void TokenizeSort(benchmark::State& st, const char* name) {
   const Image& img = image(name);
   for (auto _ : st) {
@@ -103,6 +157,10 @@ constexpr const char* kSched = "xen417-busy-guest-sched-10s.xtr";
 
 BENCHMARK_CAPTURE(HeaderWalk, dom0_all, kAll)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(HeaderWalk, busy_guest_sched, kSched)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(HeaderWalkTwoLanes, dom0_all, kAll)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(HeaderWalkTwoLanes, busy_guest_sched, kSched)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(WindowScan, dom0_all, kAll)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(WindowScan, busy_guest_sched, kSched)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(TokenizeSort, dom0_all, kAll)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(TokenizeSort, busy_guest_sched, kSched)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Pipeline, dom0_all, kAll, false)->Unit(benchmark::kMillisecond);
