@@ -81,30 +81,28 @@ void HeaderWalkTwoLanes(benchmark::State& st, const char* name) {
   const Image& img = image(name);
   const uint8_t* d = img.bytes.data();
   std::vector<std::pair<uint64_t, uint64_t>> windows;  // [begin, end) of each window's records
-  for (uint64_t pos = 0; pos < img.bytes.size();) {
-    const uint32_t w = xt::load_u32(d + pos + 8);
-    windows.push_back({pos + 12, pos + 12 + w});
-    pos += 12 + w;
-  }
+  xt::WindowCursor c(d, img.bytes.size());
+  for (xt::Window w; c.next(&w);) windows.push_back({w.data_offset, w.data_offset + w.size});
+  auto walk = [d](uint64_t p, uint64_t e, uint64_t* n) {  // one lane
+    for (; p < e; ++*n) p += xt::header_size(xt::load_u32(d + p));
+  };
   for (auto _ : st) {
     uint64_t n = 0, x = 0;
     size_t i = 0;
     for (; i + 1 < windows.size(); i += 2) {
       uint64_t p = windows[i].first, q = windows[i + 1].first;
       const uint64_t pe = windows[i].second, qe = windows[i + 1].second;
-      while (p < pe && q < qe) {
+      while (p < pe && q < qe) {  // both chains in flight
         const uint32_t h = xt::load_u32(d + p), g = xt::load_u32(d + q);
         x ^= h ^ g;
         p += xt::header_size(h);
         q += xt::header_size(g);
         n += 2;
       }
-      for (; p < pe; ++n) p += xt::header_size(xt::load_u32(d + p));
-      for (; q < qe; ++n) q += xt::header_size(xt::load_u32(d + q));
+      walk(p, pe, &n);
+      walk(q, qe, &n);
     }
-    for (; i < windows.size(); ++i)
-      for (uint64_t p = windows[i].first; p < windows[i].second; ++n)
-        p += xt::header_size(xt::load_u32(d + p));
+    if (i < windows.size()) walk(windows[i].first, windows[i].second, &n);
     benchmark::DoNotOptimize(x);
     benchmark::DoNotOptimize(n);
     if (n != img.records) st.SkipWithError("walked a different number of records");
