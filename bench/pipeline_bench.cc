@@ -1,15 +1,21 @@
 // Throughput of the file pipeline's stages on real Xen 4.17 traces,
 // replicated to ~100 MB in memory (bench/replicate.h). Items = records.
+//   SequentialRead: every byte read once as u64 words, no parsing: what
+//                memory bandwidth alone allows one core
 //   HeaderWalk:  bare walk of record headers, the floor for any decoder
 //   HeaderWalkTwoLanes: the same over two windows at once (two independent
 //                chains of loads), the most a single core gains by overlapping
 //   WindowScan:  the pass over window headers alone that the file source
 //                makes before merging (items: records, to compare)
+//   TokenizeFiltered: each window tokenized in file order with the
+//                trackers' class filter, no merge
 //   TokenizeSort: per-CPU tokenizers merged by the sorter, no tracking
+//                (*_filtered: with the trackers' class filter)
 //   Pipeline:    tokenizer + sorter + trackers (what `vtrace summary` does)
 //   PipelineSamples: the same with 1 s samples (what `vtrace replay` does)
 #include <benchmark/benchmark.h>
 
+#include <cstring>
 #include <map>
 #include <string>
 #include <utility>
@@ -54,6 +60,22 @@ uint64_t run_sorted(const Image& img, Sink&& sink, const xt::ClassFilter* drop =
                 },
                 drop)
       .records;
+}
+
+void SequentialRead(benchmark::State& st, const char* name) {
+  const Image& img = image(name);
+  for (auto _ : st) {
+    uint64_t x = 0;
+    const uint8_t* d = img.bytes.data();
+    for (size_t i = 0; i + 8 <= img.bytes.size(); i += 8) {
+      uint64_t v;
+      std::memcpy(&v, d + i, 8);
+      x += v;
+    }
+    benchmark::DoNotOptimize(x);
+  }
+  st.SetItemsProcessed(int64_t(st.iterations() * img.records));
+  st.SetBytesProcessed(int64_t(st.iterations() * img.bytes.size()));
 }
 
 void HeaderWalk(benchmark::State& st, const char* name) {
@@ -122,11 +144,34 @@ void WindowScan(benchmark::State& st, const char* name) {
   st.SetItemsProcessed(int64_t(st.iterations() * img.records));
 }
 
-void TokenizeSort(benchmark::State& st, const char* name) {
+void TokenizeSort(benchmark::State& st, const char* name, bool filtered) {
   const Image& img = image(name);
+  const xt::ClassFilter* drop = filtered ? &vt::Trackers::unused_classes() : nullptr;
   for (auto _ : st) {
     uint64_t x = 0;
-    run_sorted(img, [&](uint32_t cpu, const xt::Record& r) { x += r.event + cpu; });
+    run_sorted(img, [&](uint32_t cpu, const xt::Record& r) { x += r.event + cpu; }, drop);
+    benchmark::DoNotOptimize(x);
+  }
+  st.SetItemsProcessed(int64_t(st.iterations() * img.records));
+}
+
+// Each window tokenized with the trackers' class filter, in file order, no
+// merge: the tokenizer's share of Pipeline.
+void TokenizeFiltered(benchmark::State& st, const char* name) {
+  const Image& img = image(name);
+  const xt::ClassFilter& drop = vt::Trackers::unused_classes();
+  std::vector<xt::TokenizerState> cpus(xt::kMaxCpus);
+  for (auto _ : st) {
+    uint64_t x = 0;
+    for (xt::TokenizerState& t : cpus) t = xt::TokenizerState{};
+    xt::WindowCursor c(img.bytes.data(), img.bytes.size());
+    for (xt::Window w; c.next(&w);) {
+      xt::TokenizerState& t = cpus[w.cpu];
+      t.drop = &drop;
+      t.pos = img.bytes.data() + w.data_offset;
+      t.end = t.pos + w.size;
+      for (xt::Record r; xt::next_record(&t, &r) == xt::TokenStatus::kRecord;) x += r.event;
+    }
     benchmark::DoNotOptimize(x);
   }
   st.SetItemsProcessed(int64_t(st.iterations() * img.records));
@@ -153,14 +198,20 @@ void Pipeline(benchmark::State& st, const char* name, bool samples) {
 constexpr const char* kAll = "xen417-dom0-all-10s.xtr";
 constexpr const char* kSched = "xen417-busy-guest-sched-10s.xtr";
 
+BENCHMARK_CAPTURE(SequentialRead, dom0_all, kAll)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(SequentialRead, busy_guest_sched, kSched)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(HeaderWalk, dom0_all, kAll)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(HeaderWalk, busy_guest_sched, kSched)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(HeaderWalkTwoLanes, dom0_all, kAll)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(HeaderWalkTwoLanes, busy_guest_sched, kSched)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(WindowScan, dom0_all, kAll)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(WindowScan, busy_guest_sched, kSched)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(TokenizeSort, dom0_all, kAll)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(TokenizeSort, busy_guest_sched, kSched)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(TokenizeFiltered, dom0_all, kAll)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(TokenizeFiltered, busy_guest_sched, kSched)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(TokenizeSort, dom0_all, kAll, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(TokenizeSort, busy_guest_sched, kSched, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(TokenizeSort, dom0_all_filtered, kAll, true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(TokenizeSort, busy_guest_sched_filtered, kSched, true)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Pipeline, dom0_all, kAll, false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Pipeline, busy_guest_sched, kSched, false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(Pipeline, dom0_all_samples, kAll, true)->Unit(benchmark::kMillisecond);

@@ -96,6 +96,15 @@ TEST(Cli, DumpDecodesEveryRecord) {
   EXPECT_NE(r.out.find("pv_hypercall_v2 d0v"), std::string::npos);
 }
 
+// "records" counts what the file holds, not what the trackers were given
+// (summary drops the classes no tracker reads before merging): the same
+// 17919 that dump prints.
+TEST(Cli, SummaryJsonCountsTheFilesRecords) {
+  Result r = run("summary --format json" + kHz + " " + VTRACE_TEST_DATA + "/xen417-dom0-all-10s.xtr");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("\"records\": 17919,"), std::string::npos) << r.out.substr(0, 300);
+}
+
 TEST(Cli, EmptyFile) {
   Result r = run("summary " + write_file("empty.xtr", {}) + kHz);
   EXPECT_EQ(r.status, 1);

@@ -82,7 +82,7 @@ void write_table(std::FILE* out, const Trackers& t, const RunInfo& info) {
   const double hz = t.cpu_hz();
   std::fprintf(out, "vtrace summary of %s\n", info.path.c_str());
   std::fprintf(out, "  %.3f s of trace, %llu records, %zu pCPUs, cpu-hz %.6f GHz (%s)\n",
-               duration_s(t), (unsigned long long)t.stats.records, t.table.pcpus.size(), hz / 1e9,
+               duration_s(t), (unsigned long long)info.records, t.table.pcpus.size(), hz / 1e9,
                info.cpu_hz_assumed ? "assumed: pass --cpu-hz" : "given");
   std::fprintf(out, "\n%6s %5s %10s %10s %10s %10s %8s %8s %7s %7s %7s %10s %7s %7s\n", "domid",
                "vcpu", "running_s", "runnable_s", "blocked_s", "offline_s", "lost_s", "execs",
@@ -112,7 +112,7 @@ void write_json(std::FILE* out, const Trackers& t, const RunInfo& info) {
   std::fprintf(out, "{\"file\": %s, \"cpu_hz\": %.0f, \"cpu_hz_assumed\": %s, ",
                json_string(info.path).c_str(), hz, info.cpu_hz_assumed ? "true" : "false");
   std::fprintf(out, "\"duration_s\": %.9f, \"records\": %llu, \"fault\": %s,\n \"vcpus\": [",
-               duration_s(t), (unsigned long long)t.stats.records,
+               duration_s(t), (unsigned long long)info.records,
                info.fault.empty() ? "null" : json_string(info.fault).c_str());
   bool first = true;
   for (const Row& r : rows(t)) {

@@ -18,6 +18,7 @@ struct RunInfo {
   double cpu_hz = 0;
   bool cpu_hz_assumed = false;
   uint64_t file_bytes = 0;
+  uint64_t records = 0;  // records read from the file (those no tracker needs included)
   std::string fault;  // "path: byte N: what", empty if none
 };
 
