@@ -28,9 +28,12 @@ std::string temp_path(const std::string& name) {
   return testing::TempDir() + "/vtrace_cli_" + std::to_string(getpid()) + "_" + name;
 }
 
-Result run(const std::string& args) {
+// Runs vtrace with `args`; its standard input is the output of the shell
+// command `feed` if one is given (a pipe, not a file).
+Result run(const std::string& args, const std::string& feed = "") {
   const std::string errfile = temp_path("stderr.txt");
-  const std::string cmd = std::string(VTRACE_BIN) + " " + args + " 2>" + errfile;
+  const std::string cmd =
+      (feed.empty() ? "" : feed + " | ") + std::string(VTRACE_BIN) + " " + args + " 2>" + errfile;
   Result r;
   std::FILE* p = popen(cmd.c_str(), "r");
   char buf[4096];
@@ -107,6 +110,72 @@ TEST(Cli, SummaryCountsTheFilesRecords) {
   Result t = run("summary" + kHz + " " + trace);
   ASSERT_EQ(t.status, 0) << t.err;
   EXPECT_NE(t.out.find(" 17919 records,"), std::string::npos) << t.out.substr(0, 300);
+}
+
+// Compressed files (made by the zstd, gzip and xz tools) and standard input
+// give what the plain file gives, byte for byte, offsets in dump included.
+TEST(Cli, ReadsCompressedTracesAndStandardInput) {
+  const std::string trace = std::string(VTRACE_TEST_DATA) + "/xen417-dom0-all-10s.xtr";
+  const Result plain = run("summary --format csv" + kHz + " " + trace);
+  ASSERT_EQ(plain.status, 0) << plain.err;
+  ASSERT_EQ(lines(plain.out), 3u);
+  for (const char* ext : {".zst", ".gz", ".xz"}) {
+    const Result r = run("summary --format csv" + kHz + " " + trace + ext);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, plain.out) << ext;
+    const Result piped = run("summary --format csv" + kHz + " - < " + trace + ext);
+    EXPECT_EQ(piped.status, 0) << piped.err;
+    EXPECT_EQ(piped.out, plain.out) << ext;
+  }
+  for (const char* ext : {"", ".zst"}) {
+    const Result pipe = run("summary --format csv" + kHz + " -", "cat " + trace + ext);
+    EXPECT_EQ(pipe.status, 0) << pipe.err;
+    EXPECT_EQ(pipe.out, plain.out) << ext;
+  }
+  const Result empty = run("summary --format csv" + kHz + " -", "true");
+  EXPECT_EQ(empty.status, 1);
+  EXPECT_NE(empty.err.find("stdin: byte 0: empty file"), std::string::npos) << empty.err;
+  const Result d = run("dump" + kHz + " " + trace);
+  const Result dz = run("dump" + kHz + " " + trace + ".xz");
+  ASSERT_EQ(dz.status, 0) << dz.err;
+  EXPECT_EQ(lines(dz.out), 17919u);
+  EXPECT_EQ(dz.out, d.out);
+}
+
+// A cut compressed file: one line naming the offset in the decoded data
+// and where the compressed stream ends; --keep-going reports the part
+// that decoded (every vCPU, none longer than in the whole trace).
+TEST(Cli, TruncatedCompressedTraceNamesBothOffsets) {
+  const std::string trace = std::string(VTRACE_TEST_DATA) + "/xen417-dom0-all-10s.xtr";
+  std::ifstream f(trace + ".zst", std::ios::binary);
+  std::vector<uint8_t> z(std::istreambuf_iterator<char>(f), {});
+  z.resize(z.size() / 2);
+  const std::string path = write_file("cut.xtr.zst", z);
+  const Result r = run("summary --format csv" + kHz + " " + path);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("cut.xtr.zst: byte [0-9]+ of the decoded zstd data: .*zstd data "
+                                                  "ends early \\(truncated\\) at compressed byte " +
+                                                  std::to_string(z.size()))))
+      << r.err;
+  EXPECT_EQ(r.out, "");
+
+  const Result k = run("summary --format csv --keep-going" + kHz + " " + path);
+  EXPECT_EQ(k.status, 3) << k.err;
+  const Result whole = run("summary --format csv" + kHz + " " + trace);
+  std::istringstream a(k.out), b(whole.out);
+  std::string la, lb;
+  size_t rows = 0;
+  std::getline(a, la), std::getline(b, lb);
+  EXPECT_EQ(la, lb);  // the header
+  while (std::getline(a, la) && std::getline(b, lb)) {
+    EXPECT_EQ(la.substr(0, 4), lb.substr(0, 4));  // same domid,vcpu
+    const double part = std::stod(la.substr(4)), all = std::stod(lb.substr(4));
+    EXPECT_GT(part, 0.0);
+    EXPECT_LT(part, all) << "running_s of " << la.substr(0, 3);
+    ++rows;
+  }
+  EXPECT_EQ(rows, 2u);
 }
 
 TEST(Cli, EmptyFile) {

@@ -1,15 +1,19 @@
 // libFuzzer target: arbitrary bytes as a xentrace file, through the window
 // cursor, the per-CPU tokenizers, the sorter and the trackers (with samples
-// and with the class filter). Nothing may crash, hang or read out of bounds,
-// whatever the bytes.
+// and with the class filter); bytes that start like a zstd, gzip or xz
+// file also through the decoder, and its output through the same stages.
+// Nothing may crash, hang or read out of bounds, whatever the bytes.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "src/source/file_source.h"
 #include "src/trackers/trackers.h"
+#include "xentrace/decompress.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+namespace {
+
+void run_stages(const uint8_t* data, size_t size) {
   for (bool filtered : {false, true}) {
     vt::FileSource src;
     src.open_memory(data, size, "fuzz");
@@ -28,6 +32,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         filtered ? &vt::Trackers::unused_classes() : nullptr);
     for (auto [cpu, tsc] : src.cpu_last_tsc()) t.note_pcpu_last(cpu, tsc);
     t.finish(filtered ? vt::EndRule::kXenalyze : vt::EndRule::kTraceEnd);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  run_stages(data, size);
+  const xt::Codec c = xt::detect_codec(data, size);
+  if (c != xt::Codec::kNone) {
+    xt::ByteBuffer image;
+    xt::decompress(c, data, size, &image, 16 << 20);  // a bomb stops at 16 MB
+    run_stages(image.data(), image.size());
   }
   return 0;
 }

@@ -17,8 +17,9 @@ MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
     size_ = o.size_;
     mapped_ = o.mapped_;
     copy_ = std::move(o.copy_);
-    if (!mapped_ && !copy_.empty()) data_ = copy_.data();
     path_ = std::move(o.path_);
+    codec_ = o.codec_;
+    decode_ = std::move(o.decode_);
     o.data_ = nullptr;
     o.size_ = 0;
     o.mapped_ = false;
@@ -33,25 +34,28 @@ void MappedFile::reset() {
   data_ = nullptr;
   size_ = 0;
   mapped_ = false;
-  copy_.clear();
+  copy_.release();
+  codec_ = Codec::kNone;
+  decode_ = {};
 }
 
 bool MappedFile::open(const std::string& path, std::string* err) {
   reset();
-  path_ = path;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const bool is_stdin = path == "-";
+  path_ = is_stdin ? "stdin" : path;
+  int fd = is_stdin ? ::dup(STDIN_FILENO) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    *err = path + ": cannot open: " + std::strerror(errno);
+    *err = path_ + ": cannot open: " + std::strerror(errno);
     return false;
   }
   struct stat st {};
   if (fstat(fd, &st) != 0) {
-    *err = path + ": cannot stat: " + std::strerror(errno);
+    *err = path_ + ": cannot stat: " + std::strerror(errno);
     ::close(fd);
     return false;
   }
   if (S_ISDIR(st.st_mode)) {
-    *err = path + ": is a directory";
+    *err = path_ + ": is a directory";
     ::close(fd);
     return false;
   }
@@ -60,7 +64,7 @@ bool MappedFile::open(const std::string& path, std::string* err) {
     if (size_ > 0) {
       void* p = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
       if (p == MAP_FAILED) {
-        *err = path + ": cannot map: " + std::strerror(errno);
+        *err = path_ + ": cannot map: " + std::strerror(errno);
         ::close(fd);
         size_ = 0;
         return false;
@@ -70,25 +74,43 @@ bool MappedFile::open(const std::string& path, std::string* err) {
       mapped_ = true;
     }
     ::close(fd);
+    decode_if_compressed();
     return true;
   }
   // A pipe or character device: read it all.
-  uint8_t buf[1 << 16];
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (!copy_.reserve(copy_.size() + (1 << 20))) {
+      *err = path_ + ": out of memory after reading " + std::to_string(copy_.size()) + " bytes";
+      ::close(fd);
+      return false;
+    }
+    const ssize_t n = ::read(fd, copy_.data() + copy_.size(), copy_.capacity() - copy_.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      *err = path + ": read failed: " + std::strerror(errno);
+      *err = path_ + ": read failed: " + std::strerror(errno);
       ::close(fd);
       return false;
     }
     if (n == 0) break;
-    copy_.insert(copy_.end(), buf, buf + n);
+    copy_.set_size(copy_.size() + uint64_t(n));
   }
   ::close(fd);
   data_ = copy_.empty() ? nullptr : copy_.data();
   size_ = copy_.size();
+  decode_if_compressed();
   return true;
+}
+
+void MappedFile::decode_if_compressed() {
+  codec_ = detect_codec(data_, size_);
+  if (codec_ == Codec::kNone) return;
+  ByteBuffer image;
+  decode_ = decompress(codec_, data_, size_, &image);
+  if (mapped_) munmap(const_cast<uint8_t*>(data_), size_);
+  mapped_ = false;
+  copy_ = std::move(image);
+  data_ = copy_.empty() ? nullptr : copy_.data();
+  size_ = copy_.size();
 }
 
 }  // namespace xt

@@ -1,10 +1,16 @@
 // A read-only view of a whole file: mmap for regular files, a heap copy for
-// pipes and other streams. Move-only; unmaps on destruction.
+// pipes and other streams ("-" is standard input). A zstd, gzip or xz file
+// is decoded into the heap and the view is the decoded image; if its
+// stream is truncated or corrupt, the view holds what was decoded before
+// the fault and decode_status() says where it stopped. Move-only; unmaps
+// on destruction.
 #pragma once
 
 #include <cstdint>
 #include <string>
-#include <vector>
+
+#include "xentrace/byte_buffer.h"
+#include "xentrace/decompress.h"
 
 namespace xt {
 
@@ -17,20 +23,27 @@ class MappedFile {
   MappedFile& operator=(const MappedFile&) = delete;
   ~MappedFile();
 
-  // Returns false with a one-line reason (naming the path) in *err.
+  // Returns false with a one-line reason (naming the path) in *err; a
+  // broken compressed stream is not such a failure (see decode_status).
   bool open(const std::string& path, std::string* err);
 
   const uint8_t* data() const { return data_; }
   uint64_t size() const { return size_; }
+  // The path as given, "stdin" for "-".
   const std::string& path() const { return path_; }
+  Codec codec() const { return codec_; }
+  const DecodeStatus& decode_status() const { return decode_; }
 
  private:
   void reset();
+  void decode_if_compressed();
   const uint8_t* data_ = nullptr;
   uint64_t size_ = 0;
   bool mapped_ = false;
-  std::vector<uint8_t> copy_;
+  ByteBuffer copy_;  // a pipe's bytes, or a decoded image
   std::string path_;
+  Codec codec_ = Codec::kNone;
+  DecodeStatus decode_;
 };
 
 }  // namespace xt

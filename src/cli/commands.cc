@@ -70,7 +70,7 @@ int cmd_summary(const TraceArgs& a) {
   for (auto [cpu, tsc] : src.cpu_last_tsc()) t.note_pcpu_last(cpu, tsc);
   t.finish(EndRule::kXenalyze);  // totals comparable with xenalyze --summary
   if (res.has_fault && !a.keep_going) return conclude(a, src, res);
-  RunInfo info{a.trace, o.cpu_hz, assumed, src.size(), res.records + res.dropped,
+  RunInfo info{src.name(), o.cpu_hz, assumed, src.size(), res.records + res.dropped,
                res.has_fault ? src.describe(res.fault) : ""};
   write_summary(stdout, a.format, t, info);
   return conclude(a, src, res);

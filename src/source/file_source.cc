@@ -4,7 +4,10 @@ namespace vt {
 
 bool FileSource::open(const std::string& path, std::string* err) {
   if (!file_.open(path, err)) return false;
-  open_memory(file_.data(), file_.size(), path);
+  open_memory(file_.data(), file_.size(), file_.path());
+  const xt::DecodeStatus& d = file_.decode_status();
+  if (!d.ok)
+    input_fault_ = xt::Fault{size_, d.what + " at compressed byte " + std::to_string(d.in_offset)};
   return true;
 }
 
@@ -12,6 +15,7 @@ void FileSource::open_memory(const uint8_t* data, uint64_t size, const std::stri
   data_ = data;
   size_ = size;
   name_ = name;
+  input_fault_.reset();
   cursor_ = xt::WindowCursor(data, size);
   streams_.clear();
   stream_index_.assign(xt::kMaxCpus, kNoStream);
@@ -71,7 +75,10 @@ std::vector<std::pair<uint32_t, uint64_t>> FileSource::cpu_last_tsc() const {
 }
 
 std::string FileSource::describe(const xt::Fault& f) const {
-  return name_ + ": byte " + std::to_string(f.offset) + ": " + f.what;
+  std::string where = name_ + ": byte " + std::to_string(f.offset);
+  if (file_.codec() != xt::Codec::kNone && data_ == file_.data())
+    where += std::string(" of the decoded ") + xt::codec_name(file_.codec()) + " data";
+  return where + ": " + f.what;
 }
 
 }  // namespace vt

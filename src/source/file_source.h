@@ -10,7 +10,9 @@
 //
 // run() feeds every record in TSC order to a sink and stops at the first
 // fault, reporting it with the file name and byte offset; every record
-// before the fault is delivered first.
+// before the fault is delivered first. A compressed file (zstd, gzip, xz)
+// is read as its decoded image, and offsets are bytes of that image; a
+// broken compressed stream is a fault at the end of what it decoded to.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +40,8 @@ struct FileResult {
 
 class FileSource {
  public:
-  // Maps `path`. Fails only when it cannot be read at all (one line in *err).
+  // Maps `path` ("-": standard input), decoding it if compressed. Fails
+  // only when it cannot be read at all (one line in *err).
   bool open(const std::string& path, std::string* err);
   // Reads an image already in memory (the caller keeps it alive).
   void open_memory(const uint8_t* data, uint64_t size, const std::string& name);
@@ -55,7 +58,7 @@ class FileSource {
   // After run(): each CPU seen and the TSC of its last record, dropped ones too.
   std::vector<std::pair<uint32_t, uint64_t>> cpu_last_tsc() const;
 
-  // "name: byte N: what"
+  // "name: byte N: what"; "name: byte N of the decoded zstd data: what".
   std::string describe(const xt::Fault& f) const;
 
  private:
@@ -92,6 +95,7 @@ class FileSource {
   std::string name_;
   xt::WindowCursor cursor_{nullptr, 0};
   std::optional<xt::Fault> scan_fault_;  // the first pass met this fault: the run stops there too
+  std::optional<xt::Fault> input_fault_;  // the compressed stream broke: the image ends here
   std::vector<Stream> streams_;         // one per CPU, ascending; fixed after open
   std::vector<uint32_t> stream_index_;  // CPU -> index in streams_, or kNoStream
   const xt::ClassFilter* drop_ = nullptr;
@@ -125,6 +129,16 @@ FileResult FileSource::run(Sink&& sink, const xt::ClassFilter* drop) {
   } else if (scan_fault_.has_value() && !res.stopped) {
     res.has_fault = true;
     res.fault = *scan_fault_;
+  }
+  // A cut compressed stream usually also cuts the image's last window; the
+  // decoder's fault is the cause, so it comes with whatever the image shows.
+  if (input_fault_.has_value() && !res.stopped) {
+    if (res.has_fault) {
+      res.fault.what += "; " + input_fault_->what;
+    } else {
+      res.has_fault = true;
+      res.fault = *input_fault_;
+    }
   }
   return res;
 }

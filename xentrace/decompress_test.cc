@@ -1,0 +1,196 @@
+// The decoders against files written by the zstd, gzip and xz command-line
+// tools (tests/data/xen417-dom0-all-10s.xtr.{zst,gz,xz}): the decoded bytes
+// must be the original trace's, byte for byte, and a cut, corrupt or
+// over-long stream must keep what came before its fault.
+#include "xentrace/decompress.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "xentrace/mapped_file.h"
+
+namespace {
+
+const std::string kDir = VTRACE_TEST_DATA;
+
+std::vector<uint8_t> slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  EXPECT_TRUE(f.good()) << path;
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+std::vector<uint8_t> bytes(const xt::ByteBuffer& b) { return {b.data(), b.data() + b.size()}; }
+
+bool is_prefix(const std::vector<uint8_t>& a, const std::vector<uint8_t>& whole) {
+  return a.size() <= whole.size() && std::equal(a.begin(), a.end(), whole.begin());
+}
+
+struct Case {
+  const char* ext;
+  xt::Codec codec;
+};
+const Case kCases[] = {{"zst", xt::Codec::kZstd}, {"gz", xt::Codec::kGzip}, {"xz", xt::Codec::kXz}};
+
+class Decompress : public testing::TestWithParam<Case> {
+ protected:
+  void SetUp() override {
+    raw = slurp(kDir + "/xen417-dom0-all-10s.xtr");
+    packed = slurp(kDir + "/xen417-dom0-all-10s.xtr." + GetParam().ext);
+    ASSERT_EQ(raw.size(), 388748u);
+    ASSERT_GT(packed.size(), 1000u);
+  }
+  // Decodes `in`; the decoded bytes in *out.
+  xt::DecodeStatus decode(const std::vector<uint8_t>& in, std::vector<uint8_t>* out,
+                          uint64_t max_out = UINT64_MAX) {
+    xt::ByteBuffer b;
+    const xt::DecodeStatus st = xt::decompress(GetParam().codec, in.data(), in.size(), &b, max_out);
+    *out = bytes(b);
+    return st;
+  }
+  std::vector<uint8_t> raw, packed;
+};
+
+TEST_P(Decompress, KnowsItsMagicAndNotATrace) {
+  EXPECT_EQ(xt::detect_codec(packed.data(), packed.size()), GetParam().codec);
+  EXPECT_EQ(xt::detect_codec(raw.data(), raw.size()), xt::Codec::kNone);
+  EXPECT_EQ(xt::detect_codec(packed.data(), 1), xt::Codec::kNone);  // too short to tell
+}
+
+TEST_P(Decompress, WholeFileIsTheTraceByteForByte) {
+  std::vector<uint8_t> out;
+  const xt::DecodeStatus st = decode(packed, &out);
+  EXPECT_TRUE(st.ok) << st.what;
+  EXPECT_EQ(out, raw);
+}
+
+TEST_P(Decompress, AppendsAfterWhatIsThere) {
+  xt::ByteBuffer b;
+  const uint8_t head[3] = {1, 2, 3};
+  ASSERT_TRUE(b.append(head, 3));
+  ASSERT_TRUE(xt::decompress(GetParam().codec, packed.data(), packed.size(), &b).ok);
+  const std::vector<uint8_t> out = bytes(b);
+  ASSERT_EQ(out.size(), raw.size() + 3);
+  EXPECT_EQ(out[2], 3);
+  EXPECT_TRUE(std::equal(raw.begin(), raw.end(), out.begin() + 3));
+}
+
+// `cat a.zst b.zst` is a valid zstd file (and the same for gzip and xz).
+TEST_P(Decompress, ConcatenatedStreamsDecodeToBothTraces) {
+  std::vector<uint8_t> two = packed;
+  two.insert(two.end(), packed.begin(), packed.end());
+  std::vector<uint8_t> out;
+  const xt::DecodeStatus st = decode(two, &out);
+  EXPECT_TRUE(st.ok) << st.what;
+  ASSERT_EQ(out.size(), 2 * raw.size());
+  EXPECT_TRUE(std::equal(raw.begin(), raw.end(), out.begin()));
+  EXPECT_TRUE(std::equal(raw.begin(), raw.end(), out.begin() + raw.size()));
+}
+
+TEST_P(Decompress, TruncatedKeepsAPrefixAndSaysWhere) {
+  for (size_t cut : {packed.size() / 2, packed.size() - 1}) {
+    std::vector<uint8_t> half(packed.begin(), packed.begin() + cut);
+    std::vector<uint8_t> out;
+    const xt::DecodeStatus st = decode(half, &out);
+    EXPECT_FALSE(st.ok);
+    EXPECT_EQ(st.in_offset, cut);
+    EXPECT_NE(st.what.find("truncated"), std::string::npos) << st.what;
+    EXPECT_NE(st.what.find(xt::codec_name(GetParam().codec)), std::string::npos) << st.what;
+    EXPECT_TRUE(is_prefix(out, raw));
+    if (cut == packed.size() / 2) {
+      EXPECT_GT(out.size(), raw.size() / 4);  // most of the first half survives
+    }
+  }
+}
+
+TEST_P(Decompress, CorruptMiddleIsCaughtAndNamed) {
+  std::vector<uint8_t> bad = packed;
+  bad[bad.size() / 2] ^= 0xff;
+  std::vector<uint8_t> out;
+  const xt::DecodeStatus st = decode(bad, &out);
+  EXPECT_FALSE(st.ok);
+  EXPECT_NE(st.what.find("corrupt"), std::string::npos) << st.what;
+  EXPECT_LE(st.in_offset, bad.size());
+}
+
+TEST_P(Decompress, BytesAfterTheStreamAreAFaultAfterAllOfIt) {
+  std::vector<uint8_t> tail = packed;
+  const std::string junk = "this is not compressed data";
+  tail.insert(tail.end(), junk.begin(), junk.end());
+  std::vector<uint8_t> out;
+  const xt::DecodeStatus st = decode(tail, &out);
+  EXPECT_FALSE(st.ok);
+  EXPECT_GE(st.in_offset, packed.size());
+  EXPECT_EQ(out, raw);
+}
+
+TEST_P(Decompress, StopsAtTheLimitWithWhatFits) {
+  std::vector<uint8_t> out;
+  const xt::DecodeStatus st = decode(packed, &out, 100000);
+  EXPECT_FALSE(st.ok);
+  EXPECT_NE(st.what.find("more than 100000 bytes"), std::string::npos) << st.what;
+  EXPECT_EQ(out.size(), 100000u);
+  EXPECT_TRUE(is_prefix(out, raw));
+  // Exactly the decoded size is within the limit.
+  std::vector<uint8_t> exact;
+  EXPECT_TRUE(decode(packed, &exact, raw.size()).ok);
+  EXPECT_EQ(exact, raw);
+}
+
+// A damaged gzip trailer declares 1.6 GB ("data" as a size): the first
+// allocation must not believe it.
+TEST(DecompressHint, DoesNotTrustADeclaredSizeFarPastTheInput) {
+  const std::vector<uint8_t> gz = slurp(kDir + "/xen417-dom0-all-10s.xtr.gz");
+  std::vector<uint8_t> tail = gz;
+  for (char c : std::string("no gzip data")) tail.push_back(uint8_t(c));
+  xt::ByteBuffer b;
+  EXPECT_FALSE(xt::decompress(xt::Codec::kGzip, tail.data(), tail.size(), &b).ok);
+  EXPECT_EQ(b.size(), 388748u);
+  EXPECT_LE(b.capacity(), 16 * tail.size() + (2u << 20));
+}
+
+INSTANTIATE_TEST_SUITE_P(Codecs, Decompress, testing::ValuesIn(kCases),
+                         [](const testing::TestParamInfo<Case>& i) { return std::string(i.param.ext); });
+
+// Growth keeps what is there (the buffer moves when it is remapped).
+TEST(ByteBuffer, GrowsKeepingItsBytes) {
+  xt::ByteBuffer b;
+  EXPECT_TRUE(b.empty());
+  std::vector<uint8_t> want;
+  for (uint32_t i = 0; i < 5000; ++i) {
+    uint8_t chunk[1021];
+    for (size_t k = 0; k < sizeof chunk; ++k) chunk[k] = uint8_t(i * 31 + k);
+    ASSERT_TRUE(b.append(chunk, sizeof chunk));
+    want.insert(want.end(), chunk, chunk + sizeof chunk);
+  }
+  EXPECT_EQ(b.size(), want.size());
+  EXPECT_GE(b.capacity(), b.size());
+  EXPECT_EQ(bytes(b), want);
+  xt::ByteBuffer moved = std::move(b);
+  EXPECT_EQ(b.size(), 0u);
+  EXPECT_EQ(bytes(moved), want);
+  moved.release();
+  EXPECT_EQ(moved.capacity(), 0u);
+}
+
+// MappedFile decodes on open; a plain file stays a plain mapping.
+TEST(MappedFile, OpensCompressedFilesAsTheirTrace) {
+  const std::vector<uint8_t> raw = slurp(kDir + "/xen417-dom0-all-10s.xtr");
+  for (const Case& c : kCases) {
+    xt::MappedFile m;
+    std::string err;
+    ASSERT_TRUE(m.open(kDir + "/xen417-dom0-all-10s.xtr." + c.ext, &err)) << err;
+    EXPECT_EQ(m.codec(), c.codec);
+    EXPECT_TRUE(m.decode_status().ok);
+    ASSERT_EQ(m.size(), raw.size());
+    EXPECT_TRUE(std::equal(raw.begin(), raw.end(), m.data()));
+  }
+  xt::MappedFile plain;
+  std::string err;
+  ASSERT_TRUE(plain.open(kDir + "/xen417-dom0-all-10s.xtr", &err)) << err;
+  EXPECT_EQ(plain.codec(), xt::Codec::kNone);
+  EXPECT_EQ(plain.size(), raw.size());
+}
+
+}  // namespace
