@@ -29,11 +29,12 @@ std::string temp_path(const std::string& name) {
 }
 
 // Runs vtrace with `args`; its standard input is the output of the shell
-// command `feed` if one is given (a pipe, not a file).
-Result run(const std::string& args, const std::string& feed = "") {
+// command `feed` if one is given (a pipe, not a file); `env` is put before
+// the command ("VAR=value ...").
+Result run(const std::string& args, const std::string& feed = "", const std::string& env = "") {
   const std::string errfile = temp_path("stderr.txt");
-  const std::string cmd =
-      (feed.empty() ? "" : feed + " | ") + std::string(VTRACE_BIN) + " " + args + " 2>" + errfile;
+  const std::string cmd = (feed.empty() ? "" : feed + " | ") + env + " " + std::string(VTRACE_BIN) + " " + args +
+                          " 2>" + errfile;
   Result r;
   std::FILE* p = popen(cmd.c_str(), "r");
   char buf[4096];
@@ -140,6 +141,29 @@ TEST(Cli, ReadsCompressedTracesAndStandardInput) {
   ASSERT_EQ(dz.status, 0) << dz.err;
   EXPECT_EQ(lines(dz.out), 17919u);
   EXPECT_EQ(dz.out, d.out);
+}
+
+// Past VTRACE_DECODE_MEMORY the decoded image goes to a temporary file:
+// same figures. Where that file cannot be made, one line names the place
+// and --keep-going still reports what fitted in memory.
+TEST(Cli, DecodedImageBeyondTheMemoryLimitGoesToAFile) {
+  const std::string trace = std::string(VTRACE_TEST_DATA) + "/xen417-dom0-all-10s.xtr";
+  const Result plain = run("summary --format csv" + kHz + " " + trace);
+  const Result spilled = run("summary --format csv" + kHz + " " + trace + ".zst", "", "VTRACE_DECODE_MEMORY=100K");
+  EXPECT_EQ(spilled.status, 0) << spilled.err;
+  EXPECT_EQ(spilled.out, plain.out);
+  const Result piped = run("summary --format csv" + kHz + " -", "cat " + trace + ".gz", "VTRACE_DECODE_MEMORY=100K");
+  EXPECT_EQ(piped.out, plain.out) << piped.err;
+
+  const Result nowhere = run("summary --format csv" + kHz + " " + trace + ".xz", "",
+                             "TMPDIR=/nonexistent-vtrace-dir VTRACE_DECODE_MEMORY=100K");
+  EXPECT_EQ(nowhere.status, 1);
+  EXPECT_EQ(lines(nowhere.err), 1u) << nowhere.err;
+  EXPECT_NE(nowhere.err.find("/nonexistent-vtrace-dir: No such file or directory"), std::string::npos) << nowhere.err;
+
+  const Result bad = run("summary" + kHz + " " + trace, "", "VTRACE_DECODE_MEMORY=lots");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.err.find("VTRACE_DECODE_MEMORY: 'lots' is not a size"), std::string::npos) << bad.err;
 }
 
 // A cut compressed file: one line naming the offset in the decoded data

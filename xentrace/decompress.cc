@@ -27,7 +27,8 @@ struct Out {
     if (b->capacity() - used < want) {
       uint64_t n = std::max<uint64_t>(used + want, base + std::min(hint, max_out));
       if (max_out < UINT64_MAX) n = std::min<uint64_t>(n, base + max_out + 1);
-      if (!b->reserve(n)) {
+      // The hinted size at once if it can be had, else what the next call needs.
+      if (!b->reserve(n) && !b->reserve(used + std::min<uint64_t>(want, n - used))) {
         no_memory = true;
         return false;
       }
@@ -47,8 +48,8 @@ DecodeStatus fail(uint64_t off, std::string what) { return {false, off, std::mov
 
 DecodeStatus over_limit(Codec c, uint64_t off, const Out& o) {
   if (o.no_memory)
-    return fail(off, std::string(codec_name(c)) + ": out of memory after decoding " +
-                         std::to_string(o.used - o.base) + " bytes");
+    return fail(off, std::string(codec_name(c)) + ": no room for more than " + std::to_string(o.used - o.base) +
+                         " decoded bytes (" + o.b->error() + ")");
   return fail(off, std::string(codec_name(c)) + " data decodes to more than " + std::to_string(o.max_out) +
                        " bytes (the limit)");
 }

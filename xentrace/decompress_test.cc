@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 
@@ -172,6 +173,58 @@ TEST(ByteBuffer, GrowsKeepingItsBytes) {
   EXPECT_EQ(bytes(moved), want);
   moved.release();
   EXPECT_EQ(moved.capacity(), 0u);
+}
+
+// Past its memory limit the buffer moves into a temporary file and goes on
+// growing there, its bytes intact.
+TEST(ByteBuffer, SpillsToATemporaryFilePastItsLimit) {
+  xt::ByteBuffer b(4u << 20);
+  std::vector<uint8_t> want;
+  for (uint32_t i = 0; i < 20000; ++i) {
+    uint8_t chunk[1021];
+    for (size_t k = 0; k < sizeof chunk; ++k) chunk[k] = uint8_t(i * 7 + k);
+    ASSERT_TRUE(b.append(chunk, sizeof chunk)) << b.error();
+    want.insert(want.end(), chunk, chunk + sizeof chunk);
+    if (want.size() < (4u << 20) - sizeof chunk) {
+      ASSERT_FALSE(b.spilled());
+    }
+  }
+  EXPECT_TRUE(b.spilled());
+  EXPECT_EQ(bytes(b), want);
+}
+
+// No room (here: no such directory) is a failed reserve that names the
+// place and keeps what the buffer held.
+TEST(ByteBuffer, NoRoomForTheFileIsAnErrorNotACrash) {
+  const char* old = std::getenv("TMPDIR");
+  const std::string saved = old != nullptr ? old : "";
+  setenv("TMPDIR", "/nonexistent-vtrace-dir", 1);
+  xt::ByteBuffer b(2u << 20);
+  const std::vector<uint8_t> head(1000, 0xab);
+  ASSERT_TRUE(b.append(head.data(), head.size()));
+  EXPECT_FALSE(b.reserve(10u << 20));
+  EXPECT_NE(b.error().find("/nonexistent-vtrace-dir: No such file or directory"), std::string::npos) << b.error();
+  EXPECT_EQ(bytes(b), head);
+  if (old != nullptr) setenv("TMPDIR", saved.c_str(), 1); else unsetenv("TMPDIR");
+}
+
+TEST(DecodeMemoryLimit, ReadsTheVariable) {
+  uint64_t limit = 0;
+  std::string err;
+  setenv("VTRACE_DECODE_MEMORY", "3M", 1);
+  ASSERT_TRUE(xt::decode_memory_limit(&limit, &err)) << err;
+  EXPECT_EQ(limit, 3u << 20);
+  setenv("VTRACE_DECODE_MEMORY", "12345", 1);
+  ASSERT_TRUE(xt::decode_memory_limit(&limit, &err));
+  EXPECT_EQ(limit, 12345u);
+  for (const char* bad : {"lots", "3T", "-1", "1MB", "99999999999999999999"}) {
+    setenv("VTRACE_DECODE_MEMORY", bad, 1);
+    EXPECT_FALSE(xt::decode_memory_limit(&limit, &err)) << bad;
+    EXPECT_NE(err.find("VTRACE_DECODE_MEMORY: '"), std::string::npos);
+  }
+  unsetenv("VTRACE_DECODE_MEMORY");
+  ASSERT_TRUE(xt::decode_memory_limit(&limit, &err));
+  EXPECT_GE(limit, uint64_t(64) << 20);
 }
 
 // MappedFile decodes on open; a plain file stays a plain mapping.

@@ -5,10 +5,35 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace xt {
+
+bool decode_memory_limit(uint64_t* limit, std::string* err) {
+  const char* v = std::getenv("VTRACE_DECODE_MEMORY");
+  if (v == nullptr || *v == '\0') {
+    const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    const uint64_t avail = pages > 0 && page > 0 ? uint64_t(pages) * uint64_t(page) : 0;
+    *limit = std::max<uint64_t>(avail / 4, uint64_t(64) << 20);
+    return true;
+  }
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long n = std::strtoull(v, &end, 10);
+  uint64_t unit = 1;
+  if (end != v && (*end == 'K' || *end == 'k')) unit = uint64_t(1) << 10, ++end;
+  else if (end != v && (*end == 'M' || *end == 'm')) unit = uint64_t(1) << 20, ++end;
+  else if (end != v && (*end == 'G' || *end == 'g')) unit = uint64_t(1) << 30, ++end;
+  if (end == v || *end != '\0' || errno != 0 || *v == '-' || n > UINT64_MAX / unit) {
+    *err = std::string("VTRACE_DECODE_MEMORY: '") + v + "' is not a size (bytes, or a number with K, M or G)";
+    return false;
+  }
+  *limit = n * unit;
+  return true;
+}
 
 MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
   if (this != &o) {
@@ -41,6 +66,9 @@ void MappedFile::reset() {
 
 bool MappedFile::open(const std::string& path, std::string* err) {
   reset();
+  uint64_t limit;
+  if (!decode_memory_limit(&limit, err)) return false;
+  copy_ = ByteBuffer(limit);
   const bool is_stdin = path == "-";
   path_ = is_stdin ? "stdin" : path;
   int fd = is_stdin ? ::dup(STDIN_FILENO) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -74,13 +102,14 @@ bool MappedFile::open(const std::string& path, std::string* err) {
       mapped_ = true;
     }
     ::close(fd);
-    decode_if_compressed();
+    decode_if_compressed(limit);
     return true;
   }
   // A pipe or character device: read it all.
   for (;;) {
     if (!copy_.reserve(copy_.size() + (1 << 20))) {
-      *err = path_ + ": out of memory after reading " + std::to_string(copy_.size()) + " bytes";
+      *err = path_ + ": no room to hold it past " + std::to_string(copy_.size()) + " bytes (" +
+             copy_.error() + ")";
       ::close(fd);
       return false;
     }
@@ -97,14 +126,14 @@ bool MappedFile::open(const std::string& path, std::string* err) {
   ::close(fd);
   data_ = copy_.empty() ? nullptr : copy_.data();
   size_ = copy_.size();
-  decode_if_compressed();
+  decode_if_compressed(limit);
   return true;
 }
 
-void MappedFile::decode_if_compressed() {
+void MappedFile::decode_if_compressed(uint64_t memory_limit) {
   codec_ = detect_codec(data_, size_);
   if (codec_ == Codec::kNone) return;
-  ByteBuffer image;
+  ByteBuffer image(memory_limit);
   decode_ = decompress(codec_, data_, size_, &image);
   if (mapped_) munmap(const_cast<uint8_t*>(data_), size_);
   mapped_ = false;

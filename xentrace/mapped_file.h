@@ -1,9 +1,10 @@
-// A read-only view of a whole file: mmap for regular files, a heap copy for
+// A read-only view of a whole file: mmap for regular files, a copy for
 // pipes and other streams ("-" is standard input). A zstd, gzip or xz file
-// is decoded into the heap and the view is the decoded image; if its
-// stream is truncated or corrupt, the view holds what was decoded before
-// the fault and decode_status() says where it stopped. Move-only; unmaps
-// on destruction.
+// is decoded and the view is the decoded image; if its stream is truncated
+// or corrupt, the view holds what was decoded before the fault and
+// decode_status() says where it stopped. Copies and decoded images live in
+// memory up to decode_memory_limit(), in a temporary file beyond it
+// (ByteBuffer). Move-only; unmaps on destruction.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,12 @@
 #include "xentrace/decompress.h"
 
 namespace xt {
+
+// Bytes a copy or decoded image may take in memory: $VTRACE_DECODE_MEMORY
+// (bytes, or with a K/M/G suffix: powers of 1024) if set, else a quarter
+// of the memory available now, at least 64 MiB. False with a reason in
+// *err if the variable is not a size.
+bool decode_memory_limit(uint64_t* limit, std::string* err);
 
 class MappedFile {
  public:
@@ -36,7 +43,7 @@ class MappedFile {
 
  private:
   void reset();
-  void decode_if_compressed();
+  void decode_if_compressed(uint64_t memory_limit);
   const uint8_t* data_ = nullptr;
   uint64_t size_ = 0;
   bool mapped_ = false;
