@@ -166,6 +166,26 @@ TEST(Cli, DecodedImageBeyondTheMemoryLimitGoesToAFile) {
   EXPECT_NE(bad.err.find("VTRACE_DECODE_MEMORY: 'lots' is not a size"), std::string::npos) << bad.err;
 }
 
+// bzip2, lz4 and lzip files are not decoded: the one line says which it is
+// and how to pipe it in. Each file starts as its format's specification
+// says (bzip2 "BZh" + block size, lz4 frame magic 0x184D2204, "LZIP").
+TEST(Cli, UndecodedCompressionIsNamed) {
+  const std::pair<const char*, std::vector<uint8_t>> kFiles[] = {
+      {"bzip2", {'B', 'Z', 'h', '9', 0x31, 0x41, 0x59, 0x26}},
+      {"lz4", {0x04, 0x22, 0x4d, 0x18, 0x64, 0x40, 0xa7}},
+      {"lzip", {'L', 'Z', 'I', 'P', 1, 0x0c}}};
+  for (const auto& [name, head] : kFiles) {
+    std::vector<uint8_t> file = head;
+    file.resize(64, 0x5a);  // long enough to be judged as a trace
+    const Result r = run("summary" + kHz + " " + write_file(std::string("t.") + name, file));
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find(std::string("this is ") + name + " data, which vtrace does not decode"), std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("byte 0: not a xentrace file"), std::string::npos) << r.err;
+  }
+}
+
 // A cut compressed file: one line naming the offset in the decoded data
 // and where the compressed stream ends; --keep-going reports the part
 // that decoded (every vCPU, none longer than in the whole trace).

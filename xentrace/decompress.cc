@@ -206,6 +206,13 @@ Codec detect_codec(const uint8_t* d, uint64_t n) {
   return Codec::kNone;
 }
 
+const char* undecoded_format(const uint8_t* d, uint64_t n) {
+  if (n >= 4 && d[0] == 'B' && d[1] == 'Z' && d[2] == 'h' && d[3] >= '1' && d[3] <= '9') return "bzip2";
+  if (n >= 4 && d[0] == 0x04 && d[1] == 0x22 && d[2] == 0x4d && d[3] == 0x18) return "lz4";
+  if (n >= 4 && std::memcmp(d, "LZIP", 4) == 0) return "lzip";
+  return nullptr;
+}
+
 const char* codec_name(Codec c) {
   switch (c) {
     case Codec::kZstd: return "zstd";

@@ -21,6 +21,9 @@ enum class Codec { kNone, kZstd, kGzip, kXz };
 // kNone unless the bytes start with a codec's magic.
 Codec detect_codec(const uint8_t* data, uint64_t size);
 const char* codec_name(Codec c);  // "zstd", "gzip", "xz"; "none"
+// "bzip2", "lz4" or "lzip" if the bytes start like one of these formats,
+// which are not decoded here (so that the error can say so); else null.
+const char* undecoded_format(const uint8_t* data, uint64_t size);
 
 struct DecodeStatus {
   bool ok = true;

@@ -8,6 +8,12 @@ bool FileSource::open(const std::string& path, std::string* err) {
   const xt::DecodeStatus& d = file_.decode_status();
   if (!d.ok)
     input_fault_ = xt::Fault{size_, d.what + " at compressed byte " + std::to_string(d.in_offset)};
+  if (const char* f = xt::undecoded_format(data_, size_))
+    input_fault_ = xt::Fault{0, std::string("this is ") + f +
+                                    " data, which vtrace does not decode (it reads zstd, gzip and xz): "
+                                    "decompress it into a pipe, e.g. " +
+                                    (std::string(f) == "bzip2" ? "bzcat" : std::string(f) + " -dc") +
+                                    " FILE | vtrace summary -"};
   return true;
 }
 
