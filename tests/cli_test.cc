@@ -160,6 +160,10 @@ TEST(Cli, DecodedImageBeyondTheMemoryLimitGoesToAFile) {
   EXPECT_EQ(nowhere.status, 1);
   EXPECT_EQ(lines(nowhere.err), 1u) << nowhere.err;
   EXPECT_NE(nowhere.err.find("/nonexistent-vtrace-dir: No such file or directory"), std::string::npos) << nowhere.err;
+  const Result kept = run("summary --keep-going --format csv" + kHz + " " + trace + ".xz", "",
+                          "TMPDIR=/nonexistent-vtrace-dir VTRACE_DECODE_MEMORY=100K");
+  EXPECT_EQ(kept.status, 3) << kept.err;
+  EXPECT_GE(lines(kept.out), 2u) << kept.out;  // dom0's vCPUs over the first 100 KB of the trace
 
   const Result bad = run("summary" + kHz + " " + trace, "", "VTRACE_DECODE_MEMORY=lots");
   EXPECT_EQ(bad.status, 1);

@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +13,7 @@ namespace xt {
 namespace {
 
 constexpr uint64_t kHugePage = 2u << 20;
+constexpr uint64_t kPage = 4096;
 
 uint64_t round_up(uint64_t n, uint64_t to) { return (n + to - 1) / to * to; }
 
@@ -52,8 +54,14 @@ bool ByteBuffer::reserve(uint64_t n) {
   if (n <= capacity_) return true;
   // Whole huge pages, at least doubling: amortised growth with few remaps;
   // if that much cannot be had, just enough.
-  const uint64_t want = round_up(n, kHugePage);
-  const uint64_t doubled = round_up(n > 2 * capacity_ ? n : 2 * capacity_, kHugePage);
+  uint64_t want = round_up(n, kHugePage);
+  uint64_t doubled = round_up(n > 2 * capacity_ ? n : 2 * capacity_, kHugePage);
+  // In memory while n fits under the limit, even if whole huge pages do not.
+  const uint64_t in_memory = limit_ / kPage * kPage;
+  if (fd_ < 0 && n <= in_memory) {
+    want = std::min(want, in_memory);
+    doubled = std::min(doubled, in_memory);
+  }
   return grow(doubled) || (want < doubled && grow(want));
 }
 

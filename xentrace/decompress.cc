@@ -25,6 +25,7 @@ struct Out {
   bool reserve(uint64_t want, uint64_t hint) {
     if (used - base > max_out) return false;
     if (b->capacity() - used < want) {
+      b->set_size(used);  // what the buffer keeps when it moves (into a file, say)
       uint64_t n = std::max<uint64_t>(used + want, base + std::min(hint, max_out));
       if (max_out < UINT64_MAX) n = std::min<uint64_t>(n, base + max_out + 1);
       // The hinted size at once if it can be had, else what the next call needs.
@@ -132,6 +133,8 @@ DecodeStatus decode_gzip(const uint8_t* d, uint64_t n, Out* o) {
     o->used += room - s.avail_out;
     if (r == Z_STREAM_END) {
       if (pos == n) break;
+      // Zero padding after the last member (tape blocks) is allowed, as gzip -d does.
+      if (std::all_of(d + pos, d + n, [](uint8_t c) { return c == 0; })) break;
       if (!gzip_member_starts(d, n, pos)) {  // another member may follow, nothing else
         st = fail(pos, "gzip: bytes after the end of the compressed data");
         break;
@@ -187,7 +190,7 @@ DecodeStatus decode_xz(const uint8_t* d, uint64_t n, Out* o) {
       st = fail(n, "xz data ends early (truncated)");
       break;
     }
-    st = fail(n - s.avail_in, std::string("xz data corrupt: ") + lzma_error(r));
+    st = fail(n - s.avail_in, std::string(r == LZMA_MEM_ERROR ? "xz: " : "xz data corrupt: ") + lzma_error(r));
     break;
   }
   lzma_end(&s);

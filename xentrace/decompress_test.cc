@@ -139,6 +139,44 @@ TEST_P(Decompress, StopsAtTheLimitWithWhatFits) {
   EXPECT_EQ(exact, raw);
 }
 
+// A stream that outgrows the memory limit mid-way (the first allocation,
+// from the first frame's declared size, fits under it) moves into a file
+// with everything decoded so far: 20 frames of the trace, one after the
+// other, are the trace 20 times.
+TEST(DecompressSpill, MovesToAFileMidwayWithEveryByte) {
+  const std::vector<uint8_t> raw = slurp(kDir + "/xen417-dom0-all-10s.xtr");
+  for (const char* ext : {"zst", "gz"}) {
+    SCOPED_TRACE(ext);
+    const std::vector<uint8_t> one = slurp(kDir + "/xen417-dom0-all-10s.xtr." + ext);
+    std::vector<uint8_t> twenty;
+    for (int i = 0; i < 20; ++i) twenty.insert(twenty.end(), one.begin(), one.end());
+    xt::ByteBuffer b(4u << 20);
+    const xt::DecodeStatus st =
+        xt::decompress(xt::detect_codec(one.data(), one.size()), twenty.data(), twenty.size(), &b);
+    ASSERT_TRUE(st.ok) << st.what << " " << b.error();
+    EXPECT_TRUE(b.spilled());
+    ASSERT_EQ(b.size(), 20 * raw.size());
+    for (int i = 0; i < 20; ++i)
+      ASSERT_TRUE(std::equal(raw.begin(), raw.end(), b.data() + i * raw.size())) << "copy " << i;
+  }
+}
+
+// gzip -d takes zero bytes after the last member (tape padding) without
+// complaint; so do we. Anything else after it is a fault.
+TEST(DecompressGzip, ZeroPaddingAfterTheLastMemberIsAccepted) {
+  const std::vector<uint8_t> raw = slurp(kDir + "/xen417-dom0-all-10s.xtr");
+  std::vector<uint8_t> gz = slurp(kDir + "/xen417-dom0-all-10s.xtr.gz");
+  gz.resize(gz.size() + 512, 0);
+  xt::ByteBuffer b;
+  const xt::DecodeStatus st = xt::decompress(xt::Codec::kGzip, gz.data(), gz.size(), &b);
+  EXPECT_TRUE(st.ok) << st.what;
+  EXPECT_EQ(bytes(b), raw);
+  gz.back() = 1;
+  xt::ByteBuffer c;
+  EXPECT_FALSE(xt::decompress(xt::Codec::kGzip, gz.data(), gz.size(), &c).ok);
+  EXPECT_EQ(bytes(c), raw);
+}
+
 // A damaged gzip trailer declares 1.6 GB ("data" as a size): the first
 // allocation must not believe it.
 TEST(DecompressHint, DoesNotTrustADeclaredSizeFarPastTheInput) {
@@ -193,6 +231,19 @@ TEST(ByteBuffer, SpillsToATemporaryFilePastItsLimit) {
   EXPECT_EQ(bytes(b), want);
 }
 
+// A limit under one huge page still keeps what fits in memory.
+TEST(ByteBuffer, SmallLimitKeepsWhatFitsInMemory) {
+  xt::ByteBuffer b(100000);
+  const std::vector<uint8_t> chunk(90000, 0x5c);
+  ASSERT_TRUE(b.append(chunk.data(), chunk.size()));
+  EXPECT_FALSE(b.spilled());
+  EXPECT_LE(b.capacity(), 100000u);
+  ASSERT_TRUE(b.append(chunk.data(), chunk.size())) << b.error();
+  EXPECT_TRUE(b.spilled());
+  EXPECT_EQ(b.size(), 180000u);
+  EXPECT_EQ(b.data()[179999], 0x5c);
+}
+
 // No room (here: no such directory) is a failed reserve that names the
 // place and keeps what the buffer held.
 TEST(ByteBuffer, NoRoomForTheFileIsAnErrorNotACrash) {
@@ -217,7 +268,7 @@ TEST(DecodeMemoryLimit, ReadsTheVariable) {
   setenv("VTRACE_DECODE_MEMORY", "12345", 1);
   ASSERT_TRUE(xt::decode_memory_limit(&limit, &err));
   EXPECT_EQ(limit, 12345u);
-  for (const char* bad : {"lots", "3T", "-1", "1MB", "99999999999999999999"}) {
+  for (const char* bad : {"lots", "3T", "-1", " -1", " 5", "1MB", "99999999999999999999"}) {
     setenv("VTRACE_DECODE_MEMORY", bad, 1);
     EXPECT_FALSE(xt::decode_memory_limit(&limit, &err)) << bad;
     EXPECT_NE(err.find("VTRACE_DECODE_MEMORY: '"), std::string::npos);

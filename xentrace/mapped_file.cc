@@ -9,15 +9,32 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 
 namespace xt {
+
+namespace {
+
+// MemAvailable (free memory plus what the kernel can reclaim, the page
+// cache included), else free memory.
+uint64_t available_memory() {
+  std::ifstream f("/proc/meminfo");
+  std::string key;
+  uint64_t kb;
+  while (f >> key >> kb) {
+    if (key == "MemAvailable:") return kb * 1024;
+    f.ignore(64, '\n');
+  }
+  const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? uint64_t(pages) * uint64_t(page) : 0;
+}
+
+}  // namespace
 
 bool decode_memory_limit(uint64_t* limit, std::string* err) {
   const char* v = std::getenv("VTRACE_DECODE_MEMORY");
   if (v == nullptr || *v == '\0') {
-    const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    const uint64_t avail = pages > 0 && page > 0 ? uint64_t(pages) * uint64_t(page) : 0;
-    *limit = std::max<uint64_t>(avail / 4, uint64_t(64) << 20);
+    *limit = std::max<uint64_t>(available_memory() / 4, uint64_t(64) << 20);
     return true;
   }
   char* end = nullptr;
@@ -27,7 +44,7 @@ bool decode_memory_limit(uint64_t* limit, std::string* err) {
   if (end != v && (*end == 'K' || *end == 'k')) unit = uint64_t(1) << 10, ++end;
   else if (end != v && (*end == 'M' || *end == 'm')) unit = uint64_t(1) << 20, ++end;
   else if (end != v && (*end == 'G' || *end == 'g')) unit = uint64_t(1) << 30, ++end;
-  if (end == v || *end != '\0' || errno != 0 || *v == '-' || n > UINT64_MAX / unit) {
+  if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || n > UINT64_MAX / unit) {
     *err = std::string("VTRACE_DECODE_MEMORY: '") + v + "' is not a size (bytes, or a number with K, M or G)";
     return false;
   }
