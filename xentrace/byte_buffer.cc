@@ -13,7 +13,6 @@ namespace xt {
 namespace {
 
 constexpr uint64_t kHugePage = 2u << 20;
-constexpr uint64_t kPage = 4096;
 
 uint64_t round_up(uint64_t n, uint64_t to) { return (n + to - 1) / to * to; }
 
@@ -57,10 +56,9 @@ bool ByteBuffer::reserve(uint64_t n) {
   uint64_t want = round_up(n, kHugePage);
   uint64_t doubled = round_up(n > 2 * capacity_ ? n : 2 * capacity_, kHugePage);
   // In memory while n fits under the limit, even if whole huge pages do not.
-  const uint64_t in_memory = limit_ / kPage * kPage;
-  if (fd_ < 0 && n <= in_memory) {
-    want = std::min(want, in_memory);
-    doubled = std::min(doubled, in_memory);
+  if (fd_ < 0 && n <= limit_) {
+    want = std::min(want, limit_);
+    doubled = std::min(doubled, limit_);
   }
   return grow(doubled) || (want < doubled && grow(want));
 }
@@ -71,6 +69,7 @@ bool ByteBuffer::grow(uint64_t cap) {
   void* p = data_ == nullptr ? mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
                              : mremap(data_, capacity_, cap, MREMAP_MAYMOVE);
   if (p == MAP_FAILED) {
+    if (errno == ENOMEM) return spill(cap);  // short of memory before the limit: the file, then
     error_ = std::string("memory: ") + std::strerror(errno);
     return false;
   }

@@ -19,30 +19,27 @@ struct Out {
   uint64_t max_out;
   bool no_memory = false;
 
-  // Room for at least `want` more bytes (fewer near the limit); false once
-  // past max_out or out of memory. One byte over the limit is allowed so
-  // that a stream of exactly max_out bytes can finish.
+  // One past the last byte the decoder may write: max_out plus one byte, so
+  // that a stream of exactly max_out bytes can finish (saturating).
+  uint64_t end() const { return max_out >= UINT64_MAX - base - 1 ? UINT64_MAX : base + max_out + 1; }
+
+  // Room for at least `want` more bytes, or whatever room is left near the
+  // limit or when memory and disk run short; false once past max_out or
+  // with no room at all.
   bool reserve(uint64_t want, uint64_t hint) {
     if (used - base > max_out) return false;
-    if (b->capacity() - used < want) {
-      b->set_size(used);  // what the buffer keeps when it moves (into a file, say)
-      uint64_t n = std::max<uint64_t>(used + want, base + std::min(hint, max_out));
-      if (max_out < UINT64_MAX) n = std::min<uint64_t>(n, base + max_out + 1);
-      // The hinted size at once if it can be had, else what the next call needs.
-      if (!b->reserve(n) && !b->reserve(used + std::min<uint64_t>(want, n - used))) {
-        no_memory = true;
-        return false;
-      }
-    }
-    return true;
+    if (b->capacity() - used >= want) return true;
+    b->set_size(used);  // what the buffer keeps when it moves (into a file, say)
+    const uint64_t n = std::min(std::max(used + want, base + std::min(hint, max_out)), end());
+    // The hinted size at once if it can be had, else the next call's, else a byte.
+    if (b->reserve(n) || b->reserve(std::min(used + want, end())) || b->reserve(used + 1)) return true;
+    if (b->capacity() > used) return true;  // room() gives what there is
+    no_memory = true;
+    return false;
   }
   uint8_t* at() { return b->data() + used; }
-  uint64_t room() const {
-    uint64_t r = b->capacity() - used;
-    if (max_out < UINT64_MAX) r = std::min(r, base + max_out + 1 - used);
-    return std::min<uint64_t>(r, uint64_t(1) << 30);
-  }
-  void finish() { b->set_size(std::min(used, max_out == UINT64_MAX ? used : base + max_out)); }
+  uint64_t room() const { return std::min<uint64_t>({b->capacity() - used, end() - used, uint64_t(1) << 30}); }
+  void finish() { b->set_size(std::min(used, end() == UINT64_MAX ? used : end() - 1)); }
 };
 
 DecodeStatus fail(uint64_t off, std::string what) { return {false, off, std::move(what)}; }
@@ -55,23 +52,20 @@ DecodeStatus over_limit(Codec c, uint64_t off, const Out& o) {
                        " bytes (the limit)");
 }
 
-uint64_t declared_size(Codec c, const uint8_t* d, uint64_t n) {
+// The decoded size the container declares, for the first allocation (0
+// if it does not say: the image then grows by doubling). Not trusted
+// beyond 16x the input: a damaged gzip trailer could ask for 4 GB.
+uint64_t size_hint(Codec c, const uint8_t* d, uint64_t n) {
+  uint64_t s = 0;
   if (c == Codec::kZstd) {
-    const unsigned long long s = ZSTD_getFrameContentSize(d, n);
-    if (s != ZSTD_CONTENTSIZE_UNKNOWN && s != ZSTD_CONTENTSIZE_ERROR) return s;
+    const unsigned long long z = ZSTD_getFrameContentSize(d, n);
+    if (z != ZSTD_CONTENTSIZE_UNKNOWN && z != ZSTD_CONTENTSIZE_ERROR) s = z;
   } else if (c == Codec::kGzip && n >= 18) {
     uint32_t isize;  // the last member's size mod 2^32
     std::memcpy(&isize, d + n - 4, 4);
-    if (isize >= n) return isize;
+    if (isize >= n) s = isize;
   }
-  return n * 6;  // xentrace files compress about 4-8x
-}
-
-// Expected decoded size, as far as the container says, for the first
-// allocation. The container's word is not trusted beyond 16x the input
-// (a damaged gzip trailer could ask for 4 GB); past that the image doubles.
-uint64_t size_hint(Codec c, const uint8_t* d, uint64_t n) {
-  return std::min(declared_size(c, d, n), n * 16);
+  return std::min(s, n * 16);
 }
 
 DecodeStatus decode_zstd(const uint8_t* d, uint64_t n, Out* o) {

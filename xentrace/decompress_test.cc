@@ -189,6 +189,22 @@ TEST(DecompressHint, DoesNotTrustADeclaredSizeFarPastTheInput) {
   EXPECT_LE(b.capacity(), 16 * tail.size() + (2u << 20));
 }
 
+// Nowhere to go past the memory limit (no such directory for the file):
+// every codec keeps what fits under the limit, a prefix of the trace.
+TEST_P(Decompress, NoRoomPastTheLimitKeepsWhatFits) {
+  const char* old = std::getenv("TMPDIR");
+  const std::string saved = old != nullptr ? old : "";
+  setenv("TMPDIR", "/nonexistent-vtrace-dir", 1);
+  xt::ByteBuffer b(100000);
+  const xt::DecodeStatus st = xt::decompress(GetParam().codec, packed.data(), packed.size(), &b);
+  if (old != nullptr) setenv("TMPDIR", saved.c_str(), 1); else unsetenv("TMPDIR");
+  EXPECT_FALSE(st.ok);
+  EXPECT_NE(st.what.find("/nonexistent-vtrace-dir: No such file or directory"), std::string::npos) << st.what;
+  EXPECT_GE(b.size(), 90000u);
+  EXPECT_LE(b.size(), 100000u);
+  EXPECT_TRUE(is_prefix(bytes(b), raw));
+}
+
 INSTANTIATE_TEST_SUITE_P(Codecs, Decompress, testing::ValuesIn(kCases),
                          [](const testing::TestParamInfo<Case>& i) { return std::string(i.param.ext); });
 
