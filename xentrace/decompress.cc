@@ -31,9 +31,9 @@ struct Out {
     if (b->capacity() - used >= want) return true;
     b->set_size(used);  // what the buffer keeps when it moves (into a file, say)
     const uint64_t n = std::min(std::max(used + want, base + std::min(hint, max_out)), end());
-    // The hinted size at once if it can be had, else the next call's, else a byte.
+    // The hinted size at once if it can be had, else the next call's, else
+    // any room at all (reserve(used + 1) holds if some is left already).
     if (b->reserve(n) || b->reserve(std::min(used + want, end())) || b->reserve(used + 1)) return true;
-    if (b->capacity() > used) return true;  // room() gives what there is
     no_memory = true;
     return false;
   }

@@ -28,6 +28,18 @@ bool is_prefix(const std::vector<uint8_t>& a, const std::vector<uint8_t>& whole)
   return a.size() <= whole.size() && std::equal(a.begin(), a.end(), whole.begin());
 }
 
+// TMPDIR names a directory that does not exist while in scope: the
+// buffer's temporary file cannot be made.
+struct NoTempDir {
+  NoTempDir() {
+    if (const char* d = std::getenv("TMPDIR")) saved = d, had = true;
+    setenv("TMPDIR", "/nonexistent-vtrace-dir", 1);
+  }
+  ~NoTempDir() { had ? setenv("TMPDIR", saved.c_str(), 1) : unsetenv("TMPDIR"); }
+  std::string saved;
+  bool had = false;
+};
+
 struct Case {
   const char* ext;
   xt::Codec codec;
@@ -192,12 +204,9 @@ TEST(DecompressHint, DoesNotTrustADeclaredSizeFarPastTheInput) {
 // Nowhere to go past the memory limit (no such directory for the file):
 // every codec keeps what fits under the limit, a prefix of the trace.
 TEST_P(Decompress, NoRoomPastTheLimitKeepsWhatFits) {
-  const char* old = std::getenv("TMPDIR");
-  const std::string saved = old != nullptr ? old : "";
-  setenv("TMPDIR", "/nonexistent-vtrace-dir", 1);
+  const NoTempDir no_temp_dir;
   xt::ByteBuffer b(100000);
   const xt::DecodeStatus st = xt::decompress(GetParam().codec, packed.data(), packed.size(), &b);
-  if (old != nullptr) setenv("TMPDIR", saved.c_str(), 1); else unsetenv("TMPDIR");
   EXPECT_FALSE(st.ok);
   EXPECT_NE(st.what.find("/nonexistent-vtrace-dir: No such file or directory"), std::string::npos) << st.what;
   EXPECT_GE(b.size(), 90000u);
@@ -263,16 +272,13 @@ TEST(ByteBuffer, SmallLimitKeepsWhatFitsInMemory) {
 // No room (here: no such directory) is a failed reserve that names the
 // place and keeps what the buffer held.
 TEST(ByteBuffer, NoRoomForTheFileIsAnErrorNotACrash) {
-  const char* old = std::getenv("TMPDIR");
-  const std::string saved = old != nullptr ? old : "";
-  setenv("TMPDIR", "/nonexistent-vtrace-dir", 1);
+  const NoTempDir no_temp_dir;
   xt::ByteBuffer b(2u << 20);
   const std::vector<uint8_t> head(1000, 0xab);
   ASSERT_TRUE(b.append(head.data(), head.size()));
   EXPECT_FALSE(b.reserve(10u << 20));
   EXPECT_NE(b.error().find("/nonexistent-vtrace-dir: No such file or directory"), std::string::npos) << b.error();
   EXPECT_EQ(bytes(b), head);
-  if (old != nullptr) setenv("TMPDIR", saved.c_str(), 1); else unsetenv("TMPDIR");
 }
 
 TEST(DecodeMemoryLimit, ReadsTheVariable) {
