@@ -395,6 +395,10 @@ TEST(Cli, RunOnTheSimulatedHypervisorDetects) {
     EXPECT_LE(faulty_at[d], 35) << r.out;
   }
   EXPECT_NE(r.err.find("0 lost by the hypervisor"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("later than --slack-ms"), std::string::npos) << r.err;  // the simulator's clock is exact
+  r = run("run --sim demo --slack-ms -1");
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("--slack-ms"), std::string::npos) << r.err;
   r = run("run --sim-seconds 5");  // simulated time without a simulator
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("--sim-seconds needs --sim"), std::string::npos) << r.err;

@@ -140,6 +140,40 @@ TEST(Ring, FullRingLosesThenReportsLostRecords) {
   EXPECT_EQ(recs[1].event, uint32_t(TRC_SCHED_WAKE));
 }
 
+// Xen never writes through a bogus prod or cons: it takes the ring as full,
+// so the record is lost (and reported once the offsets are sane again).
+TEST(Ring, ProducerNeverWritesThroughBogusOffsets) {
+  TestRing tr(1);
+  vt::sim::RingProducer prod(tr.ring);
+  const uint32_t size = tr.ring.data_size;
+  uint32_t w[1] = {7};
+  ASSERT_TRUE(prod.write(TRC_SCHED_WAKE, true, 100, w, 1, 0));  // 16 bytes: prod = 16
+  for (uint32_t bad_cons : {6u, 2 * size, 0xfffffffcu}) {
+    *tr.ring.cons_word() = bad_cons;
+    const std::vector<uint8_t> before = tr.mem;
+    EXPECT_FALSE(prod.write(TRC_SCHED_WAKE, true, 200, w, 1, 0)) << bad_cons;
+    EXPECT_EQ(tr.mem, before) << "a byte was written with cons = " << bad_cons;
+  }
+  *tr.ring.cons_word() = 0;
+  *tr.ring.prod_word() = 2 * size + 4;  // scribbled on
+  const std::vector<uint8_t> before = tr.mem;
+  EXPECT_FALSE(prod.write(TRC_SCHED_WAKE, true, 300, w, 1, 0));
+  EXPECT_EQ(tr.mem, before);
+  EXPECT_EQ(prod.stats().bogus, 4u);
+  EXPECT_EQ(prod.stats().lost, 4u);
+
+  // Sane again: the four losses come first, then the record.
+  *tr.ring.prod_word() = 16;
+  ASSERT_TRUE(prod.write(TRC_SCHED_WAKE, true, 400, w, 1, 0));
+  uint64_t tsc_state = 0;
+  std::vector<Got> recs = drain(tr.ring, &tsc_state);
+  ASSERT_EQ(recs.size(), 3u);
+  EXPECT_EQ(recs[1].event, uint32_t(TRC_LOST_RECORDS));
+  EXPECT_EQ(recs[1].word(0), 4u);
+  EXPECT_EQ(recs[1].word64(2), 200u);  // TSC of the first loss
+  EXPECT_EQ(recs[2].tsc, 400u);
+}
+
 TEST(Ring, HighWaterCrossedOnceOnTheWayUp) {
   TestRing tr(1);
   vt::sim::RingProducer prod(tr.ring);

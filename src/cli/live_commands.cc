@@ -31,6 +31,7 @@ void on_signal(int) { g_stop.store(true); }
 struct LiveFlags {
   std::string cpus, trace_cpus, sim, events, format = "table", out, record;
   double seconds = 0, sim_seconds = 0, poll_ms = 10, period = 1.0;
+  double slack_ms = -1;  // < 0: 1 ms on Xen, 0 on the simulator (its clock is exact)
   uint32_t pages = 128;
   bool include_idle = false;
   bool sim_given = false;
@@ -58,6 +59,10 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
                     "with --sim: stop once the simulated host has run this many seconds of its own time, "
                     "however long that takes here (0: no limit)")
         ->check(CLI::Range(0.0, 1e7));
+    cmd->add_option("--slack-ms", f->slack_ms,
+                    "how far a CPU's records may lag the host's clock (records in flight, TSC skew) "
+                    "before they count as late (default 1 on Xen, 0 on --sim)")
+        ->check(CLI::Range(0.0, 10000.0));
     cmd->add_option("--format", f->format, "table, csv or json")->default_val("table");
     cmd->add_option("--period", f->period, "sample period in seconds of trace time")
         ->check(CLI::Range(0.001, 3600.0));
@@ -176,7 +181,8 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   ro.period_s = f.period;
   ro.include_idle = f.include_idle;
   ro.external_stop = &g_stop;
-  if (host.sim) ro.slack_ms = 0;  // the simulator's clock is exact
+  if (f.slack_ms >= 0) ro.slack_ms = f.slack_ms;
+  else if (host.sim) ro.slack_ms = 0;  // the simulator's clock is exact
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   LiveRuntime rt(&session, ro);
@@ -208,6 +214,15 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   if (st.bogus)
     std::fprintf(stderr, "vtrace: %llu bogus ring states seen, %llu resynchronised\n",
                  (unsigned long long)st.bogus, (unsigned long long)st.resyncs);
+  if (st.late)
+    std::fprintf(stderr,
+                 "vtrace: %llu records came later than --slack-ms %g allowed (a CPU's clock or "
+                 "its records in flight lagged); each was counted at the time the merge had "
+                 "reached: raise --slack-ms\n",
+                 (unsigned long long)st.late, ro.slack_ms);
+  if (st.tsc_backwards)
+    std::fprintf(stderr, "vtrace: %llu records had a TSC below their CPU's previous one (raised to it)\n",
+                 (unsigned long long)st.tsc_backwards);
   if (!ok) return fail(err);
   return kExitOk;
 }

@@ -176,6 +176,8 @@ bool LiveRuntime::run(std::string* err) {
   stats_ = RuntimeStats{};
   stats_.records = trackers.stats.records;
   stats_.samples_dropped = samples_dropped.load();
+  stats_.late = sorter.stats().late;
+  stats_.tsc_backwards = sorter.stats().tsc_backwards;
   stats_.consumer_cpu_s = double(cpu_ns.load()) * 1e-9 + main_cpu;
   stats_.wall_s = std::chrono::duration<double>(clock::now() - t_start).count();
   for (const LiveRing& r : rings) {

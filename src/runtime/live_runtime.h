@@ -48,6 +48,8 @@ struct RuntimeStats {
   uint64_t lost_records = 0;      // reported by Xen in TRC_LOST_RECORDS
   uint64_t bogus = 0, resyncs = 0, stalls = 0;
   uint64_t samples_dropped = 0;   // classifier queue full
+  uint64_t late = 0;              // below the merge's watermark (SorterStats::late)
+  uint64_t tsc_backwards = 0;     // below their CPU's previous TSC
   double consumer_cpu_s = 0;      // CPU time of all consumer threads
   double wall_s = 0;
   std::vector<std::pair<uint32_t, uint64_t>> lost_per_cpu;

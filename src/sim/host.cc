@@ -226,8 +226,11 @@ bool SimHost::trace(uint32_t cpu, uint32_t event, uint64_t tsc, const uint32_t* 
   while (c.lock.test_and_set(std::memory_order_acquire)) {
   }
   bool highwater = false;
+  const uint64_t bogus_before = c.producer.stats().bogus;
   const bool ok = c.producer.write(event, true, tsc, extra, n_extra, current, &highwater);
+  const bool bogus = c.producer.stats().bogus != bogus_before;
   c.lock.clear(std::memory_order_release);
+  if (bogus) enabled_.store(false, std::memory_order_release);  // Xen: tracing off on every CPU
   if (highwater) {
     const uint64_t one = 1;
     [[maybe_unused]] ssize_t n = write(eventfd_, &one, sizeof one);

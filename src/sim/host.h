@@ -66,7 +66,9 @@ class SimHost : public TraceHost {
 
   // The hypervisor's side: Xen's trace call on CPU `cpu`. `current` is the
   // vCPU running there, packed domid | vcpu << 16 (for TRC_LOST_RECORDS).
-  // Returns false if the record was filtered out or lost.
+  // Returns false if the record was filtered out or lost. A bogus prod or
+  // cons in the CPU's ring turns tracing off on every CPU (Xen:
+  // tb_init_done = 0) until enable() is called again.
   bool trace(uint32_t cpu, uint32_t event, uint64_t tsc, const uint32_t* extra, uint32_t n_extra,
              uint32_t current);
 

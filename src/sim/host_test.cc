@@ -128,6 +128,31 @@ TEST(SimHost, MasksFilterAsXenDoes) {
   EXPECT_FALSE(h.trace(1, TRC_SCHED_WAKE, 6, w, 2, 0));
 }
 
+// A consumer that writes a bad cons stops tracing on every CPU, as on Xen;
+// enabling again (the toolstack's TBUFOP_enable) brings it back.
+TEST(SimHost, BogusConsTurnsTracingOffEverywhere) {
+  HostConfig c;
+  c.nr_cpus = 2;
+  SimHost h(c);
+  vt::TraceInfo info;
+  std::string err;
+  ASSERT_TRUE(h.enable(1, &info, &err));
+  const uint32_t w[2] = {1, 0};
+  ASSERT_TRUE(h.trace(1, TRC_SCHED_WAKE, 1, w, 2, 0));
+  xt::Ring r0 = h.ring_for_test(0);
+  *r0.cons_word() = 2;  // misaligned
+  EXPECT_FALSE(h.trace(0, TRC_SCHED_WAKE, 2, w, 2, 0));
+  EXPECT_FALSE(h.tracing());
+  EXPECT_FALSE(h.trace(1, TRC_SCHED_WAKE, 3, w, 2, 0));  // the other CPU too
+  EXPECT_EQ(h.stats(0).bogus, 1u);
+  EXPECT_EQ(h.stats(1).bogus, 0u);
+  EXPECT_EQ(*r0.prod_word(), 0u);  // nothing written on CPU 0
+  *r0.cons_word() = 0;
+  ASSERT_TRUE(h.enable(1, &info, &err));
+  EXPECT_TRUE(h.trace(0, TRC_SCHED_WAKE, 4, w, 2, 0));
+  EXPECT_EQ(h.stats(0).lost_records_emitted, 1u);  // the lost one is reported first
+}
+
 TEST(SimHost, OnlyOneConsumerOwnsTheNotification) {
   SimHost h(HostConfig{});
   EXPECT_GE(h.notify_fd(), 0);

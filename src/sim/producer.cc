@@ -45,6 +45,13 @@ bool RingProducer::write(uint32_t event, bool with_tsc, uint64_t tsc, const uint
   // The consumer's full fence before it stores cons pairs with this acquire:
   // no byte it may still read is overwritten.
   const uint32_t cons = std::atomic_ref<uint32_t>(*ring_.cons_word()).load(std::memory_order_acquire);
+  if (!xt::ring_offset_valid(prod, size) || !xt::ring_offset_valid(cons, size)) {
+    // Xen finds no room (it takes the ring as full) and loses the record.
+    ++stats_.bogus;
+    if (lost_now_++ == 0) lost_first_tsc_ = tsc;
+    ++stats_.lost;
+    return false;
+  }
   const uint32_t unread = xt::ring_distance(prod, cons, size);
   const uint32_t free_bytes = size - unread;
   const uint32_t rec_bytes = 4 + (with_tsc ? 8 : 0) + 4 * n_extra;

@@ -8,7 +8,11 @@
 // when a record (or the lost-records record) would run past the end of the
 // data area, the tail is filled with a TRC_TRACE_WRAP_BUFFER record; the
 // record bytes are written before prod is published (release). It reports a
-// crossing of the 50% high-water mark, when Xen would raise VIRQ_TBUF.
+// crossing of the 50% high-water mark, when Xen would raise VIRQ_TBUF. A
+// prod or cons that is misaligned or out of range (a consumer wrote a bad
+// cons, or the page was scribbled on) is never written through: the record
+// is lost and counted in `bogus`, and the host turns tracing off, as Xen
+// does ("trc#N: bogus prod/cons", tb_init_done = 0).
 // One producer per ring (Xen holds a per-CPU lock with interrupts off).
 #pragma once
 
@@ -26,6 +30,7 @@ struct ProducerStats {
   uint64_t lost_records_emitted = 0;
   uint64_t wraps = 0;
   uint64_t highwater_crossings = 0;
+  uint64_t bogus = 0;            // writes that found prod or cons bogus
 };
 
 class RingProducer {

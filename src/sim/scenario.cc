@@ -100,7 +100,9 @@ bool parse_scenario(const std::string& spec, Scenario* out, std::string* err) {
     return false;
   }
   sc.name = preset;
-  for (const auto& [k, v] : kv) {
+  for (const auto& kv_pair : kv) {
+    const std::string& k = kv_pair.first;  // named, not bound: clang 14 cannot capture bindings
+    const std::string& v = kv_pair.second;
     double d = 0;
     auto bad = [&](const char* what) {
       *err = "--sim: " + k + "=" + v + ": " + what;

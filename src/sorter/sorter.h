@@ -5,8 +5,12 @@
 // written on the waker's CPU), so trackers need the merged order. On equal
 // TSCs the stream that delivered the last record goes on (as xenalyze
 // does); otherwise the lower stream index goes first. A TSC lower than
-// its stream's previous one is raised to it and counted, so the output is
-// monotonic.
+// its stream's previous one is raised to it and counted (tsc_backwards). A
+// record that comes after a kWait with a TSC below what was already
+// emitted (its stream broke its wait_bound promise: a CPU's clock or
+// records in flight lagging by more than the live path's slack) is raised
+// to the last emitted TSC and counted (late). So the output is monotonic
+// whatever the streams do.
 //
 // Streaming with memory bounded by the number of streams: one head record
 // per stream. A stream may answer kWait ("nothing now; nothing earlier than
@@ -32,6 +36,7 @@ enum class SortStatus { kDone, kWait, kBad, kStopped };
 struct SorterStats {
   uint64_t records = 0;
   uint64_t tsc_backwards = 0;  // records whose TSC was raised to their stream's previous TSC
+  uint64_t late = 0;           // records raised to the last emitted TSC (below a wait bound)
 };
 
 template <class Stream>
@@ -61,6 +66,7 @@ class Sorter {
       // Emit from s while it stays first: runs of one CPU skip the heap.
       for (;;) {
         ++stats_.records;
+        last_out_ = heads_[s].tsc;
         if (!sink(s, static_cast<const xt::Record&>(heads_[s]))) {
           state_[s] = kNeedNext;
           return SortStatus::kStopped;
@@ -85,12 +91,20 @@ class Sorter {
   enum State : uint8_t { kNeedNext, kInHeap, kEnded, kWaiting };
 
 
-  // Pulls a head for every stream that needs one (first call, or after kWait).
+  // Pulls a head for every stream that needs one (first call, or after kWait
+  // or kStopped). Only these heads can be below what was emitted: any
+  // other is fetched right after its stream's previous record went out.
   void refill() {
     for (uint32_t i = 0; i < state_.size(); ++i) {
       if (state_[i] == kNeedNext || state_[i] == kWaiting) {
         if (state_[i] == kWaiting) --n_waiting_;
-        if (fetch(i)) push_heap(i);
+        if (!fetch(i)) continue;
+        if (heads_[i].tsc < last_out_) {
+          heads_[i].tsc = last_out_;
+          last_key_[i] = last_out_;
+          ++stats_.late;
+        }
+        push_heap(i);
       }
     }
   }
@@ -163,6 +177,7 @@ class Sorter {
   std::vector<uint64_t> last_key_;
   std::vector<uint32_t> heap_;
   uint32_t n_waiting_ = 0;
+  uint64_t last_out_ = 0;  // TSC of the last record emitted
   SorterStats stats_;
   int bad_ = -1;
 };

@@ -107,6 +107,37 @@ TEST(Sorter, WaitingStreamHoldsBackLaterRecordsUntilItCatchesUp) {
   EXPECT_EQ(st, vt::SortStatus::kDone);
 }
 
+// A stream that breaks its promise (a CPU lagging by more than the slack)
+// cannot send the output back in time: its record comes out at the last
+// emitted TSC, counted as late, and its later records keep their own TSCs.
+TEST(Sorter, RecordBelowAnEarlierBoundIsRaisedAndCountedLate) {
+  std::vector<VecStream> v;
+  v.emplace_back(std::vector<Rec>{vt::test::wake(10, 1, 0), vt::test::wake(100, 1, 0)});
+  v.emplace_back(std::vector<Rec>{vt::test::wake(20, 2, 0)});
+  v[1].more = true;
+  v[1].bound = 60;
+  vt::Sorter<VecStream> s(&v);
+  vt::SortStatus st;
+  auto out = drain(s, &st);
+  std::vector<std::pair<uint32_t, uint64_t>> want = {{0, 10}, {1, 20}};
+  EXPECT_EQ(out, want);
+  v[1].append({vt::test::wake(40, 2, 0)});  // 40 < 60, the bound it gave
+  v[1].bound = 200;
+  out = drain(s, &st);
+  want = {{1, 40}, {0, 100}};  // 40 broke the promise, but nothing after 20 had gone out
+  EXPECT_EQ(out, want);
+  EXPECT_EQ(s.stats().late, 0u);
+
+  v[1].append({vt::test::wake(70, 2, 0), vt::test::wake(150, 2, 0)});  // 70 < 100, already out
+  v[1].more = false;
+  out = drain(s, &st);
+  want = {{1, 100}, {1, 150}};
+  EXPECT_EQ(out, want);
+  EXPECT_EQ(st, vt::SortStatus::kDone);
+  EXPECT_EQ(s.stats().late, 1u);
+  EXPECT_EQ(s.stats().tsc_backwards, 0u);
+}
+
 TEST(Sorter, StopsAtABadRecordAfterDeliveringEverythingEarlier) {
   std::vector<VecStream> v;
   v.emplace_back(std::vector<Rec>{vt::test::wake(10, 1, 0), vt::test::wake(30, 1, 0)});

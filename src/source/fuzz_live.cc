@@ -1,0 +1,194 @@
+// libFuzzer target: the live path's consumer side against a hypervisor that
+// misbehaves. The bytes are a script of operations on 1-3 per-CPU t_buf
+// rings: records written by the simulated producer (Xen's protocol), raw
+// bytes written anywhere in a ring's data, arbitrary prod and cons words
+// (bogus ones included), drains into channels, and merges of the channels
+// through the sorter into the trackers. A t_info area from the bytes goes
+// through the parser as well.
+//
+// Checked on every drain, whatever the bytes: the consumer never writes a
+// cons that is misaligned or out of range (Xen would stop tracing
+// host-wide), never moves cons past prod, never writes cons when prod is
+// bogus, and hands the ring back only whole records it copied; the merged
+// stream's TSCs never go down. Nothing may crash, hang or read out of
+// bounds (ASan).
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "src/sim/producer.h"
+#include "src/source/live_source.h"
+#include "src/sorter/sorter.h"
+#include "src/trackers/trackers.h"
+#include "xentrace/tbuf.h"
+
+namespace {
+
+struct Script {
+  const uint8_t* p;
+  size_t n;
+  bool empty() const { return n == 0; }
+  uint8_t u8() {
+    if (n == 0) return 0;
+    --n;
+    return *p++;
+  }
+  uint32_t u32() {
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= uint32_t(u8()) << (8 * i);
+    return v;
+  }
+};
+
+void check(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "fuzz_live: %s\n", what);
+    std::abort();
+  }
+}
+
+void parse_t_info_from(Script& s) {
+  const uint32_t nr_cpus = 1 + s.u8() % 16;
+  const size_t len = std::min<size_t>(s.u8(), s.n);
+  std::vector<uint8_t> area(s.p, s.p + len);  // exact size: ASan sees any overrun
+  s.p += len;
+  s.n -= len;
+  xt::TInfo ti;
+  std::string err;
+  if (!xt::parse_t_info(area.data(), area.size(), nr_cpus, &ti, &err)) {
+    check(!err.empty(), "parse_t_info failed without a reason");
+    return;
+  }
+  for (uint32_t c = 0; c < nr_cpus; ++c)
+    if (ti.has_buffer(c))
+      for (uint32_t j = 0; j < ti.pages_per_cpu; ++j) (void)xt::t_info_mfn(area.data(), ti, c, j);
+}
+
+struct Cpu {
+  std::vector<uint8_t> mem;
+  vt::LiveRing ring;
+  vt::sim::RingProducer producer;
+  std::unique_ptr<vt::Channel> ch;
+};
+
+// Drains one ring and checks what the consumer did to cons.
+void drain_checked(Cpu& c, uint64_t now, uint64_t slack) {
+  const xt::Ring& ring = c.ring.ring;
+  const uint32_t cons0 = *ring.cons_word(), prod = *ring.prod_word();
+  const uint64_t bytes0 = c.ring.bytes, discarded0 = c.ring.discarded_bytes,
+                 skipped0 = c.ring.skipped_bytes;
+  vt::drain(c.ring, *c.ch, now, slack);
+  const uint32_t cons1 = *ring.cons_word();
+  if (cons1 == cons0) return;
+  check(xt::ring_offset_valid(cons1, ring.data_size), "published a bogus cons");
+  check(xt::ring_offset_valid(prod, ring.data_size), "wrote cons while prod was bogus");
+  const uint64_t moved = xt::ring_distance(cons1, cons0, ring.data_size);
+  const bool was_valid = xt::ring_offset_valid(cons0, ring.data_size) &&
+                         xt::ring_distance(prod, cons0, ring.data_size) <= ring.data_size;
+  if (was_valid) {
+    // Only what was readable, and only as much as was copied or skipped.
+    check(moved <= xt::ring_distance(prod, cons0, ring.data_size), "cons moved past prod");
+    check(moved == (c.ring.bytes - bytes0) + (c.ring.skipped_bytes - skipped0),
+          "cons moved by more than what was copied or skipped");
+  } else {
+    check(cons1 == prod, "a bogus cons was not resynchronised to prod");
+    check(c.ring.discarded_bytes >= discarded0, "discarded bytes went down");
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  Script s{data, size};
+  parse_t_info_from(s);
+
+  const uint8_t cfg = s.u8();
+  const uint32_t ncpu = 1 + cfg % 3;
+  const uint32_t pages = 1 + (cfg >> 2) % 2;
+  std::vector<Cpu> cpus(ncpu);
+  for (uint32_t i = 0; i < ncpu; ++i) {
+    Cpu& c = cpus[i];
+    c.mem.assign(pages * xt::kPageBytes, 0);
+    c.ring.cpu = i;
+    c.ring.ring = xt::Ring{c.mem.data(), xt::ring_data_size(pages)};
+    c.ring.skip_until = (cfg & 0x10) ? s.u32() : 0;
+    c.producer = vt::sim::RingProducer(c.ring.ring);
+    c.ch = std::make_unique<vt::Channel>(i, 2);  // few chunks: the stall path too
+  }
+
+  vt::TrackerOptions o;
+  o.cpu_hz = 1e6;
+  o.period_s = 0.01;
+  o.samples = true;
+  vt::Trackers trackers(o);
+  std::vector<vt::LiveStream> streams(ncpu);
+  for (uint32_t i = 0; i < ncpu; ++i) {
+    streams[i].ch = cpus[i].ch.get();
+    if (cfg & 0x20) streams[i].tok.drop = &vt::Trackers::unused_classes();
+  }
+  vt::Sorter<vt::LiveStream> sorter(&streams);
+  uint64_t last_tsc = 0;
+  auto merge = [&] {
+    return sorter.run([&](uint32_t i, const xt::Record& r) {
+      check(r.tsc >= last_tsc, "merged TSCs went down");
+      last_tsc = r.tsc;
+      trackers.on_record(i, r);
+      return true;
+    });
+  };
+
+  uint64_t tsc = 0;
+  for (int ops = 0; !s.empty() && ops < 4096; ++ops) {
+    const uint8_t op = s.u8();
+    Cpu& c = cpus[(op >> 3) % ncpu];
+    const uint32_t ds = c.ring.ring.data_size;
+    switch (op & 7) {
+      case 0:
+      case 1: {  // Xen writes a record
+        const uint8_t h = s.u8();
+        uint32_t extra[7];
+        const uint32_t n_extra = h % 8;
+        for (uint32_t k = 0; k < n_extra; ++k) extra[k] = s.u32();
+        // Classes the trackers read (scheduler, PV, memory) and some they do not.
+        static constexpr uint32_t kBase[8] = {0x0001f000, 0x00021000, 0x00022000, 0x00028000,
+                                              0x00081000, 0x00201000, 0x00202000, 0x0010f000};
+        tsc += s.u8();
+        c.producer.write(kBase[h >> 5] | s.u8(), (h & 8) != 0, tsc, extra, n_extra, 0);
+        break;
+      }
+      case 2:  // a stray prod, valid or not
+        *c.ring.ring.prod_word() = (op & 0x40) ? s.u32() % (2 * ds) & ~3u : s.u32();
+        break;
+      case 3:  // a stray cons
+        *c.ring.ring.cons_word() = (op & 0x40) ? s.u32() % (2 * ds) & ~3u : s.u32();
+        break;
+      case 4: {  // raw bytes over the data area
+        const uint32_t at = s.u32() % ds;
+        const uint32_t len = std::min<uint32_t>({s.u8(), uint32_t(s.n), ds - at});
+        std::memcpy(c.mem.data() + xt::kTbufHeaderBytes + at, s.p, len);
+        s.p += len;
+        s.n -= len;
+        break;
+      }
+      case 5:
+      case 6:
+        drain_checked(c, tsc + s.u8(), s.u8());
+        break;
+      case 7:
+        merge();
+        break;
+    }
+  }
+  for (Cpu& c : cpus) drain_checked(c, ~0ull, 0);
+  for (Cpu& c : cpus) c.ch->close();
+  const vt::SortStatus st = merge();
+  check(st != vt::SortStatus::kWait, "closed channels still waiting");
+  trackers.finish(vt::EndRule::kTraceEnd);
+  for (vt::LiveStream& st2 : streams)
+    if (st2.cur) st2.ch->give_back(st2.cur);
+  return 0;
+}
