@@ -396,6 +396,7 @@ TEST(Cli, RunOnTheSimulatedHypervisorDetects) {
   }
   EXPECT_NE(r.err.find("0 lost by the hypervisor"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("later than --slack-ms"), std::string::npos) << r.err;  // the simulator's clock is exact
+  EXPECT_EQ(r.err.find("no trace records"), std::string::npos) << r.err;  // the silence watch stays quiet
   r = run("run --sim demo --slack-ms -1");
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_NE(r.err.find("--slack-ms"), std::string::npos) << r.err;

@@ -32,6 +32,7 @@ struct LiveFlags {
   std::string cpus, trace_cpus, sim, events, format = "table", out, record;
   double seconds = 0, sim_seconds = 0, poll_ms = 10, period = 1.0;
   double slack_ms = -1;  // < 0: 1 ms on Xen, 0 on the simulator (its clock is exact)
+  double silence_s = 10;
   uint32_t pages = 128;
   bool include_idle = false;
   bool sim_given = false;
@@ -63,6 +64,10 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
                     "how far a CPU's records may lag the host's clock (records in flight, TSC skew) "
                     "before they count as late (default 1 on Xen, 0 on --sim)")
         ->check(CLI::Range(0.0, 10000.0));
+    cmd->add_option("--silence-s", f->silence_s,
+                    "say so when no record comes from any CPU for this many seconds (tracing "
+                    "turned off or its mask changed: the detector is blind; 0: never)")
+        ->check(CLI::Range(0.0, 1e6));
     cmd->add_option("--format", f->format, "table, csv or json")->default_val("table");
     cmd->add_option("--period", f->period, "sample period in seconds of trace time")
         ->check(CLI::Range(0.001, 3600.0));
@@ -181,6 +186,8 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   ro.period_s = f.period;
   ro.include_idle = f.include_idle;
   ro.external_stop = &g_stop;
+  ro.silence_s = f.silence_s;
+  ro.log = stderr;
   if (f.slack_ms >= 0) ro.slack_ms = f.slack_ms;
   else if (host.sim) ro.slack_ms = 0;  // the simulator's clock is exact
   std::signal(SIGINT, on_signal);
@@ -220,6 +227,9 @@ int cmd_run(LiveFlags& f, bool sim_given) {
                  "its records in flight lagged); each was counted at the time the merge had "
                  "reached: raise --slack-ms\n",
                  (unsigned long long)st.late, ro.slack_ms);
+  if (st.silences)
+    std::fprintf(stderr, "vtrace: %llu spells of more than %g s without a record\n",
+                 (unsigned long long)st.silences, ro.silence_s);
   if (st.tsc_backwards)
     std::fprintf(stderr, "vtrace: %llu records had a TSC below their CPU's previous one (raised to it)\n",
                  (unsigned long long)st.tsc_backwards);

@@ -81,6 +81,36 @@ bool LiveRuntime::run(std::string* err) {
       return true;
     });
   };
+  // Silence watch, on thread 0 after each merge: records read (delivered
+  // or filtered) are the sign of life; Xen writes scheduler records all the
+  // time, even on an idle host.
+  uint64_t silences = 0;
+  uint64_t seen_records = 0;
+  auto last_life = clock::now();
+  bool silent = false;
+  auto watch_silence = [&] {
+    uint64_t n = sorter.stats().records;
+    for (const LiveStream& s : streams) n += s.tok.dropped;
+    const auto now = clock::now();
+    if (n != seen_records) {
+      if (silent && opt_.log)
+        std::fprintf(opt_.log, "vtrace: trace records again after %.1f s of silence\n",
+                     std::chrono::duration<double>(now - last_life).count());
+      seen_records = n;
+      last_life = now;
+      silent = false;
+    } else if (!silent && opt_.silence_s > 0 &&
+               std::chrono::duration<double>(now - last_life).count() >= opt_.silence_s) {
+      silent = true;
+      ++silences;
+      if (opt_.log)
+        std::fprintf(opt_.log,
+                     "vtrace: no trace records from any CPU for %g s: tracing was turned off or "
+                     "its event mask changed (by another tool, or after a bogus cons); no samples "
+                     "or verdicts until records come back\n",
+                     opt_.silence_s);
+    }
+  };
   // The same class filter as the file path.
   for (LiveStream& s : streams) s.tok.drop = &Trackers::unused_classes();
 
@@ -118,7 +148,10 @@ bool LiveRuntime::run(std::string* err) {
       }
       const uint64_t now = session_->host()->now_tsc();
       for (size_t r = i; r < rings.size(); r += nthreads) drain(rings[r], *channels[r], now, slack, teep);
-      if (i == 0) track();
+      if (i == 0) {
+        track();
+        watch_silence();
+      }
       if (clock::now() >= deadline || (opt_.external_stop && opt_.external_stop->load())) stop_ = true;
     }
     cpu_ns.fetch_add(uint64_t(thread_cpu_seconds() * 1e9));
@@ -178,6 +211,7 @@ bool LiveRuntime::run(std::string* err) {
   stats_.samples_dropped = samples_dropped.load();
   stats_.late = sorter.stats().late;
   stats_.tsc_backwards = sorter.stats().tsc_backwards;
+  stats_.silences = silences;
   stats_.consumer_cpu_s = double(cpu_ns.load()) * 1e-9 + main_cpu;
   stats_.wall_s = std::chrono::duration<double>(clock::now() - t_start).count();
   for (const LiveRing& r : rings) {

@@ -39,6 +39,11 @@ struct RuntimeOptions {
   size_t sample_queue = 1 << 16;
   const std::atomic<bool>* external_stop = nullptr;  // e.g. set by SIGINT
   std::FILE* record = nullptr;  // also write everything drained here (xentrace format)
+  // No record from any CPU for this long (wall seconds; 0: never) means the
+  // detector is blind: tracing was turned off or the mask changed under us.
+  // One line goes to `log` when it starts and one when records come back.
+  double silence_s = 10;
+  std::FILE* log = nullptr;
 };
 
 struct RuntimeStats {
@@ -50,6 +55,7 @@ struct RuntimeStats {
   uint64_t samples_dropped = 0;   // classifier queue full
   uint64_t late = 0;              // below the merge's watermark (SorterStats::late)
   uint64_t tsc_backwards = 0;     // below their CPU's previous TSC
+  uint64_t silences = 0;          // times no record came for RuntimeOptions::silence_s
   double consumer_cpu_s = 0;      // CPU time of all consumer threads
   double wall_s = 0;
   std::vector<std::pair<uint32_t, uint64_t>> lost_per_cpu;

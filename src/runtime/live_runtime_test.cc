@@ -14,6 +14,7 @@
 #include "src/sim/host.h"
 #include "src/sim/simulator.h"
 #include "src/source/file_source.h"
+#include "xentrace/events.h"
 
 namespace {
 
@@ -161,6 +162,55 @@ TEST(LiveRuntime, RecordingReplaysToTheSameSamples) { expect_replay_identical({}
 TEST(LiveRuntime, RecordingFromTwoConsumersReplaysToTheSameSamples) {
   if (sysconf(_SC_NPROCESSORS_ONLN) < 2) GTEST_SKIP() << "needs two CPUs";
   expect_replay_identical({0, 1}, "rec2_");
+}
+
+// Tracing turned off under a running vtrace (here: the toolstack disables
+// it, as xentrace does when it exits): one line when the silence starts,
+// one when records come back.
+TEST(LiveRuntime, SaysSoWhenRecordsStopAndWhenTheyComeBack) {
+  vt::sim::HostConfig hc;
+  hc.nr_cpus = 2;
+  vt::sim::SimHost host(hc);
+  vt::LiveSession session;
+  vt::LiveOptions lo;
+  lo.discard_backlog = false;
+  std::string err;
+  ASSERT_TRUE(session.open(&host, lo, &err)) << err;
+  char* text = nullptr;
+  size_t len = 0;
+  std::FILE* log = open_memstream(&text, &len);
+  ASSERT_NE(log, nullptr);
+  vt::RuntimeOptions ro;
+  std::atomic<bool> done{false};
+  ro.external_stop = &done;
+  ro.poll_ms = 5;
+  ro.slack_ms = 0;
+  ro.silence_s = 0.2;
+  ro.log = log;
+  vt::LiveRuntime rt(&session, ro);
+  const uint32_t w[2] = {1, 0};
+  uint64_t tsc = 1000;
+  std::thread hv([&] {
+    std::string e;
+    vt::TraceInfo info;
+    host.trace(0, TRC_SCHED_WAKE, tsc++, w, 2, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    host.disable(&e);
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // silent: 0.2 s is passed
+    host.enable(1, &info, &e);
+    host.trace(1, TRC_SCHED_WAKE, tsc++, w, 2, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    done = true;
+  });
+  ASSERT_TRUE(rt.run(&err)) << err;
+  hv.join();
+  std::fclose(log);
+  const std::string out(text, len);
+  std::free(text);
+  EXPECT_GE(rt.stats().silences, 1u) << out;
+  EXPECT_NE(out.find("no trace records from any CPU for 0.2 s"), std::string::npos) << out;
+  EXPECT_NE(out.find("trace records again after"), std::string::npos) << out;
+  EXPECT_EQ(rt.stats().records, 2u);
 }
 
 TEST(LiveRuntime, PinningToAMissingCpuIsAnError) {

@@ -9,9 +9,9 @@
 // Checked on every drain, whatever the bytes: the consumer never writes a
 // cons that is misaligned or out of range (Xen would stop tracing
 // host-wide), never moves cons past prod, never writes cons when prod is
-// bogus, and hands the ring back only whole records it copied; the merged
-// stream's TSCs never go down. Nothing may crash, hang or read out of
-// bounds (ASan).
+// bogus, moves cons by exactly the bytes it copied or skipped, and puts a
+// bogus cons back on prod; the merged stream's TSCs never go down. Nothing
+// may crash, hang or read out of bounds (ASan).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
