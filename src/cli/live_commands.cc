@@ -219,8 +219,14 @@ int cmd_run(LiveFlags& f, bool sim_given) {
                    ? st.consumer_cpu_s * 1e9 / double(st.records + st.dropped_classes)
                    : 0.0);
   if (st.bogus)
-    std::fprintf(stderr, "vtrace: %llu bogus ring states seen, %llu resynchronised\n",
-                 (unsigned long long)st.bogus, (unsigned long long)st.resyncs);
+    std::fprintf(stderr, "vtrace: %llu bogus ring states seen, %llu resynchronised (%llu unread bytes dropped)\n",
+                 (unsigned long long)st.bogus, (unsigned long long)st.resyncs,
+                 (unsigned long long)st.discarded_bytes);
+  if (st.bad_chunks)
+    std::fprintf(stderr,
+                 "vtrace: %llu times a record ran past what the ring had written (corrupt ring "
+                 "data); the rest of what was read with it was skipped\n",
+                 (unsigned long long)st.bad_chunks);
   if (st.late)
     std::fprintf(stderr,
                  "vtrace: %llu records came later than --slack-ms %g allowed (a CPU's clock or "

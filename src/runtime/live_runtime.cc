@@ -218,9 +218,13 @@ bool LiveRuntime::run(std::string* err) {
     stats_.bytes += r.bytes;
     stats_.bogus += r.bogus;
     stats_.resyncs += r.resyncs;
+    stats_.discarded_bytes += r.discarded_bytes;
     stats_.stalls += r.stalls;
   }
-  for (const LiveStream& s : streams) stats_.dropped_classes += s.tok.dropped;
+  for (const LiveStream& s : streams) {
+    stats_.dropped_classes += s.tok.dropped;
+    stats_.bad_chunks += s.bad_chunks;
+  }
   for (size_t c = 0; c < trackers.table.pcpus.size(); ++c) {
     const uint64_t lost = trackers.table.pcpus[c].lost_records;
     stats_.lost_records += lost;

@@ -52,6 +52,8 @@ struct RuntimeStats {
   uint64_t bytes = 0;
   uint64_t lost_records = 0;      // reported by Xen in TRC_LOST_RECORDS
   uint64_t bogus = 0, resyncs = 0, stalls = 0;
+  uint64_t discarded_bytes = 0;   // unread bytes dropped by resynchronisations (when known)
+  uint64_t bad_chunks = 0;        // chunks cut short by a record running past what was written
   uint64_t samples_dropped = 0;   // classifier queue full
   uint64_t late = 0;              // below the merge's watermark (SorterStats::late)
   uint64_t tsc_backwards = 0;     // below their CPU's previous TSC

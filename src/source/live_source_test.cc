@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "src/sim/host.h"
 #include "src/sorter/sorter.h"
 #include "src/trackers/trackers.h"
@@ -178,6 +180,13 @@ TEST(LiveSource, BogusConsIsResynchronisedBogusProdNeverWritten) {
   EXPECT_EQ(lr.bogus, 2u);
   EXPECT_EQ(*ring.cons_word(), cons_before);
   EXPECT_EQ(lr.last_bogus, xt::RingState::kBogusProd);
+  // Both valid but more unread than the ring holds: the span is dropped and counted.
+  *ring.prod_word() = good_prod;
+  *ring.cons_word() = (good_prod + ring.data_size - 8) % (2 * ring.data_size);  // prod - cons = size + 8
+  vt::drain(lr, *rig.channels[0], 100, 0);
+  EXPECT_EQ(lr.last_bogus, xt::RingState::kBogusSpan);
+  EXPECT_EQ(lr.discarded_bytes, ring.data_size + 8);
+  EXPECT_EQ(*ring.cons_word(), good_prod);
   // Xen's producer state is back: consumption resumes.
   *ring.prod_word() = good_prod;
   rig.host->trace(0, TRC_SCHED_BLOCK, 20, w, 2, 0);
@@ -198,6 +207,41 @@ TEST(LiveSource, LostRecordsAreReportedWhenTheConsumerIsLate) {
   seen = rig.pump(7000);
   EXPECT_EQ(seen[TRC_LOST_RECORDS], 1u);
   EXPECT_EQ(rig.host->stats(0).lost, 1000u - written);
+}
+
+// Garbage Xen never writes: a header whose payload runs past prod. The
+// records before it are delivered, the chunk's rest is skipped and
+// counted, and the next drain starts clean.
+TEST(LiveSource, RecordRunningPastProdCutsItsChunkAndIsCounted) {
+  Rig rig(1, 1);
+  xt::Ring ring = rig.host->ring_for_test(0);
+  const uint32_t w[2] = {1, 0};
+  rig.host->trace(0, TRC_SCHED_WAKE, 10, w, 2, 0);  // 20 bytes at 0
+  // By hand at 20: a header with a TSC and 7 words (40 bytes), then only 8
+  // more bytes published.
+  const uint32_t bad = TRC_SCHED_BLOCK | xt::kTscFlag | (7u << TRACE_EXTRA_SHIFT);
+  std::memcpy(ring.base + xt::kTbufHeaderBytes + 20, &bad, 4);
+  *ring.prod_word() = 32;
+  vt::LiveRing& lr = rig.session.rings()[0];
+  vt::drain(lr, *rig.channels[0], 100, 0);
+  std::vector<vt::LiveStream> streams(1);
+  streams[0].ch = rig.channels[0].get();
+  vt::Sorter<vt::LiveStream> s(&streams);
+  std::vector<uint32_t> events;
+  auto sink = [&](uint32_t, const xt::Record& r) {
+    events.push_back(r.event);
+    return true;
+  };
+  s.run(sink);
+  EXPECT_EQ(events, (std::vector<uint32_t>{TRC_SCHED_WAKE}));
+  EXPECT_EQ(streams[0].bad_chunks, 1u);
+  EXPECT_EQ(*ring.cons_word(), 32u);  // handed back: Xen goes on after it
+  rig.host->trace(0, TRC_SCHED_SLEEP, 200, w, 2, 0);
+  vt::drain(lr, *rig.channels[0], 300, 0);
+  s.run(sink);
+  EXPECT_EQ(events, (std::vector<uint32_t>{TRC_SCHED_WAKE, TRC_SCHED_SLEEP}));
+  EXPECT_EQ(streams[0].bad_chunks, 1u);
+  if (streams[0].cur) streams[0].ch->give_back(streams[0].cur);
 }
 
 TEST(LiveSource, ChunksSplitAtRecordBoundaries) {
