@@ -6,7 +6,8 @@
 //                     waits on VIRQ_TBUF (when it could be bound) and also
 //                     wakes every poll interval, since the virq fires only
 //                     at half full; thread 0 also runs the sorter and the
-//                     trackers over all Channels.
+//                     trackers over all Channels, and says when no record
+//                     has come from any CPU for silence_s (tracing off).
 //   classifier thread wakes once a second, takes the samples the trackers
 //                     closed (a Boost.Lockfree SPSC queue, never blocking
 //                     the trackers: a full queue drops and counts) and
