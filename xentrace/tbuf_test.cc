@@ -161,15 +161,23 @@ TEST(Ring, ProducerNeverWritesThroughBogusOffsets) {
   EXPECT_EQ(tr.mem, before);
   EXPECT_EQ(prod.stats().bogus, 4u);
   EXPECT_EQ(prod.stats().lost, 4u);
-
-  // Sane again: the four losses come first, then the record.
+  // Each offset sane, but prod - cons = size + 8: no room either.
   *tr.ring.prod_word() = 16;
+  *tr.ring.cons_word() = 2 * size + 16 - (size + 8);
+  const std::vector<uint8_t> before_span = tr.mem;
+  EXPECT_FALSE(prod.write(TRC_SCHED_WAKE, true, 350, w, 1, 0));
+  EXPECT_EQ(tr.mem, before_span);
+  EXPECT_EQ(prod.stats().bogus, 4u);
+  EXPECT_EQ(prod.stats().lost, 5u);
+
+  // Sane again: the five losses come first, then the record.
+  *tr.ring.cons_word() = 0;
   ASSERT_TRUE(prod.write(TRC_SCHED_WAKE, true, 400, w, 1, 0));
   uint64_t tsc_state = 0;
   std::vector<Got> recs = drain(tr.ring, &tsc_state);
   ASSERT_EQ(recs.size(), 3u);
   EXPECT_EQ(recs[1].event, uint32_t(TRC_LOST_RECORDS));
-  EXPECT_EQ(recs[1].word(0), 4u);
+  EXPECT_EQ(recs[1].word(0), 5u);
   EXPECT_EQ(recs[1].word64(2), 200u);  // TSC of the first loss
   EXPECT_EQ(recs[2].tsc, 400u);
 }

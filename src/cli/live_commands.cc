@@ -236,6 +236,11 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   if (st.silences)
     std::fprintf(stderr, "vtrace: %llu spells of more than %g s without a record\n",
                  (unsigned long long)st.silences, ro.silence_s);
+  if (st.left_in_rings)
+    std::fprintf(stderr,
+                 "vtrace: %llu bytes were left unread in the hypervisor's rings at exit (a CPU "
+                 "held the merge while the others' chunks were full)\n",
+                 (unsigned long long)st.left_in_rings);
   if (st.tsc_backwards)
     std::fprintf(stderr, "vtrace: %llu records had a TSC below their CPU's previous one (raised to it)\n",
                  (unsigned long long)st.tsc_backwards);

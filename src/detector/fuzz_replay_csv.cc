@@ -3,8 +3,8 @@
 // parser and, when it accepts them, through the per-domain windows that
 // make the classifier's features. Nothing may crash, hang or read out of
 // bounds; a rejection always says why, and every judged window's features
-// are finite (the parser admits only non-negative finite numbers, and a
-// tree cannot place a NaN sensibly).
+// are finite (the parser admits only non-negative numbers up to 1e12 and
+// 64-bit counts, and a tree cannot place a NaN or an infinity sensibly).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>

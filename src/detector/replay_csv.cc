@@ -165,7 +165,9 @@ bool parse_replay_csv(std::string_view text, const std::string& name, std::vecto
                  s == kSlotMinSwitchRate ||
                  (s >= kSlotState && s < kSlotCount)) {
         double v;
-        if (!parse_double(f, &v)) return bad("a non-negative number");
+        // Seconds and rates; the cap keeps every feature finite as a float
+        // (a window mean of 1e39 would not be).
+        if (!parse_double(f, &v) || v > 1e12) return bad("a non-negative number (at most 1e12)");
         if (s == kSlotSpan) {
           if (v > 1.000001) return bad("at most 1 s (the detector needs 1 s periods)");
           r.span_s = v;

@@ -5,7 +5,7 @@
 // trackers is read here without change; extra columns are ignored.
 //
 // Bad input (missing column, per-vCPU file, wrong field count, a value that
-// is not a non-negative finite number, t not a whole number) fails with one
+// is not a non-negative number up to 1e12, t not a whole number) fails with one
 // line "FILE: line N: what" (column named where it applies). Never reads
 // outside the text it is given.
 #pragma once

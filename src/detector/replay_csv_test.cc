@@ -94,6 +94,8 @@ TEST(ReplayCsv, MalformedFilesGiveOneClearLine) {
       {h + with(1, "-1") + "\n", "x.csv: line 2: column 'span_s': '-1' is not a non-negative number"},
       {h + with(1, "nan") + "\n", "x.csv: line 2: column 'span_s': 'nan' is not a non-negative number"},
       {h + with(5, "") + "\n", "x.csv: line 2: column 'running_s': '' is not a non-negative number"},
+      {h + with(5, "1e39") + "\n",
+       "x.csv: line 2: column 'running_s': '1e39' is not a non-negative number (at most 1e12)"},
       {h + with(34, "2") + "\n", "x.csv: line 2: column 'blinded': '2' is not 0 or 1"},
       {h + with(2, "40000") + "\n", "x.csv: line 2: column 'domid': '40000' is not a domain id"},
       {h + with(10, "-3") + "\n", "x.csv: line 2: column 'exec_count': '-3' is not a non-negative integer"},

@@ -81,16 +81,16 @@ bool LiveRuntime::run(std::string* err) {
       return true;
     });
   };
-  // Silence watch, on thread 0 after each merge: records read (delivered
-  // or filtered) are the sign of life; Xen writes scheduler records all the
-  // time, even on an idle host.
+  // Silence watch, on thread 0 after each merge (and on this thread in the
+  // final drain): records delivered to the trackers are the sign of life.
+  // Xen writes scheduler records all the time, even on an idle host; only
+  // classes no tracker reads coming in means the detector is blind too.
   uint64_t silences = 0;
   uint64_t seen_records = 0;
   auto last_life = clock::now();
   bool silent = false;
   auto watch_silence = [&] {
-    uint64_t n = sorter.stats().records;
-    for (const LiveStream& s : streams) n += s.tok.dropped;
+    const uint64_t n = sorter.stats().records;
     const auto now = clock::now();
     if (n != seen_records) {
       if (silent && opt_.log)
@@ -99,17 +99,38 @@ bool LiveRuntime::run(std::string* err) {
       seen_records = n;
       last_life = now;
       silent = false;
-    } else if (!silent && opt_.silence_s > 0 &&
-               std::chrono::duration<double>(now - last_life).count() >= opt_.silence_s) {
-      silent = true;
-      ++silences;
-      if (opt_.log)
-        std::fprintf(opt_.log,
-                     "vtrace: no trace records from any CPU for %g s: tracing was turned off or "
-                     "its event mask changed (by another tool, or after a bogus cons); no samples "
-                     "or verdicts until records come back\n",
-                     opt_.silence_s);
+      return;
     }
+    if (silent || opt_.silence_s <= 0 ||
+        std::chrono::duration<double>(now - last_life).count() < opt_.silence_s)
+      return;
+    silent = true;
+    ++silences;
+    if (!opt_.log) return;
+    // Records waiting in some channel: the merge is held by a CPU that sent
+    // neither a record nor a quiet bound (its ring in a bogus state, or its
+    // consumer stalled), not by tracing being off.
+    int held_by = -1;
+    bool waiting = false;
+    for (size_t r = 0; r < channels.size(); ++r) {
+      if (channels[r]->has_full() || streams[r].cur) {
+        waiting = true;
+      } else if (held_by < 0 || channels[r]->quiet_bound() < channels[held_by]->quiet_bound()) {
+        held_by = int(r);
+      }
+    }
+    if (waiting && held_by >= 0)
+      std::fprintf(opt_.log,
+                   "vtrace: records are arriving but none could be merged for %g s: CPU %u sent "
+                   "neither a record nor a quiet bound (its ring is in a bogus state or its "
+                   "consumer is stalled); no samples or verdicts until it does\n",
+                   opt_.silence_s, rings[held_by].cpu);
+    else
+      std::fprintf(opt_.log,
+                   "vtrace: no trace records from any CPU for %g s: tracing was turned off or "
+                   "its event mask changed (by another tool, or after a bogus cons); no samples "
+                   "or verdicts until records come back\n",
+                   opt_.silence_s);
   };
   // The same class filter as the file path.
   for (LiveStream& s : streams) s.tok.drop = &Trackers::unused_classes();
@@ -186,17 +207,30 @@ bool LiveRuntime::run(std::string* err) {
   for (auto& t : threads) t.join();
   // The consumers are gone: this thread drains what is left, tracking as it
   // goes so that chunks come back (a full channel would leave records in
-  // the rings), then closes the channels and finishes the merge.
+  // the rings), then closes the channels and finishes the merge. A merge
+  // held by a CPU that sends neither records nor a quiet bound frees no
+  // chunk: once a round moves nothing, what is left stays in the rings
+  // (counted) rather than this loop spinning for ever.
   const double main_cpu0 = thread_cpu_seconds();
   for (bool more = true; more;) {
     more = false;
     const uint64_t now = session_->host()->now_tsc();
+    const uint64_t merged = sorter.stats().records;
+    uint64_t drained = 0;
     for (size_t r = 0; r < rings.size(); ++r) {
-      const uint64_t stalls = rings[r].stalls;
+      const uint64_t stalls = rings[r].stalls, bytes = rings[r].bytes;
       drain(rings[r], *channels[r], now, slack, teep);
       more |= rings[r].stalls != stalls;
+      drained += rings[r].bytes - bytes;
     }
     track();
+    watch_silence();
+    if (drained == 0 && sorter.stats().records == merged) more = false;
+  }
+  uint64_t left_in_rings = 0;
+  for (const LiveRing& r : rings) {
+    const xt::RingRead rd = xt::ring_read(r.ring);
+    if (rd.state == xt::RingState::kData) left_in_rings += rd.total();
   }
   for (auto& c : channels) c->close();
   while (track() == SortStatus::kWait) {
@@ -212,6 +246,7 @@ bool LiveRuntime::run(std::string* err) {
   stats_.late = sorter.stats().late;
   stats_.tsc_backwards = sorter.stats().tsc_backwards;
   stats_.silences = silences;
+  stats_.left_in_rings = left_in_rings;
   stats_.consumer_cpu_s = double(cpu_ns.load()) * 1e-9 + main_cpu;
   stats_.wall_s = std::chrono::duration<double>(clock::now() - t_start).count();
   for (const LiveRing& r : rings) {

@@ -53,6 +53,13 @@ bool RingProducer::write(uint32_t event, bool with_tsc, uint64_t tsc, const uint
     return false;
   }
   const uint32_t unread = xt::ring_distance(prod, cons, size);
+  if (unread > size) {
+    // Both offsets sane but more unread than the ring holds (a consumer
+    // wrote an inconsistent cons): no room, and nothing unread is written over.
+    if (lost_now_++ == 0) lost_first_tsc_ = tsc;
+    ++stats_.lost;
+    return false;
+  }
   const uint32_t free_bytes = size - unread;
   const uint32_t rec_bytes = 4 + (with_tsc ? 8 : 0) + 4 * n_extra;
 

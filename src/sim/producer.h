@@ -12,7 +12,9 @@
 // prod or cons that is misaligned or out of range (a consumer wrote a bad
 // cons, or the page was scribbled on) is never written through: the record
 // is lost and counted in `bogus`, and the host turns tracing off, as Xen
-// does ("trc#N: bogus prod/cons", tb_init_done = 0).
+// does ("trc#N: bogus prod/cons", tb_init_done = 0). Sane offsets that
+// claim more unread bytes than the ring holds leave no room either: the
+// record is lost (tracing stays on; Xen's check looks at each offset alone).
 // One producer per ring (Xen holds a per-CPU lock with interrupts off).
 #pragma once
 

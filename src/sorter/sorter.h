@@ -6,11 +6,11 @@
 // TSCs the stream that delivered the last record goes on (as xenalyze
 // does); otherwise the lower stream index goes first. A TSC lower than
 // its stream's previous one is raised to it and counted (tsc_backwards). A
-// record that comes after a kWait with a TSC below what was already
-// emitted (its stream broke its wait_bound promise: a CPU's clock or
-// records in flight lagging by more than the live path's slack) is raised
-// to the last emitted TSC and counted (late). So the output is monotonic
-// whatever the streams do.
+// record below what was already emitted (its stream broke its wait_bound
+// promise: a CPU's clock or records in flight lagging by more than the
+// live path's slack) is raised to the last emitted TSC and counted (late),
+// as is every record of that stream until it catches up. So the output is
+// monotonic whatever the streams do.
 //
 // Streaming with memory bounded by the number of streams: one head record
 // per stream. A stream may answer kWait ("nothing now; nothing earlier than
@@ -35,8 +35,8 @@ enum class SortStatus { kDone, kWait, kBad, kStopped };
 
 struct SorterStats {
   uint64_t records = 0;
-  uint64_t tsc_backwards = 0;  // records whose TSC was raised to their stream's previous TSC
-  uint64_t late = 0;           // records raised to the last emitted TSC (below a wait bound)
+  uint64_t tsc_backwards = 0;  // records below their stream's previous TSC (raised)
+  uint64_t late = 0;           // records below what was emitted, in their stream's order (raised)
 };
 
 template <class Stream>
@@ -92,19 +92,12 @@ class Sorter {
 
 
   // Pulls a head for every stream that needs one (first call, or after kWait
-  // or kStopped). Only these heads can be below what was emitted: any
-  // other is fetched right after its stream's previous record went out.
+  // or kStopped).
   void refill() {
     for (uint32_t i = 0; i < state_.size(); ++i) {
       if (state_[i] == kNeedNext || state_[i] == kWaiting) {
         if (state_[i] == kWaiting) --n_waiting_;
-        if (!fetch(i)) continue;
-        if (heads_[i].tsc < last_out_) {
-          heads_[i].tsc = last_out_;
-          last_key_[i] = last_out_;
-          ++stats_.late;
-        }
-        push_heap(i);
+        if (fetch(i)) push_heap(i);
       }
     }
   }
@@ -112,12 +105,13 @@ class Sorter {
   // Reads stream i's next record into heads_[i]; false if none is ready.
   bool fetch(uint32_t i) {
     const xt::TokenStatus st = streams_[i].next(&heads_[i]);
-    if (st == xt::TokenStatus::kRecord) {
-      if (heads_[i].tsc < last_key_[i]) {
-        heads_[i].tsc = last_key_[i];
-        ++stats_.tsc_backwards;
+    if (st == xt::TokenStatus::kRecord) [[likely]] {
+      const uint64_t t = heads_[i].tsc;
+      if (t >= last_key_[i] && t >= last_out_) [[likely]] {
+        last_key_[i] = t;
+      } else {
+        raise(i);
       }
-      last_key_[i] = heads_[i].tsc;
       return true;
     }
     if (st == xt::TokenStatus::kBad) {
@@ -132,6 +126,26 @@ class Sorter {
       state_[i] = kEnded;
     }
     return false;
+  }
+
+  // A head below its stream's previous TSC (that CPU went backwards) or
+  // below what was emitted (late: the stream broke a wait bound; every
+  // record of the lagging burst counts) is raised, each counted once.
+  // last_key_ keeps the stream's own order, so a lagging CPU whose records
+  // are in order is not called backwards.
+  [[gnu::noinline]] void raise(uint32_t i) {
+    uint64_t t = heads_[i].tsc;
+    const bool backwards = t < last_key_[i];
+    if (backwards) {
+      t = last_key_[i];
+      ++stats_.tsc_backwards;
+    }
+    last_key_[i] = t;
+    if (t < last_out_) {
+      t = last_out_;
+      if (!backwards) ++stats_.late;
+    }
+    heads_[i].tsc = t;
   }
 
   bool any_waiting() const { return n_waiting_ != 0; }

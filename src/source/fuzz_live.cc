@@ -73,31 +73,38 @@ struct Cpu {
   vt::LiveRing ring;
   vt::sim::RingProducer producer;
   std::unique_ptr<vt::Channel> ch;
+  uint64_t last_tsc = 0;  // of the last record written here with a TSC
 };
 
-// Drains one ring and checks what the consumer did to cons.
+// Drains one ring and checks what the consumer did to cons and to the
+// quiet bound.
 void drain_checked(Cpu& c, uint64_t now, uint64_t slack) {
   const xt::Ring& ring = c.ring.ring;
+  const uint32_t ds = ring.data_size;
   const uint32_t cons0 = *ring.cons_word(), prod = *ring.prod_word();
   const uint64_t bytes0 = c.ring.bytes, discarded0 = c.ring.discarded_bytes,
-                 skipped0 = c.ring.skipped_bytes;
+                 skipped0 = c.ring.skipped_bytes, stalls0 = c.ring.stalls;
+  const uint64_t quiet0 = c.ch->quiet_bound();
   vt::drain(c.ring, *c.ch, now, slack);
   const uint32_t cons1 = *ring.cons_word();
-  if (cons1 == cons0) return;
-  check(xt::ring_offset_valid(cons1, ring.data_size), "published a bogus cons");
-  check(xt::ring_offset_valid(prod, ring.data_size), "wrote cons while prod was bogus");
-  const uint64_t moved = xt::ring_distance(cons1, cons0, ring.data_size);
-  const bool was_valid = xt::ring_offset_valid(cons0, ring.data_size) &&
-                         xt::ring_distance(prod, cons0, ring.data_size) <= ring.data_size;
-  if (was_valid) {
-    // Only what was readable, and only as much as was copied or skipped.
-    check(moved <= xt::ring_distance(prod, cons0, ring.data_size), "cons moved past prod");
-    check(moved == (c.ring.bytes - bytes0) + (c.ring.skipped_bytes - skipped0),
-          "cons moved by more than what was copied or skipped");
-  } else {
-    check(cons1 == prod, "a bogus cons was not resynchronised to prod");
-    check(c.ring.discarded_bytes >= discarded0, "discarded bytes went down");
+  const bool prod_ok = xt::ring_offset_valid(prod, ds), cons_ok = xt::ring_offset_valid(cons0, ds);
+  if (!prod_ok) {
+    check(cons1 == cons0, "wrote cons while prod was bogus");
+    return;
   }
+  if (!cons_ok || xt::ring_distance(prod, cons0, ds) > ds) {
+    check(cons1 == prod, "a bogus cons or span was not resynchronised to prod");
+    check(c.ring.discarded_bytes - discarded0 == (cons_ok ? xt::ring_distance(prod, cons0, ds) : 0),
+          "the bytes a resynchronisation dropped were miscounted");
+    return;
+  }
+  // Only what was readable, and exactly what was copied or skipped.
+  const uint64_t moved = xt::ring_distance(cons1, cons0, ds);
+  check(moved <= xt::ring_distance(prod, cons0, ds), "cons moved past prod");
+  check(moved == (c.ring.bytes - bytes0) + (c.ring.skipped_bytes - skipped0),
+        "cons moved by other than what was copied or skipped");
+  if (c.ring.stalls != stalls0)
+    check(c.ch->quiet_bound() == quiet0, "a quiet bound was published with records left in the ring");
 }
 
 }  // namespace
@@ -142,6 +149,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   };
 
   uint64_t tsc = 0;
+  bool garbage = false;      // a stray prod/cons or raw bytes: anything may come out
+  bool broke_bound = false;  // a record written below a quiet bound its CPU published
   for (int ops = 0; !s.empty() && ops < 4096; ++ops) {
     const uint8_t op = s.u8();
     Cpu& c = cpus[(op >> 3) % ncpu];
@@ -157,16 +166,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         static constexpr uint32_t kBase[8] = {0x0001f000, 0x00021000, 0x00022000, 0x00028000,
                                               0x00081000, 0x00201000, 0x00202000, 0x0010f000};
         tsc += s.u8();
-        c.producer.write(kBase[h >> 5] | s.u8(), (h & 8) != 0, tsc, extra, n_extra, 0);
+        const bool with_tsc = (h & 8) != 0;
+        const uint64_t lost_records0 = c.producer.stats().lost_records_emitted;
+        if (c.producer.write(kBase[h >> 5] | s.u8(), with_tsc, tsc, extra, n_extra, 0)) {
+          // A LOST_RECORDS record written first carries this TSC; a record
+          // without one takes the TSC before it.
+          if (with_tsc || c.producer.stats().lost_records_emitted != lost_records0) c.last_tsc = tsc;
+          if (c.last_tsc < c.ch->quiet_bound()) broke_bound = true;
+        }
         break;
       }
       case 2:  // a stray prod, valid or not
         *c.ring.ring.prod_word() = (op & 0x40) ? s.u32() % (2 * ds) & ~3u : s.u32();
+        garbage = true;
         break;
       case 3:  // a stray cons
         *c.ring.ring.cons_word() = (op & 0x40) ? s.u32() % (2 * ds) & ~3u : s.u32();
+        garbage = true;
         break;
       case 4: {  // raw bytes over the data area
+        garbage = true;
         const uint32_t at = s.u32() % ds;
         const uint32_t len = std::min<uint32_t>({s.u8(), uint32_t(s.n), ds - at});
         std::memcpy(c.mem.data() + xt::kTbufHeaderBytes + at, s.p, len);
@@ -183,11 +202,38 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
     }
   }
-  for (Cpu& c : cpus) drain_checked(c, ~0ull, 0);
+  // Empty every ring (a drain can stall while the merge holds the chunks).
+  for (int round = 0; round < 64; ++round) {
+    bool left = false;
+    for (Cpu& c : cpus) {
+      drain_checked(c, ~0ull, 0);
+      left |= xt::ring_read(c.ring.ring).state == xt::RingState::kData;
+    }
+    merge();
+    if (!left) break;
+  }
   for (Cpu& c : cpus) c.ch->close();
   const vt::SortStatus st = merge();
   check(st != vt::SortStatus::kWait, "closed channels still waiting");
   trackers.finish(vt::EndRule::kTraceEnd);
+  if (!garbage) {
+    // Xen's protocol only: nothing lost on the way, nothing out of order.
+    const vt::SorterStats& ss = sorter.stats();
+    if (!broke_bound) check(ss.late == 0 && ss.tsc_backwards == 0, "late or backwards records from an honest host");
+    if (!(cfg & 0x10)) {  // no backlog skipped
+      uint64_t written = 0, read = ss.records;
+      for (const Cpu& c : cpus) {
+        const vt::sim::ProducerStats& p = c.producer.stats();
+        written += p.written + p.lost_records_emitted + p.wraps;
+        check(xt::ring_read(c.ring.ring).state == xt::RingState::kEmpty, "a ring was left with records");
+      }
+      for (const vt::LiveStream& ls : streams) {
+        read += ls.tok.dropped + ls.tok.wraps_skipped;
+        check(ls.bad_chunks == 0, "a record ran past a chunk from an honest host");
+      }
+      check(read == written, "records written and records read differ");
+    }
+  }
   for (vt::LiveStream& st2 : streams)
     if (st2.cur) st2.ch->give_back(st2.cur);
   return 0;
