@@ -209,9 +209,11 @@ bool LiveRuntime::run(std::string* err) {
   // goes so that chunks come back (a full channel would leave records in
   // the rings), then closes the channels and finishes the merge. A merge
   // held by a CPU that sends neither records nor a quiet bound frees no
-  // chunk: once a round moves nothing, what is left stays in the rings
-  // (counted) rather than this loop spinning for ever.
+  // chunk: once a stalled round moves nothing, what is left stays in the
+  // rings (counted) rather than this loop spinning for ever. (On a live
+  // host Xen writes on after the last round: that is not counted.)
   const double main_cpu0 = thread_cpu_seconds();
+  bool held = false;
   for (bool more = true; more;) {
     more = false;
     const uint64_t now = session_->host()->now_tsc();
@@ -225,12 +227,15 @@ bool LiveRuntime::run(std::string* err) {
     }
     track();
     watch_silence();
-    if (drained == 0 && sorter.stats().records == merged) more = false;
+    if (more && drained == 0 && sorter.stats().records == merged) {
+      more = false;
+      held = true;
+    }
   }
   uint64_t left_in_rings = 0;
   for (const LiveRing& r : rings) {
     const xt::RingRead rd = xt::ring_read(r.ring);
-    if (rd.state == xt::RingState::kData) left_in_rings += rd.total();
+    if (held && rd.state == xt::RingState::kData) left_in_rings += rd.total();
   }
   for (auto& c : channels) c->close();
   while (track() == SortStatus::kWait) {

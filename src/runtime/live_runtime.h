@@ -59,7 +59,7 @@ struct RuntimeStats {
   uint64_t late = 0;              // below the merge's watermark (SorterStats::late)
   uint64_t tsc_backwards = 0;     // below their CPU's previous TSC
   uint64_t silences = 0;          // times no record came for RuntimeOptions::silence_s
-  uint64_t left_in_rings = 0;     // bytes not read at exit (a CPU held the merge, chunks full)
+  uint64_t left_in_rings = 0;     // bytes not read at exit because a CPU held the merge with chunks full
   double consumer_cpu_s = 0;      // CPU time of all consumer threads
   double wall_s = 0;
   std::vector<std::pair<uint32_t, uint64_t>> lost_per_cpu;
