@@ -218,32 +218,27 @@ int cmd_run(LiveFlags& f, bool sim_given) {
                st.records + st.dropped_classes
                    ? st.consumer_cpu_s * 1e9 / double(st.records + st.dropped_classes)
                    : 0.0);
-  if (st.bogus)
-    std::fprintf(stderr, "vtrace: %llu bogus ring states seen, %llu resynchronised (%llu unread bytes dropped)\n",
-                 (unsigned long long)st.bogus, (unsigned long long)st.resyncs,
-                 (unsigned long long)st.discarded_bytes);
-  if (st.bad_chunks)
-    std::fprintf(stderr,
-                 "vtrace: %llu times a record ran past what the ring had written (corrupt ring "
-                 "data); the rest of what was read with it was skipped\n",
-                 (unsigned long long)st.bad_chunks);
-  if (st.late)
-    std::fprintf(stderr,
-                 "vtrace: %llu records came later than --slack-ms %g allowed (a CPU's clock or "
-                 "its records in flight lagged); each was counted at the time the merge had "
-                 "reached: raise --slack-ms\n",
-                 (unsigned long long)st.late, ro.slack_ms);
-  if (st.silences)
-    std::fprintf(stderr, "vtrace: %llu spells of more than %g s without a record\n",
-                 (unsigned long long)st.silences, ro.silence_s);
-  if (st.left_in_rings)
-    std::fprintf(stderr,
-                 "vtrace: %llu bytes were left unread in the hypervisor's rings at exit (a CPU "
-                 "held the merge while the others' chunks were full)\n",
-                 (unsigned long long)st.left_in_rings);
-  if (st.tsc_backwards)
-    std::fprintf(stderr, "vtrace: %llu records had a TSC below their CPU's previous one (raised to it)\n",
-                 (unsigned long long)st.tsc_backwards);
+  // One line per kind of trouble met, only for those that happened.
+  auto g = [](double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%g", v);
+    return std::string(b);
+  };
+  const std::pair<uint64_t, std::string> troubles[] = {
+      {st.bogus, "bogus ring states seen, " + std::to_string(st.resyncs) + " resynchronised (" +
+                     std::to_string(st.discarded_bytes) + " unread bytes dropped)"},
+      {st.bad_chunks, "times a record ran past what the ring had written (corrupt ring data); the "
+                      "rest of what was read with it was skipped"},
+      {st.late, "records came later than --slack-ms " + g(ro.slack_ms) +
+                    " allowed (a CPU's clock or its records in flight lagged); each was counted at "
+                    "the time the merge had reached: raise --slack-ms"},
+      {st.silences, "spells of more than " + g(ro.silence_s) + " s without a record"},
+      {st.left_in_rings, "bytes were left unread in the hypervisor's rings at exit (a CPU held the "
+                         "merge while the others' chunks were full)"},
+      {st.tsc_backwards, "records had a TSC below their CPU's previous one (raised to it)"},
+  };
+  for (const auto& [n, what] : troubles)
+    if (n) std::fprintf(stderr, "vtrace: %llu %s\n", (unsigned long long)n, what.c_str());
   if (!ok) return fail(err);
   return kExitOk;
 }

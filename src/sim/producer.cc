@@ -38,6 +38,12 @@ void RingProducer::put_wrap(uint32_t& prod, uint32_t bytes, uint64_t tsc) {
   ++stats_.wraps;
 }
 
+bool RingProducer::lose(uint64_t tsc) {
+  if (lost_now_++ == 0) lost_first_tsc_ = tsc;
+  ++stats_.lost;
+  return false;
+}
+
 bool RingProducer::write(uint32_t event, bool with_tsc, uint64_t tsc, const uint32_t* extra,
                          uint32_t n_extra, uint32_t current, bool* highwater) {
   const uint32_t size = ring_.data_size;
@@ -46,21 +52,12 @@ bool RingProducer::write(uint32_t event, bool with_tsc, uint64_t tsc, const uint
   // no byte it may still read is overwritten.
   const uint32_t cons = std::atomic_ref<uint32_t>(*ring_.cons_word()).load(std::memory_order_acquire);
   if (!xt::ring_offset_valid(prod, size) || !xt::ring_offset_valid(cons, size)) {
-    // Xen finds no room (it takes the ring as full) and loses the record.
-    ++stats_.bogus;
-    if (lost_now_++ == 0) lost_first_tsc_ = tsc;
-    ++stats_.lost;
-    return false;
+    ++stats_.bogus;  // Xen takes the ring as full: the record is lost
+    return lose(tsc);
   }
   const uint32_t unread = xt::ring_distance(prod, cons, size);
-  if (unread > size) {
-    // Both offsets sane but more unread than the ring holds (a consumer
-    // wrote an inconsistent cons): no room, and nothing unread is written over.
-    if (lost_now_++ == 0) lost_first_tsc_ = tsc;
-    ++stats_.lost;
-    return false;
-  }
-  const uint32_t free_bytes = size - unread;
+  // More unread than the ring holds (an inconsistent cons) leaves no room.
+  const uint32_t free_bytes = unread > size ? 0 : size - unread;
   const uint32_t rec_bytes = 4 + (with_tsc ? 8 : 0) + 4 * n_extra;
 
   // The common case: nothing lost to report, no padding needed, room enough.
@@ -87,11 +84,7 @@ bool RingProducer::write(uint32_t event, bool with_tsc, uint64_t tsc, const uint
   }
   if (rec_bytes > to_wrap) total += to_wrap;
   total += rec_bytes;
-  if (total > free_bytes) {
-    if (lost_now_++ == 0) lost_first_tsc_ = tsc;
-    ++stats_.lost;
-    return false;
-  }
+  if (total > free_bytes) return lose(tsc);
 
   const bool below = unread < size / 2;
   if (lost_now_ != 0) {

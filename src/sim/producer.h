@@ -56,6 +56,7 @@ class RingProducer {
   void put(uint32_t& prod, uint32_t event, bool with_tsc, uint64_t tsc, const uint32_t* extra,
            uint32_t n_extra);
   void put_wrap(uint32_t& prod, uint32_t bytes, uint64_t tsc);
+  bool lose(uint64_t tsc);  // counts a lost record (reported with the next one written); false
 
   xt::Ring ring_;
   uint64_t lost_now_ = 0;  // losses not yet reported by a TRC_LOST_RECORDS record
