@@ -1,6 +1,6 @@
 // The detector's per-second work for 1,000 domains (issue 4).
 //   Flat/...:    score_batch, the runtime's flattened structure-of-arrays
-//                ensemble over a feature-major matrix (evaluator.h)
+//                ensemble over a feature-major matrix (ensemble.h)
 //   Pointer/...: the same trees as heap nodes linked by pointers, walked
 //                with branches per domain per tree over row-major inputs:
 //                the plain implementation, for comparison
@@ -15,10 +15,10 @@
 #include <memory>
 #include <vector>
 
-#include "src/detector/dataset.h"
-#include "src/detector/evaluator.h"
-#include "src/detector/rng.h"
-#include "src/detector/runtime.h"
+#include "src/detector/ensemble.h"
+#include "src/detector/verdicts.h"
+#include "src/training/dataset.h"
+#include "src/training/rng.h"
 
 namespace {
 
@@ -50,8 +50,7 @@ const Case& random_case(int depth) {
   vt::Rng rng{uint64_t(depth)};
   for (int f = 0; f < vt::kNumFeatures; ++f) c->model.features.push_back(vt::feature_info(f).name);
   for (int t = 0; t < 50; ++t) c->model.trees.push_back(complete_tree(&rng, depth));
-  std::string err;
-  if (!vt::validate_model(&c->model, &err)) std::abort();
+  if (!vt::validate_model(&c->model).ok()) std::abort();
   c->rows.resize(kDomains * vt::kNumFeatures);
   for (float& v : c->rows) v = float(rng.uniform());
   return *(cases[depth] = std::move(c));
@@ -63,10 +62,9 @@ const Case& default_case() {
   static std::unique_ptr<Case> c;
   if (c) return *c;
   c = std::make_unique<Case>();
-  std::string err;
-  if (!vt::load_model(kRoot + "/src/detector/models/default.json", &c->model, &err)) std::abort();
+  if (!vt::load_model(kRoot + "/src/detector/models/default.json", &c->model).ok()) std::abort();
   vt::Dataset d;
-  if (!vt::load_dataset({kRoot + "/tests/detector/synth/labels.csv"}, {}, &d, &err)) std::abort();
+  if (!vt::load_dataset({kRoot + "/tests/detector/synth/labels.csv"}, {}, &d).ok()) std::abort();
   vt::Examples ex;
   vt::make_examples(d, c->model.window, &ex);
   vt::Rng rng(5);

@@ -43,9 +43,8 @@ struct Run {
 
 Run run_once(const Args& a, double speed, std::vector<std::pair<double, double>> phases = {}) {
   vt::sim::Scenario sc;
-  std::string err;
-  if (!vt::sim::parse_scenario(a.scenario, &sc, &err)) {
-    std::fprintf(stderr, "live_rate: %s\n", err.c_str());
+  if (vt::Status st = vt::sim::parse_scenario(a.scenario, &sc); !st.ok()) {
+    std::fprintf(stderr, "live_rate: %s\n", st.message().c_str());
     std::exit(2);
   }
   sc.speed = speed;
@@ -57,8 +56,8 @@ Run run_once(const Args& a, double speed, std::vector<std::pair<double, double>>
   vt::LiveSession session;
   vt::LiveOptions lo;
   lo.pages = a.pages;
-  if (!session.open(&host, lo, &err)) {
-    std::fprintf(stderr, "live_rate: %s\n", err.c_str());
+  if (vt::Status st = session.open(&host, lo); !st.ok()) {
+    std::fprintf(stderr, "live_rate: %s\n", st.message().c_str());
     std::exit(1);
   }
   vt::RuntimeOptions ro;
@@ -87,24 +86,25 @@ Run run_once(const Args& a, double speed, std::vector<std::pair<double, double>>
       }
     });
   }
-  if (!rt.run(&err)) {
-    std::fprintf(stderr, "live_rate: %s\n", err.c_str());
+  if (vt::Status st = rt.run(); !st.ok()) {
+    std::fprintf(stderr, "live_rate: %s\n", st.message().c_str());
     std::exit(1);
   }
   if (phaser.joinable()) phaser.join();
   sim.stop();
   sim.join();
-  const vt::RuntimeStats st = rt.stats();
+  const vt::Stats& st = rt.stats();
   Run r;
   r.speed = speed;
   r.written = sim.records_written();
-  r.consumed = st.records + st.dropped_classes;
+  r.consumed = st[vt::Stat::records_read];
   r.lost = host.lost_total();
-  r.reported = st.lost_records;  // what the consumer learnt from TRC_LOST_RECORDS
+  r.reported = st[vt::Stat::lost_records];  // what the consumer learnt from TRC_LOST_RECORDS
   for (uint32_t c = 0; c < sc.pcpus; ++c) r.lost_per_cpu.push_back(host.stats(c).lost);
-  r.written_per_s = double(r.written) / st.wall_s;
-  r.consumed_per_s = double(r.consumed) / st.wall_s;
-  r.cpu_per_m = r.consumed ? st.consumer_cpu_s / (double(r.consumed) / 1e6) : 0;
+  const double wall_s = double(st[vt::Stat::wall_ns]) * 1e-9;
+  r.written_per_s = double(r.written) / wall_s;
+  r.consumed_per_s = double(r.consumed) / wall_s;
+  r.cpu_per_m = r.consumed ? double(st[vt::Stat::consumer_cpu_ns]) * 1e-9 / (double(r.consumed) / 1e6) : 0;
   return r;
 }
 

@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "bench/replicate.h"
-#include "src/source/file_source.h"
-#include "src/trackers/trackers.h"
+#include "src/pipeline/read_trace.h"
+#include "src/sorter/sorter.h"
 #include "xentrace/mapped_file.h"
 #include "xentrace/trace_file.h"
 
@@ -39,8 +39,7 @@ const Image& image(const std::string& name) {
   auto it = cache.find(name);
   if (it != cache.end()) return it->second;
   xt::MappedFile f;
-  std::string err;
-  if (!f.open(std::string(VTRACE_TEST_DATA) + "/" + name, &err)) std::abort();
+  if (!f.open(std::string(VTRACE_TEST_DATA) + "/" + name).ok()) std::abort();
   Image img;
   uint64_t per = 0;
   const uint32_t copies = uint32_t(100e6 / double(f.size())) + 1;
@@ -49,17 +48,17 @@ const Image& image(const std::string& name) {
   return cache[name] = std::move(img);
 }
 
+// The file source's streams merged by the sorter, no tracking.
 template <class Sink>
-uint64_t run_sorted(const Image& img, Sink&& sink, const xt::ClassFilter* drop = nullptr) {
+void run_sorted(const Image& img, Sink&& sink, const xt::ClassFilter* drop) {
   vt::FileSource src;
   src.open_memory(img.bytes.data(), img.bytes.size(), "bench");
-  return src.run(
-                [&](uint32_t cpu, const xt::Record& r) {
-                  sink(cpu, r);
-                  return true;
-                },
-                drop)
-      .records;
+  for (vt::FileSource::Stream& s : src.streams()) s.set_filter(drop);
+  vt::Sorter<vt::FileSource::Stream> sorter(&src.streams());
+  sorter.run([&](uint32_t i, const xt::Record& r) {
+    sink(src.streams()[i].cpu(), r);
+    return true;
+  });
 }
 
 void SequentialRead(benchmark::State& st, const char* name) {
@@ -177,20 +176,22 @@ void TokenizeFiltered(benchmark::State& st, const char* name) {
   st.SetItemsProcessed(int64_t(st.iterations() * img.records));
 }
 
+// What `vtrace summary` (or, with samples, `vtrace replay`) does: the
+// trace through read_trace.
 void Pipeline(benchmark::State& st, const char* name, bool samples) {
   const Image& img = image(name);
   for (auto _ : st) {
-    vt::TrackerOptions o;
-    o.cpu_hz = 2.445406e9;
-    o.samples = samples;
-    vt::Trackers t(o);
+    vt::ReadOptions o;
+    o.pipeline.samples.cpu_hz = 2.445406e9;  // the bundled traces' host (tests/data/README.md)
+    o.pipeline.samples.enabled = samples;
+    o.end = samples ? vt::EndRule::kTraceEnd : vt::EndRule::kXenalyze;
+    vt::TraceReader r(o);
+    r.open_memory(img.bytes.data(), img.bytes.size(), "bench");
     uint64_t rows = 0;
-    t.set_sample_sink([&](const std::vector<vt::DomainSample>& s) { rows += s.size(); });
-    run_sorted(img, [&](uint32_t cpu, const xt::Record& r) { t.on_record(cpu, r); },
-               &vt::Trackers::unused_classes());
-    t.finish(samples ? vt::EndRule::kTraceEnd : vt::EndRule::kXenalyze);
+    r.set_sample_sink([&](const std::vector<vt::DomainSample>& s) { rows += s.size(); });
+    if (!r.run().ok()) st.SkipWithError("fault");
     benchmark::DoNotOptimize(rows);
-    benchmark::DoNotOptimize(t.table.vcpus.data());
+    benchmark::DoNotOptimize(r.trackers().table.vcpus.data());
   }
   st.SetItemsProcessed(int64_t(st.iterations() * img.records));
 }

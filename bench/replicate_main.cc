@@ -13,9 +13,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   xt::MappedFile in;
-  std::string err;
-  if (!in.open(argv[1], &err)) {
-    std::fprintf(stderr, "replicate-trace: %s\n", err.c_str());
+  if (const vt::Status st = in.open(argv[1]); !st.ok()) {
+    std::fprintf(stderr, "replicate-trace: %s\n", st.message().c_str());
     return 1;
   }
   const long copies = std::strtol(argv[3], nullptr, 10);

@@ -10,41 +10,19 @@
 #include <map>
 #include <random>
 #include <regex>
+#include <set>
 #include <sstream>
 
+#include "tests/support/run_vtrace.h"
+#include "tests/support/test_data.h"
 #include "tests/support/trace_builder.h"
 
 namespace {
 
 using namespace vt::test;
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-// Tests run as parallel processes (ctest -j): every file name carries our pid.
-std::string temp_path(const std::string& name) {
-  return testing::TempDir() + "/vtrace_cli_" + std::to_string(getpid()) + "_" + name;
-}
-
-// Runs vtrace with `args`; its standard input is the output of the shell
-// command `feed` if one is given (a pipe, not a file); `env` is put before
-// the command ("VAR=value ...").
 Result run(const std::string& args, const std::string& feed = "", const std::string& env = "") {
-  const std::string errfile = temp_path("stderr.txt");
-  const std::string cmd = (feed.empty() ? "" : feed + " | ") + env + " " + std::string(VTRACE_BIN) + " " + args +
-                          " 2>" + errfile;
-  Result r;
-  std::FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  std::ifstream e(errfile);
-  r.err.assign(std::istreambuf_iterator<char>(e), {});
-  return r;
+  return run_vtrace(args, RunOptions{feed, env, ""});
 }
 
 std::string write_file(const std::string& name, const std::vector<uint8_t>& bytes) {
@@ -55,33 +33,33 @@ std::string write_file(const std::string& name, const std::vector<uint8_t>& byte
 }
 
 std::vector<uint8_t> real_trace() {
-  std::ifstream f(std::string(VTRACE_TEST_DATA) + "/xen417-busy-guest-sched-10s.xtr", std::ios::binary);
+  std::ifstream f(kBusyTrace, std::ios::binary);
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
 }
 
-const std::string kHz = " --cpu-hz 2.445406G";
+const std::string kHz = std::string(" --cpu-hz ") + kBundledHzArg;
 
 size_t lines(const std::string& s) { return size_t(std::count(s.begin(), s.end(), '\n')); }
 
 TEST(Cli, SummaryCsvHeaderAndRows) {
-  Result r = run("summary --format csv" + kHz + " " + VTRACE_TEST_DATA + "/xen417-busy-guest-sched-10s.xtr");
+  Result r = run("summary --format csv" + kHz + " " + kBusyTrace);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out.substr(0, r.out.find('\n')),
-            "domid,vcpu,running_s,runnable_s,blocked_s,offline_s,exec_count,wakes,blocks,hypercalls");
+            "domid,vcpu,generation,running_s,runnable_s,blocked_s,offline_s,exec_count,wakes,blocks,hypercalls");
   EXPECT_EQ(lines(r.out), 4u);  // d0v0, d0v1, d1v0
-  EXPECT_NE(r.out.find("\n1,0,9.93"), std::string::npos) << r.out;  // the busy guest
+  EXPECT_NE(r.out.find("\n1,0,0,9.93"), std::string::npos) << r.out;  // the busy guest
   EXPECT_EQ(r.err, "");  // frequency given: nothing to say
 }
 
 TEST(Cli, SaysWhichFrequencyItAssumed) {
-  Result r = run(std::string("summary ") + VTRACE_TEST_DATA + "/xen417-busy-guest-sched-10s.xtr");
+  Result r = run(std::string("summary ") + kBusyTrace);
   ASSERT_EQ(r.status, 0);
   EXPECT_NE(r.err.find("assuming --cpu-hz 2.4G"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("assumed"), std::string::npos);
 }
 
 TEST(Cli, ReplayEmitsOneRowPerDomainPerSecond) {
-  Result r = run("replay --format csv" + kHz + " " + VTRACE_TEST_DATA + "/xen417-busy-guest-sched-10s.xtr");
+  Result r = run("replay --format csv" + kHz + " " + kBusyTrace);
   ASSERT_EQ(r.status, 0) << r.err;
   // 9.994 s: periods 0..9, two domains each.
   EXPECT_EQ(lines(r.out), 1u + 10u * 2u);
@@ -93,7 +71,7 @@ TEST(Cli, ReplayEmitsOneRowPerDomainPerSecond) {
 }
 
 TEST(Cli, DumpDecodesEveryRecord) {
-  Result r = run("dump" + kHz + " " + VTRACE_TEST_DATA + "/xen417-dom0-all-10s.xtr");
+  Result r = run("dump" + kHz + " " + kDom0Trace);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(lines(r.out), 17919u);  // records, WRAP padding excluded
   EXPECT_NE(r.out.find("runstate_change d0v0 running->blocked"), std::string::npos);
@@ -104,7 +82,7 @@ TEST(Cli, DumpDecodesEveryRecord) {
 // given (summary drops the classes no tracker reads before merging): the
 // same 17919 that dump prints, in the table and in JSON.
 TEST(Cli, SummaryCountsTheFilesRecords) {
-  const std::string trace = std::string(VTRACE_TEST_DATA) + "/xen417-dom0-all-10s.xtr";
+  const std::string trace = kDom0Trace;
   Result j = run("summary --format json" + kHz + " " + trace);
   ASSERT_EQ(j.status, 0) << j.err;
   EXPECT_NE(j.out.find("\"records\": 17919,"), std::string::npos) << j.out.substr(0, 300);
@@ -116,7 +94,7 @@ TEST(Cli, SummaryCountsTheFilesRecords) {
 // Compressed files (made by the zstd, gzip and xz tools) and standard input
 // give what the plain file gives, byte for byte, offsets in dump included.
 TEST(Cli, ReadsCompressedTracesAndStandardInput) {
-  const std::string trace = std::string(VTRACE_TEST_DATA) + "/xen417-dom0-all-10s.xtr";
+  const std::string trace = kDom0Trace;
   const Result plain = run("summary --format csv" + kHz + " " + trace);
   ASSERT_EQ(plain.status, 0) << plain.err;
   ASSERT_EQ(lines(plain.out), 3u);
@@ -147,7 +125,7 @@ TEST(Cli, ReadsCompressedTracesAndStandardInput) {
 // same figures. Where that file cannot be made, one line names the place
 // and --keep-going still reports what fitted in memory.
 TEST(Cli, DecodedImageBeyondTheMemoryLimitGoesToAFile) {
-  const std::string trace = std::string(VTRACE_TEST_DATA) + "/xen417-dom0-all-10s.xtr";
+  const std::string trace = kDom0Trace;
   const Result plain = run("summary --format csv" + kHz + " " + trace);
   const Result spilled = run("summary --format csv" + kHz + " " + trace + ".zst", "", "VTRACE_DECODE_MEMORY=100K");
   EXPECT_EQ(spilled.status, 0) << spilled.err;
@@ -165,8 +143,9 @@ TEST(Cli, DecodedImageBeyondTheMemoryLimitGoesToAFile) {
   EXPECT_EQ(kept.status, 3) << kept.err;
   EXPECT_GE(lines(kept.out), 2u) << kept.out;  // dom0's vCPUs over the first 100 KB of the trace
 
+  // A bad setting, like a bad flag.
   const Result bad = run("summary" + kHz + " " + trace, "", "VTRACE_DECODE_MEMORY=lots");
-  EXPECT_EQ(bad.status, 1);
+  EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("VTRACE_DECODE_MEMORY: 'lots' is not a size"), std::string::npos) << bad.err;
 }
 
@@ -194,7 +173,7 @@ TEST(Cli, UndecodedCompressionIsNamed) {
 // and where the compressed stream ends; --keep-going reports the part
 // that decoded (every vCPU, none longer than in the whole trace).
 TEST(Cli, TruncatedCompressedTraceNamesBothOffsets) {
-  const std::string trace = std::string(VTRACE_TEST_DATA) + "/xen417-dom0-all-10s.xtr";
+  const std::string trace = kDom0Trace;
   std::ifstream f(trace + ".zst", std::ios::binary);
   std::vector<uint8_t> z(std::istreambuf_iterator<char>(f), {});
   z.resize(z.size() / 2);
@@ -217,8 +196,8 @@ TEST(Cli, TruncatedCompressedTraceNamesBothOffsets) {
   std::getline(a, la), std::getline(b, lb);
   EXPECT_EQ(la, lb);  // the header
   while (std::getline(a, la) && std::getline(b, lb)) {
-    EXPECT_EQ(la.substr(0, 4), lb.substr(0, 4));  // same domid,vcpu
-    const double part = std::stod(la.substr(4)), all = std::stod(lb.substr(4));
+    EXPECT_EQ(la.substr(0, 6), lb.substr(0, 6));  // same domid,vcpu,generation
+    const double part = std::stod(la.substr(6)), all = std::stod(lb.substr(6));
     EXPECT_GT(part, 0.0);
     EXPECT_LT(part, all) << "running_s of " << la.substr(0, 3);
     ++rows;
@@ -279,17 +258,17 @@ TEST(Cli, ExtraWordCountRunningPastTheWindowNamesTheOffset) {
       << r.err;
   Result k = run("summary --format csv --keep-going " + path + " --cpu-hz 1000M");
   EXPECT_EQ(k.status, 3);
-  EXPECT_NE(k.out.find("1,0,0.000000"), std::string::npos) << k.out;  // d1v0: ran 100..200
+  EXPECT_NE(k.out.find("1,0,0,0.000000"), std::string::npos) << k.out;  // d1v0: ran 100..200
 }
 
 TEST(Cli, BadFlagsAndMissingFiles) {
-  const std::string trace = std::string(VTRACE_TEST_DATA) + "/xen417-busy-guest-sched-10s.xtr";
+  const std::string trace = kBusyTrace;
   Result r = run("summary --cpu-hz 2.4X " + trace);
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--cpu-hz: '2.4X' is not a frequency"), std::string::npos) << r.err;
   r = run("summary --format xml " + trace + kHz);
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("--format: 'xml'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--format: 'xml' is not one of table, csv, json"), std::string::npos) << r.err;
   r = run("summary --bogus " + trace);
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(lines(r.err), 1u) << r.err;
@@ -349,7 +328,7 @@ TEST(Cli, ReplayDetectPrintsVerdictLines) {
 }
 
 TEST(Cli, DetectFlagsAreChecked) {
-  const std::string trace = std::string(VTRACE_TEST_DATA) + "/xen417-lab-e004-head.xtr --cpu-hz 2.3G";
+  const std::string trace = kLabHeadTrace + " --cpu-hz " + kLabHeadHzArg;
   Result r = run("replay --detect --period 2 " + trace);
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--detect judges 1 s periods"), std::string::npos) << r.err;
@@ -395,7 +374,7 @@ TEST(Cli, RunOnTheSimulatedHypervisorDetects) {
     EXPECT_LE(faulty_at[d], 35) << r.out;
   }
   EXPECT_NE(r.err.find("0 lost by the hypervisor"), std::string::npos) << r.err;
-  EXPECT_EQ(r.err.find("later than --slack-ms"), std::string::npos) << r.err;  // the simulator's clock is exact
+  EXPECT_EQ(r.err.find("came after the merge had passed"), std::string::npos) << r.err;  // the simulator's clock is exact
   EXPECT_EQ(r.err.find("no trace records"), std::string::npos) << r.err;  // the silence watch stays quiet
   r = run("run --sim demo --slack-ms -1");
   EXPECT_EQ(r.status, 2) << r.err;
@@ -413,6 +392,65 @@ TEST(Cli, NoXenSaysSoAndPointsToSim) {
   EXPECT_EQ(lines(r.err), 1u) << r.err;
   EXPECT_NE(r.err.find("no Xen hypervisor here"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("--sim"), std::string::npos) << r.err;
+}
+
+}  // namespace
+
+namespace {
+
+// A consumer CPU list naming CPUs this process may not run on is refused
+// before anything starts: one line, a bad flag, no sample printed.
+TEST(Cli, CpusNotOursAreRefusedBeforeStarting) {
+  Result r = run("run --sim demo --cpus 100,101 --seconds 1");
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("--cpus: CPU 100 is not one this process may run on (allowed: "), std::string::npos)
+      << r.err;
+  r = run("run --sim demo --cpus 3-1 --seconds 1");
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("--cpus: '3-1'"), std::string::npos) << r.err;
+}
+
+// Domain ids are reused (the churn scenario destroys and recreates guests):
+// the summary's rows are keyed by (domid, vcpu, generation), in every format.
+TEST(Cli, SummaryKeysRowsByGeneration) {
+  const std::string trace = temp_path("churn.xtr");
+  Result rec = run("record " + trace + " --sim demo,churn=8,speed=0 --seconds 2 --pages 4096");
+  ASSERT_EQ(rec.status, 0) << rec.err;
+  const std::string hz = rec.out.substr(rec.out.find('=') + 1, rec.out.find('\n') - rec.out.find('=') - 1);
+  Result r = run("summary --format csv --keep-going --cpu-hz " + hz + " " + trace);
+  ASSERT_TRUE(r.status == 0 || r.status == 3) << r.err;
+  std::istringstream in(r.out);
+  std::string line;
+  std::getline(in, line);
+  ASSERT_EQ(line.rfind("domid,vcpu,generation,", 0), 0u) << line;
+  std::set<std::string> keys;
+  bool reused = false;
+  while (std::getline(in, line)) {
+    const std::string key = line.substr(0, line.find(',', line.find(',', line.find(',') + 1) + 1));
+    EXPECT_TRUE(keys.insert(key).second) << "row key " << key << " twice\n" << r.out;
+    reused |= key.substr(key.rfind(',') + 1) != "0";
+  }
+  EXPECT_TRUE(reused) << "no domain of a later generation in\n" << r.out;
+  std::remove(trace.c_str());
+}
+
+// --stats prints the whole statistics table (every counter, with its unit,
+// severity and meaning) after the figures; summary's notes come from it.
+TEST(Cli, StatsTable) {
+  Result r = run("summary --stats" + kHz + " " + kDom0Trace);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("statistic"), std::string::npos) << r.err;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("records_read +17919 records +info ")));
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("wrap_records +[0-9]+ records +info ")));
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("tsc_backwards +0 records +error ")));
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("pv_unattributed +7 records +data_loss ")));
+  EXPECT_NE(r.out.find("  note: 7 PV records on a pCPU with no known running vCPU (not attributed)\n"),
+            std::string::npos)
+      << r.out;
+  Result q = run("replay --format csv" + kHz + " " + kDom0Trace);
+  EXPECT_EQ(q.err, "");  // the table only on request
 }
 
 }  // namespace

@@ -11,11 +11,11 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "src/pipeline/read_trace.h"
 #include "src/runtime/recorder.h"
 #include "src/sim/host.h"
 #include "src/sim/simulator.h"
-#include "src/source/file_source.h"
-#include "src/trackers/trackers.h"
+#include "tests/support/test_data.h"
 #include "tests/support/xenalyze.h"
 
 namespace {
@@ -28,22 +28,17 @@ size_t compare_with_xenalyze(const std::string& path, const std::string& hz_arg,
   std::string err;
   EXPECT_TRUE(vt::test::run_xenalyze_summary(path, hz_arg, &ref, &err)) << err;
 
-  vt::FileSource src;
-  EXPECT_TRUE(src.open(ours_path.empty() ? path : ours_path, &err)) << err;
-  vt::TrackerOptions o;
-  o.cpu_hz = hz;
-  vt::Trackers t(o);
-  // As vtrace summary runs it: classes no tracker reads are dropped unread.
-  vt::FileResult res = src.run(
-      [&](uint32_t cpu, const xt::Record& r) {
-        t.on_record(cpu, r);
-        return true;
-      },
-      &vt::Trackers::unused_classes());
-  for (auto [cpu, tsc] : src.cpu_last_tsc()) t.note_pcpu_last(cpu, tsc);
-  t.finish(vt::EndRule::kXenalyze);
-  EXPECT_FALSE(res.has_fault) << res.fault.what;
-  EXPECT_GT(res.dropped, 0u);
+  // As vtrace summary runs it: classes no tracker reads are dropped unread,
+  // xenalyze's end rule.
+  vt::ReadOptions o;
+  o.pipeline.samples.cpu_hz = hz;
+  o.end = vt::EndRule::kXenalyze;
+  vt::TraceReader reader(o);
+  EXPECT_TRUE(reader.open(ours_path.empty() ? path : ours_path).ok());
+  const vt::Status fault = reader.run();
+  EXPECT_TRUE(fault.ok()) << fault.message();
+  EXPECT_GT(reader.stats()[vt::Stat::records_filtered], 0u);
+  const vt::Trackers& t = reader.trackers();
 
   size_t compared = 0;
   for (const auto& [key, x] : ref) {
@@ -77,24 +72,18 @@ size_t compare_with_xenalyze(const std::string& path, const std::string& hz_arg,
 }
 
 TEST(XenalyzeAgreement, RealTraceAllClasses) {
-  EXPECT_EQ(compare_with_xenalyze(std::string(VTRACE_TEST_DATA) + "/xen417-dom0-all-10s.xtr",
-                                  "2.445406G", 2.445406e9),
-            2u);
+  EXPECT_EQ(compare_with_xenalyze(vt::test::kDom0Trace, vt::test::kBundledHzArg, vt::test::kBundledHz), 2u);
 }
 
 TEST(XenalyzeAgreement, RealTraceSchedulerClass) {
-  EXPECT_EQ(compare_with_xenalyze(std::string(VTRACE_TEST_DATA) + "/xen417-busy-guest-sched-10s.xtr",
-                                  "2.445406G", 2.445406e9),
-            3u);
+  EXPECT_EQ(compare_with_xenalyze(vt::test::kBusyTrace, vt::test::kBundledHzArg, vt::test::kBundledHz), 3u);
 }
 
 // A real Xen 4.17 trace from the lab (tools/xenlab, experiment e004: a
 // 2-vCPU web server guest; its first 2.5 MB, cut where a xentrace pass
 // ends): multicall subcalls, grant operations, two busy pCPUs.
 TEST(XenalyzeAgreement, LabTraceHead) {
-  EXPECT_EQ(compare_with_xenalyze(std::string(VTRACE_TEST_DATA) + "/xen417-lab-e004-head.xtr",
-                                  "2.299998G", 2.299998e9),
-            4u);
+  EXPECT_EQ(compare_with_xenalyze(vt::test::kLabHeadTrace, vt::test::kLabHeadHzArg, vt::test::kLabHeadHz), 4u);
 }
 
 // The lab data set's four committed raw traces (tests/detector/lab/traces,
@@ -122,8 +111,7 @@ TEST(XenalyzeAgreement, LabDataSetTraces) {
 // records it: xenalyze must take it without a warning, and agree.
 TEST(XenalyzeAgreement, SimulatedHypervisorRecording) {
   vt::sim::Scenario sc;
-  std::string err;
-  ASSERT_TRUE(vt::sim::parse_scenario("demo,speed=2,seed=3,churn=4", &sc, &err)) << err;
+  ASSERT_TRUE(vt::sim::parse_scenario("demo,speed=2,seed=3,churn=4", &sc).ok());
   vt::sim::HostConfig hc;
   hc.nr_cpus = sc.pcpus;
   vt::sim::SimHost host(hc);
@@ -132,19 +120,19 @@ TEST(XenalyzeAgreement, SimulatedHypervisorRecording) {
   vt::LiveOptions lo;
   lo.pages = 2048;  // 8 MiB a CPU: no loss even when CI starves the recorder
   lo.event_mask = 0x0ffff000;  // everything, as `xentrace -e all`
-  ASSERT_TRUE(session.open(&host, lo, &err)) << err;
+  ASSERT_TRUE(session.open(&host, lo).ok());
   const std::string path = testing::TempDir() + "/sim-demo.xtr";
   std::FILE* f = std::fopen(path.c_str(), "wb");
   ASSERT_NE(f, nullptr);
   sim.start(0);
-  vt::RecordStats st;
-  ASSERT_TRUE(vt::record_trace(&session, f, 2.5, 2, nullptr, &st, &err)) << err;
+  vt::Stats st;
+  ASSERT_TRUE(vt::record_trace(&session, f, 2.5, 2, nullptr, &st).ok());
   sim.stop();
   sim.join();
   session.close();
   std::fclose(f);
-  EXPECT_EQ(st.lost_records, 0u);
-  EXPECT_GT(st.records, 50000u);
+  EXPECT_EQ(st[vt::Stat::lost_records], 0u);
+  EXPECT_GT(st[vt::Stat::records_read], 50000u);
 
   // No warning from xenalyze (its ordinary end-of-trace notes aside).
   const std::string cmd = "xenalyze --summary --cpu-hz=2.4G '" + path + "' 2>&1";

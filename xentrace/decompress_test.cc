@@ -283,20 +283,22 @@ TEST(ByteBuffer, NoRoomForTheFileIsAnErrorNotACrash) {
 
 TEST(DecodeMemoryLimit, ReadsTheVariable) {
   uint64_t limit = 0;
-  std::string err;
   setenv("VTRACE_DECODE_MEMORY", "3M", 1);
-  ASSERT_TRUE(xt::decode_memory_limit(&limit, &err)) << err;
+  vt::Status st = xt::decode_memory_limit(&limit);
+  ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_EQ(limit, 3u << 20);
   setenv("VTRACE_DECODE_MEMORY", "12345", 1);
-  ASSERT_TRUE(xt::decode_memory_limit(&limit, &err));
+  ASSERT_TRUE(xt::decode_memory_limit(&limit).ok());
   EXPECT_EQ(limit, 12345u);
   for (const char* bad : {"lots", "3T", "-1", " -1", " 5", "1MB", "99999999999999999999"}) {
     setenv("VTRACE_DECODE_MEMORY", bad, 1);
-    EXPECT_FALSE(xt::decode_memory_limit(&limit, &err)) << bad;
-    EXPECT_NE(err.find("VTRACE_DECODE_MEMORY: '"), std::string::npos);
+    st = xt::decode_memory_limit(&limit);
+    EXPECT_FALSE(st.ok()) << bad;
+    EXPECT_EQ(st.code(), vt::Status::Code::kInvalidArgument) << bad;
+    EXPECT_NE(st.message().find("VTRACE_DECODE_MEMORY: '"), std::string::npos) << st.message();
   }
   unsetenv("VTRACE_DECODE_MEMORY");
-  ASSERT_TRUE(xt::decode_memory_limit(&limit, &err));
+  ASSERT_TRUE(xt::decode_memory_limit(&limit).ok());
   EXPECT_GE(limit, uint64_t(64) << 20);
 }
 
@@ -305,16 +307,16 @@ TEST(MappedFile, OpensCompressedFilesAsTheirTrace) {
   const std::vector<uint8_t> raw = slurp(kDir + "/xen417-dom0-all-10s.xtr");
   for (const Case& c : kCases) {
     xt::MappedFile m;
-    std::string err;
-    ASSERT_TRUE(m.open(kDir + "/xen417-dom0-all-10s.xtr." + c.ext, &err)) << err;
+    const vt::Status st = m.open(kDir + "/xen417-dom0-all-10s.xtr." + c.ext);
+    ASSERT_TRUE(st.ok()) << st.message();
     EXPECT_EQ(m.codec(), c.codec);
     EXPECT_TRUE(m.decode_status().ok);
     ASSERT_EQ(m.size(), raw.size());
     EXPECT_TRUE(std::equal(raw.begin(), raw.end(), m.data()));
   }
   xt::MappedFile plain;
-  std::string err;
-  ASSERT_TRUE(plain.open(kDir + "/xen417-dom0-all-10s.xtr", &err)) << err;
+  const vt::Status st = plain.open(kDir + "/xen417-dom0-all-10s.xtr");
+  ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_EQ(plain.codec(), xt::Codec::kNone);
   EXPECT_EQ(plain.size(), raw.size());
 }

@@ -31,11 +31,11 @@ uint64_t available_memory() {
 
 }  // namespace
 
-bool decode_memory_limit(uint64_t* limit, std::string* err) {
+vt::Status decode_memory_limit(uint64_t* limit) {
   const char* v = std::getenv("VTRACE_DECODE_MEMORY");
   if (v == nullptr || *v == '\0') {
     *limit = std::max<uint64_t>(available_memory() / 4, uint64_t(64) << 20);
-    return true;
+    return vt::Status::Ok();
   }
   char* end = nullptr;
   errno = 0;
@@ -45,11 +45,11 @@ bool decode_memory_limit(uint64_t* limit, std::string* err) {
   else if (end != v && (*end == 'M' || *end == 'm')) unit = uint64_t(1) << 20, ++end;
   else if (end != v && (*end == 'G' || *end == 'g')) unit = uint64_t(1) << 30, ++end;
   if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || n > UINT64_MAX / unit) {
-    *err = std::string("VTRACE_DECODE_MEMORY: '") + v + "' is not a size (bytes, or a number with K, M or G)";
-    return false;
+    return vt::Status::InvalidArgument(std::string("VTRACE_DECODE_MEMORY: '") + v +
+                                       "' is not a size (bytes, or a number with K, M or G)");
   }
   *limit = n * unit;
-  return true;
+  return vt::Status::Ok();
 }
 
 MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
@@ -81,38 +81,31 @@ void MappedFile::reset() {
   decode_ = {};
 }
 
-bool MappedFile::open(const std::string& path, std::string* err) {
+vt::Status MappedFile::open(const std::string& path) {
   reset();
   uint64_t limit;
-  if (!decode_memory_limit(&limit, err)) return false;
+  if (vt::Status st = decode_memory_limit(&limit); !st.ok()) return st;
   copy_ = ByteBuffer(limit);
   const bool is_stdin = path == "-";
   path_ = is_stdin ? "stdin" : path;
+  // Closes fd and says why, errno read before the close can change it.
+  auto fail = [this](int fd, const std::string& what) {
+    const vt::Status st = vt::Status::IoError(path_ + ": " + what);
+    if (fd >= 0) ::close(fd);
+    return st;
+  };
   int fd = is_stdin ? ::dup(STDIN_FILENO) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    *err = path_ + ": cannot open: " + std::strerror(errno);
-    return false;
-  }
+  if (fd < 0) return fail(-1, std::string("cannot open: ") + std::strerror(errno));
   struct stat st {};
-  if (fstat(fd, &st) != 0) {
-    *err = path_ + ": cannot stat: " + std::strerror(errno);
-    ::close(fd);
-    return false;
-  }
-  if (S_ISDIR(st.st_mode)) {
-    *err = path_ + ": is a directory";
-    ::close(fd);
-    return false;
-  }
+  if (fstat(fd, &st) != 0) return fail(fd, std::string("cannot stat: ") + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return fail(fd, "is a directory");
   if (S_ISREG(st.st_mode)) {
     size_ = uint64_t(st.st_size);
     if (size_ > 0) {
       void* p = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
       if (p == MAP_FAILED) {
-        *err = path_ + ": cannot map: " + std::strerror(errno);
-        ::close(fd);
         size_ = 0;
-        return false;
+        return fail(fd, std::string("cannot map: ") + std::strerror(errno));
       }
       madvise(p, size_, MADV_SEQUENTIAL);
       data_ = static_cast<const uint8_t*>(p);
@@ -120,23 +113,16 @@ bool MappedFile::open(const std::string& path, std::string* err) {
     }
     ::close(fd);
     decode_if_compressed(limit);
-    return true;
+    return vt::Status::Ok();
   }
   // A pipe or character device: read it all.
   for (;;) {
-    if (!copy_.reserve(copy_.size() + (1 << 20))) {
-      *err = path_ + ": no room to hold it past " + std::to_string(copy_.size()) + " bytes (" +
-             copy_.error() + ")";
-      ::close(fd);
-      return false;
-    }
+    if (!copy_.reserve(copy_.size() + (1 << 20)))
+      return fail(fd, "no room to hold it past " + std::to_string(copy_.size()) + " bytes (" +
+                          copy_.error() + ")");
     const ssize_t n = ::read(fd, copy_.data() + copy_.size(), copy_.capacity() - copy_.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      *err = path_ + ": read failed: " + std::strerror(errno);
-      ::close(fd);
-      return false;
-    }
+    if (n < 0) return fail(fd, std::string("read failed: ") + std::strerror(errno));
     if (n == 0) break;
     copy_.set_size(copy_.size() + uint64_t(n));
   }
@@ -144,7 +130,7 @@ bool MappedFile::open(const std::string& path, std::string* err) {
   data_ = copy_.empty() ? nullptr : copy_.data();
   size_ = copy_.size();
   decode_if_compressed(limit);
-  return true;
+  return vt::Status::Ok();
 }
 
 void MappedFile::decode_if_compressed(uint64_t memory_limit) {

@@ -11,15 +11,16 @@
 #include <string>
 
 #include "xentrace/byte_buffer.h"
+#include "src/util/status.h"
 #include "xentrace/decompress.h"
 
 namespace xt {
 
 // Bytes a copy or decoded image may take in memory: $VTRACE_DECODE_MEMORY
 // (bytes, or with a K/M/G suffix: powers of 1024) if set, else a quarter
-// of the memory available now, at least 64 MiB. False with a reason in
-// *err if the variable is not a size.
-bool decode_memory_limit(uint64_t* limit, std::string* err);
+// of the memory available now, at least 64 MiB. kInvalidArgument if the
+// variable is not a size.
+vt::Status decode_memory_limit(uint64_t* limit);
 
 class MappedFile {
  public:
@@ -30,9 +31,9 @@ class MappedFile {
   MappedFile& operator=(const MappedFile&) = delete;
   ~MappedFile();
 
-  // Returns false with a one-line reason (naming the path) in *err; a
-  // broken compressed stream is not such a failure (see decode_status).
-  bool open(const std::string& path, std::string* err);
+  // kIoError with a one-line reason naming the path; a broken compressed
+  // stream is not such a failure (see decode_status).
+  vt::Status open(const std::string& path);
 
   const uint8_t* data() const { return data_; }
   uint64_t size() const { return size_; }

@@ -3,8 +3,8 @@
 // A record is little-endian u32 words: a header (event id in bits 0-27, the
 // number of payload words in bits 28-30, bit 31 set when a 64-bit TSC
 // follows), then the TSC (low word first) if flagged, then 0..7 payload
-// words. decode_record() reads one record from a byte range and never reads
-// past it; it does not allocate and does not copy the payload.
+// words. The tokenizer (tokenizer.h) decodes records into Record, which
+// points into the caller's bytes (no copy, no allocation).
 #pragma once
 
 #include <cstddef>
@@ -49,28 +49,6 @@ struct Record {
     return uint64_t(word(i)) | (uint64_t(word(i + 1)) << 32);
   }
 };
-
-// Decodes the record at `p` if all of it lies in [p, p+avail). Returns its
-// size in bytes, or 0 when avail is too short for the header or for the size
-// the header declares. A record without a TSC gets `inherited_tsc`.
-inline uint32_t decode_record(const uint8_t* p, size_t avail, uint64_t inherited_tsc, Record* r) {
-  if (avail < 4) return 0;
-  const uint32_t h = load_u32(p);
-  const uint32_t size = header_size(h);
-  if (size > avail) return 0;
-  r->event = header_event(h);
-  r->n_extra = header_extra(h);
-  r->has_tsc = header_has_tsc(h);
-  if (r->has_tsc) {
-    r->tsc = uint64_t(load_u32(p + 4)) | (uint64_t(load_u32(p + 8)) << 32);
-    r->payload = p + 12;
-  } else {
-    r->tsc = inherited_tsc;
-    r->payload = p + 4;
-  }
-  r->size = size;
-  return size;
-}
 
 // Writes a record to `out` (room for header_size bytes) and returns its size.
 inline uint32_t encode_record(uint8_t* out, uint32_t event, bool with_tsc, uint64_t tsc,

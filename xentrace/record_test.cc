@@ -21,6 +21,7 @@ TEST(Record, HeaderBitsFollowTraceH) {
   EXPECT_EQ(xt::header_size(0xf0000000u), xt::kMaxRecordBytes);
 }
 
+// Through the tokenizer, the decoder that ships.
 TEST(Record, EncodeDecodeRoundTripEverySize) {
   for (uint32_t n = 0; n <= 7; ++n) {
     for (bool tsc : {false, true}) {
@@ -28,15 +29,21 @@ TEST(Record, EncodeDecodeRoundTripEverySize) {
       for (uint32_t i = 0; i < n; ++i) words.push_back(0x1000 + i);
       std::vector<uint8_t> b = vt::test::bytes_of({Rec{0x00028004, 0x123456789abcull, words, tsc}});
       ASSERT_EQ(b.size(), 4 + (tsc ? 8u : 0u) + 4 * n);
+      xt::TokenizerState s{b.data(), b.data() + b.size(), 77};
       xt::Record r;
-      ASSERT_EQ(xt::decode_record(b.data(), b.size(), 77, &r), b.size());
+      ASSERT_EQ(xt::next_record(&s, &r), xt::TokenStatus::kRecord);
+      EXPECT_EQ(r.size, b.size());
       EXPECT_EQ(r.event, 0x00028004u);
       EXPECT_EQ(r.n_extra, n);
+      EXPECT_EQ(r.has_tsc, tsc);
       EXPECT_EQ(r.tsc, tsc ? 0x123456789abcull : 77u);
       for (uint32_t i = 0; i < n; ++i) EXPECT_EQ(r.word(i), 0x1000 + i);
       EXPECT_EQ(r.word(n), 0u);  // past the payload reads as 0, never out of bounds
-      // One byte short of the declared size: not decoded.
-      EXPECT_EQ(xt::decode_record(b.data(), b.size() - 1, 0, &r), 0u);
+      EXPECT_EQ(xt::next_record(&s, &r), xt::TokenStatus::kEnd);
+      // One byte short of the declared size: not decoded, left where it starts.
+      xt::TokenizerState cut{b.data(), b.data() + b.size() - 1};
+      EXPECT_EQ(xt::next_record(&cut, &r), xt::TokenStatus::kBad);
+      EXPECT_EQ(cut.pos, b.data());
     }
   }
 }

@@ -5,19 +5,16 @@
 
 namespace xt {
 
-bool parse_t_info(const uint8_t* t_info, uint64_t bytes, uint32_t nr_cpus, TInfo* out,
-                  std::string* err) {
+vt::Status parse_t_info(const uint8_t* t_info, uint64_t bytes, uint32_t nr_cpus, TInfo* out) {
   const uint64_t header_bytes = 2 + 2 * uint64_t(nr_cpus);
   if (bytes < header_bytes) {
-    *err = "t_info: " + std::to_string(bytes) + " bytes cannot hold the header for " +
-           std::to_string(nr_cpus) + " CPUs";
-    return false;
+    return vt::Status::Corruption("t_info: " + std::to_string(bytes) + " bytes cannot hold the header for " +
+           std::to_string(nr_cpus) + " CPUs");
   }
   uint16_t pages;
   std::memcpy(&pages, t_info, 2);
   if (pages == 0) {
-    *err = "t_info: tbuf_size is 0 pages (trace buffers not allocated)";
-    return false;
+    return vt::Status::Corruption("t_info: tbuf_size is 0 pages (trace buffers not allocated)");
   }
   const uint64_t words = bytes / 4;
   const uint64_t first = t_info_first_list_word(nr_cpus);
@@ -28,19 +25,17 @@ bool parse_t_info(const uint8_t* t_info, uint64_t bytes, uint32_t nr_cpus, TInfo
     std::memcpy(&off, t_info + 2 + 2 * c, 2);
     if (off == 0) continue;
     if (off < first) {
-      *err = "t_info: mfn_offset[" + std::to_string(c) + "] = " + std::to_string(off) +
-             " points into the header (lists start at word " + std::to_string(first) + ")";
-      return false;
+      return vt::Status::Corruption("t_info: mfn_offset[" + std::to_string(c) + "] = " + std::to_string(off) +
+             " points into the header (lists start at word " + std::to_string(first) + ")");
     }
     if (uint64_t(off) + pages > words) {
-      *err = "t_info: mfn_offset[" + std::to_string(c) + "] = " + std::to_string(off) + " + " +
+      return vt::Status::Corruption("t_info: mfn_offset[" + std::to_string(c) + "] = " + std::to_string(off) + " + " +
              std::to_string(pages) + " pages runs past the " + std::to_string(words) +
-             "-word area";
-      return false;
+             "-word area");
     }
     out->mfn_offset[c] = off;
   }
-  return true;
+  return vt::Status::Ok();
 }
 
 uint32_t t_info_mfn(const uint8_t* t_info, const TInfo& ti, uint32_t cpu, uint32_t j) {

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "src/util/status.h"
+
 namespace xt {
 
 constexpr uint32_t kPageBytes = 4096;
@@ -41,11 +43,10 @@ struct TInfo {
 };
 
 // Parses a mapped t_info of `bytes` bytes for CPUs 0..nr_cpus-1. Rejects a
-// zero size, offsets pointing into the header or lists running past the end,
-// naming the field. `nr_cpus` is what the consumer will read (physinfo's
-// max_cpu_id + 1), not Xen's compile-time NR_CPUS.
-bool parse_t_info(const uint8_t* t_info, uint64_t bytes, uint32_t nr_cpus, TInfo* out,
-                  std::string* err);
+// zero size, offsets pointing into the header or lists running past the end
+// (kCorruption naming the field). `nr_cpus` is what the consumer will read
+// (physinfo's max_cpu_id + 1), not Xen's compile-time NR_CPUS.
+vt::Status parse_t_info(const uint8_t* t_info, uint64_t bytes, uint32_t nr_cpus, TInfo* out);
 
 // MFN j of CPU c's list (after a successful parse).
 uint32_t t_info_mfn(const uint8_t* t_info, const TInfo& ti, uint32_t cpu, uint32_t j);

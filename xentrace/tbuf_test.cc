@@ -68,9 +68,9 @@ TEST(TInfo, ParsesXenLayout) {
   words[first + 4] = 0x3000;
   words[first + 5] = 0x4000;
   xt::TInfo ti;
-  std::string err;
   const auto* p = reinterpret_cast<const uint8_t*>(words.data());
-  ASSERT_TRUE(xt::parse_t_info(p, words.size() * 4, 3, &ti, &err)) << err;
+  vt::Status st = xt::parse_t_info(p, words.size() * 4, 3, &ti);
+  ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_EQ(ti.pages_per_cpu, 2u);
   EXPECT_TRUE(ti.has_buffer(0));
   EXPECT_FALSE(ti.has_buffer(1));
@@ -79,14 +79,18 @@ TEST(TInfo, ParsesXenLayout) {
 
   // A list running past the area names the field.
   u16[1 + 2] = uint16_t(first + 5);
-  EXPECT_FALSE(xt::parse_t_info(p, words.size() * 4, 3, &ti, &err));
-  EXPECT_NE(err.find("mfn_offset[2]"), std::string::npos) << err;
+  st = xt::parse_t_info(p, words.size() * 4, 3, &ti);
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), vt::Status::Code::kCorruption);
+  EXPECT_NE(st.message().find("mfn_offset[2]"), std::string::npos) << st.message();
   u16[1 + 2] = 1;  // into the header
-  EXPECT_FALSE(xt::parse_t_info(p, words.size() * 4, 3, &ti, &err));
-  EXPECT_NE(err.find("header"), std::string::npos) << err;
+  st = xt::parse_t_info(p, words.size() * 4, 3, &ti);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("header"), std::string::npos) << st.message();
   u16[0] = 0;
-  EXPECT_FALSE(xt::parse_t_info(p, words.size() * 4, 3, &ti, &err));
-  EXPECT_NE(err.find("tbuf_size"), std::string::npos) << err;
+  st = xt::parse_t_info(p, words.size() * 4, 3, &ti);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("tbuf_size"), std::string::npos) << st.message();
 }
 
 TEST(Ring, DataSizeIsNotAPowerOfTwo) {

@@ -113,8 +113,8 @@ TEST(WindowCursor, BadHeadersAfterGoodWindows) {
 
 TEST(WindowCursor, RealTraceIsClean) {
   xt::MappedFile m;
-  std::string err;
-  ASSERT_TRUE(m.open(std::string(VTRACE_TEST_DATA) + "/xen417-dom0-all-10s.xtr", &err)) << err;
+  const vt::Status st = m.open(std::string(VTRACE_TEST_DATA) + "/xen417-dom0-all-10s.xtr");
+  ASSERT_TRUE(st.ok()) << st.message();
   xt::WindowCursor c(m.data(), m.size());
   uint64_t bytes = 0, n = 0;
   xt::Window w;

@@ -2,135 +2,125 @@
 
 #include <cstdio>
 
-#include "src/cli/options.h"
+#include "src/cli/detect_flags.h"
 #include "src/exporters/dump_writer.h"
 #include "src/exporters/sample_writer.h"
+#include "src/exporters/stats_writer.h"
 #include "src/exporters/summary_writer.h"
-#include "src/source/file_source.h"
-#include "src/trackers/trackers.h"
+#include "src/pipeline/read_trace.h"
+#include "src/util/parse.h"
 
 namespace vt {
+
+int exit_status(const Status& st) {
+  if (st.ok()) return kExitOk;
+  return st.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitBadInput;
+}
+
+int report(const Status& st) {
+  if (!st.ok()) std::fprintf(stderr, "vtrace: %s\n", st.message().c_str());
+  return exit_status(st);
+}
+
 namespace {
 
 // Resolves --cpu-hz, saying on stderr which frequency is assumed.
-bool resolve_hz(const TraceArgs& a, double* hz, bool* assumed) {
+Status resolve_hz(const TraceArgs& a, double* hz, bool* assumed) {
   *assumed = a.cpu_hz.empty();
   if (*assumed) {
     *hz = kDefaultCpuHz;
     std::fprintf(stderr,
                  "vtrace: assuming --cpu-hz 2.4G (xenalyze's default): a xentrace file does not "
                  "record the TSC frequency\n");
-    return true;
+    return Status::Ok();
   }
-  std::string err;
-  if (!parse_hz(a.cpu_hz, hz, &err)) {
-    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
-    return false;
-  }
-  return true;
+  return parse_hz(a.cpu_hz, hz).with_context("--cpu-hz");
 }
 
-bool open_trace(const TraceArgs& a, FileSource* src) {
-  std::string err;
-  if (!src->open(a.trace, &err)) {
-    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
-    return false;
-  }
-  return true;
-}
-
-// After a run: reports a fault and picks the exit status.
-int conclude(const TraceArgs& a, const FileSource& src, const FileResult& res) {
-  if (!res.has_fault) return kExitOk;
-  const std::string msg = src.describe(res.fault);
+// After a run: reports a fault (the figures before it were printed under
+// --keep-going) and the statistics if asked; picks the exit status.
+int conclude(const TraceArgs& a, const TraceReader& r, const Status& fault) {
+  if (a.stats) write_stats_table(stderr, r.stats());
+  if (fault.ok()) return kExitOk;
   if (a.keep_going) {
-    std::fprintf(stderr, "vtrace: %s (figures cover the trace up to this point)\n", msg.c_str());
+    std::fprintf(stderr, "vtrace: %s (figures cover the trace up to this point)\n", fault.message().c_str());
     return kExitPartial;
   }
-  std::fprintf(stderr, "vtrace: %s\n", msg.c_str());
-  return kExitBadInput;
+  return report(fault);
+}
+
+ReadOptions read_options(const TraceArgs& a, double hz) {
+  ReadOptions o;
+  o.pipeline.samples.cpu_hz = hz;
+  o.pipeline.samples.include_idle = a.include_idle;
+  o.finish_after_fault = a.keep_going;
+  return o;
 }
 
 }  // namespace
 
 int cmd_summary(const TraceArgs& a) {
-  TrackerOptions o;
+  double hz;
   bool assumed;
-  if (!resolve_hz(a, &o.cpu_hz, &assumed)) return kExitUsage;
-  o.include_idle = a.include_idle;
-  FileSource src;
-  if (!open_trace(a, &src)) return kExitBadInput;
-  Trackers t(o);
-  FileResult res = src.run(
-      [&](uint32_t cpu, const xt::Record& r) {
-        t.on_record(cpu, r);
-        return true;
-      },
-      &Trackers::unused_classes());
-  for (auto [cpu, tsc] : src.cpu_last_tsc()) t.note_pcpu_last(cpu, tsc);
-  t.finish(EndRule::kXenalyze);  // totals comparable with xenalyze --summary
-  if (res.has_fault && !a.keep_going) return conclude(a, src, res);
-  RunInfo info{src.name(), o.cpu_hz, assumed, src.size(), res.records + res.dropped,
-               res.has_fault ? src.describe(res.fault) : ""};
-  write_summary(stdout, a.format, t, info);
-  return conclude(a, src, res);
+  if (Status st = resolve_hz(a, &hz, &assumed); !st.ok()) return report(st);
+  ReadOptions o = read_options(a, hz);
+  o.end = EndRule::kXenalyze;  // totals comparable with xenalyze --summary
+  TraceReader r(o);
+  if (Status st = r.open(a.trace); !st.ok()) return report(st);
+  const Status fault = r.run();
+  if (!fault.ok() && !a.keep_going) return conclude(a, r, fault);
+  const RunInfo info{r.name(), hz, assumed, a.include_idle, fault.ok() ? "" : fault.message()};
+  write_summary(stdout, a.format, r.trackers(), r.stats(), info);
+  return conclude(a, r, fault);
 }
 
 int cmd_replay(const TraceArgs& a, double period_s, bool per_vcpu, const DetectFlags& df) {
-  TrackerOptions o;
+  double hz;
   bool assumed;
-  if (!resolve_hz(a, &o.cpu_hz, &assumed)) return kExitUsage;
+  if (Status st = resolve_hz(a, &hz, &assumed); !st.ok()) return report(st);
   std::unique_ptr<DetectStage> det;
-  int rc = kExitOk;
   // A trace has no host to act on: pause/shutdown/destroy only as a dry run.
-  if (!open_detect(df, period_s, DomainControl{}, &det, &rc)) return rc;
-  o.include_idle = a.include_idle;
-  o.samples = true;
-  o.period_s = period_s;
-  FileSource src;
-  if (!open_trace(a, &src)) return kExitBadInput;
-  Trackers t(o);
-  SampleWriter w(stdout, a.format, per_vcpu, o.cpu_hz);
+  if (Status st = open_detect(df, period_s, DomainControl{}, &det); !st.ok()) return report(st);
+  ReadOptions o = read_options(a, hz);
+  o.pipeline.samples.enabled = true;
+  o.pipeline.samples.period_s = period_s;
+  TraceReader r(o);
+  if (Status st = r.open(a.trace); !st.ok()) return report(st);
+  SampleWriter w(stdout, a.format, per_vcpu, hz);
   // With --detect the verdicts take stdout unless they go to a file.
   const bool write_samples = !det || (!df.verdicts.empty() && df.verdicts != "-");
-  t.set_sample_sink([&](const std::vector<DomainSample>& s) {
+  r.set_sample_sink([&](const std::vector<DomainSample>& s) {
     if (write_samples) w.write(s);
-    if (det) det->on_samples(s, o.cpu_hz);
+    if (det) det->on_samples(s, hz);
   });
-  FileResult res = src.run(
-      [&](uint32_t cpu, const xt::Record& r) {
-        t.on_record(cpu, r);
-        return true;
-      },
-      &Trackers::unused_classes());
-  if (!res.has_fault || a.keep_going) t.finish();
+  const Status fault = r.run();
   if (det) det->finish();
-  if (det && t.stats.pv_records == 0 && t.stats.records > 0)
+  const Stats st = r.stats();
+  if (det && st[Stat::pv_records] == 0 && st[Stat::records_merged] > 0)
     std::fprintf(stderr,
                  "vtrace: warning: %s has no PV records (its event mask left the PV class out): the "
                  "hypercall features read zero and the verdicts cannot be trusted\n",
                  a.trace.c_str());
-  return conclude(a, src, res);
+  return conclude(a, r, fault);
 }
 
 int cmd_dump(const TraceArgs& a) {
-  TrackerOptions o;
+  double hz;
   bool assumed;
-  if (!resolve_hz(a, &o.cpu_hz, &assumed)) return kExitUsage;
-  FileSource src;
-  if (!open_trace(a, &src)) return kExitBadInput;
-  Trackers t(o);
+  if (Status st = resolve_hz(a, &hz, &assumed); !st.ok()) return report(st);
+  ReadOptions o = read_options(a, hz);
+  o.pipeline.filter = false;  // every record, whatever its class
+  TraceReader r(o);
+  if (Status st = r.open(a.trace); !st.ok()) return report(st);
   uint64_t t0 = 0;
   bool first = true;
   // Each record is printed before the trackers apply it, so a PV record
   // shows the vCPU it is attributed to.
-  FileResult res = src.run([&](uint32_t cpu, const xt::Record& r) {
-    if (first) t0 = r.tsc, first = false;
-    write_dump_line(stdout, double(r.tsc - t0) / o.cpu_hz, cpu, src.current_offset(), r, t.table);
-    t.on_record(cpu, r);
-    return true;
+  r.set_record_observer([&](uint32_t cpu, uint64_t offset, const xt::Record& rec, const Trackers& t) {
+    if (first) t0 = rec.tsc, first = false;
+    write_dump_line(stdout, double(rec.tsc - t0) / hz, cpu, offset, rec, t.table);
   });
-  return conclude(a, src, res);
+  return conclude(a, r, r.run());
 }
 
 }  // namespace vt

@@ -1,35 +1,43 @@
 #include "src/cli/detect_flags.h"
 
 #include <CLI/CLI.hpp>
-#include <cstdio>
+#include <string>
 
-#include "src/cli/commands.h"
+#include "src/detector/actions.h"
+#include "src/detector/model.h"
 
 namespace vt {
 
 void add_detect_flags(CLI::App* cmd, DetectFlags* f) {
+  // --action is checked while the command line is parsed, by the library's
+  // parser: its message is the one a bad spelling gets ("--action: ...").
+  const CLI::Validator action(
+      [](std::string& s) {
+        ActionSpec a;
+        const Status st = parse_action(s, &a);
+        return st.ok() ? std::string() : st.message();
+      },
+      "", "action");
   cmd->add_flag("--detect", f->detect,
                 "judge every domain each second and print verdict changes as JSON lines "
                 "(docs/detector.md)");
   cmd->add_option("--model", f->model, "model file (default: the default model)");
-  cmd->add_option("--strikes", f->strikes, "consecutive faulty seconds before a verdict (default: the model's, 3)")
-      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--strikes", f->strikes,
+                  "consecutive faulty seconds before a verdict (default: the model's)")
+      ->check(CLI::Range(1, kMaxStrikes));
   cmd->add_option("--verdicts", f->verdicts,
                   "write verdict lines to FILE (default: stdout, in place of the samples)");
-  cmd->add_option("--action", f->action, "on a faulty verdict: none, pause, shutdown, destroy or exec:CMD")
-      ->default_val("none");
+  cmd->add_option("--action", f->action, std::string("on a faulty verdict: ") + kActionSpellings)
+      ->check(action)
+      ->capture_default_str();
   cmd->add_flag("--dry-run", f->dry_run, "say what the action would do; do nothing");
 }
 
-bool open_detect(const DetectFlags& f, double period_s, DomainControl control,
-                 std::unique_ptr<DetectStage>* out, int* exit_code) {
+Status open_detect(const DetectFlags& f, double period_s, DomainControl control,
+                   std::unique_ptr<DetectStage>* out) {
   out->reset();
-  if (!f.detect) return true;
-  if (period_s != 1.0) {
-    std::fprintf(stderr, "vtrace: --detect judges 1 s periods: drop --period\n");
-    *exit_code = kExitUsage;
-    return false;
-  }
+  if (!f.detect) return Status::Ok();
+  if (period_s != 1.0) return Status::InvalidArgument("--detect judges 1 s periods: drop --period");
   DetectOptions d;
   d.model_path = f.model;
   d.strikes = f.strikes;
@@ -37,16 +45,25 @@ bool open_detect(const DetectFlags& f, double period_s, DomainControl control,
   d.action = f.action;
   d.dry_run = f.dry_run;
   d.control = std::move(control);
+  // The action's own checks first (its spelling, and whether it can be
+  // carried out here), so that a refusal names the flag; the library's
+  // messages name only the value.
+  ActionRunner probe;
+  probe.spec.dry_run = d.dry_run;
+  probe.control = d.control;
+  Status st = parse_action(d.action, &probe.spec);
+  if (st.ok()) st = probe.check();
+  if (!st.ok()) return st.with_context("--action");
   auto det = std::make_unique<DetectStage>();
-  std::string err;
-  bool usage = false;
-  if (!det->open(d, &err, &usage)) {
-    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
-    *exit_code = usage ? kExitUsage : kExitBadInput;
-    return false;
-  }
+  st = det->open(d);
+  // The action passed above: the one value open() can still refuse is the
+  // strike count; and without --model, a missing default model is for that
+  // flag to fix. Model and verdict file errors name their file.
+  if (st.code() == Status::Code::kInvalidArgument) return st.with_context("--strikes");
+  if (st.code() == Status::Code::kUnavailable && f.model.empty()) return st.with_context("--model");
+  if (!st.ok()) return st;
   *out = std::move(det);
-  return true;
+  return Status::Ok();
 }
 
 }  // namespace vt

@@ -5,7 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "src/detector/runtime.h"
+#include "src/detector/verdicts.h"
+#include "src/util/status.h"
 
 namespace CLI {
 class App;
@@ -23,9 +24,10 @@ struct DetectFlags {
 void add_detect_flags(CLI::App* cmd, DetectFlags* f);
 
 // Opens the detector when --detect was given (*out stays empty otherwise).
-// false with the message printed and *exit_code set (1 bad model or file,
-// 2 bad flag). `control` carries out pause/shutdown/destroy on a live host.
-bool open_detect(const DetectFlags& f, double period_s, DomainControl control,
-                 std::unique_ptr<DetectStage>* out, int* exit_code);
+// kInvalidArgument for a bad flag, its message naming the flag; the
+// model's or the verdict file's error otherwise. `control` carries out
+// pause/shutdown/destroy on a live host (empty in replay).
+Status open_detect(const DetectFlags& f, double period_s, DomainControl control,
+                   std::unique_ptr<DetectStage>* out);
 
 }  // namespace vt

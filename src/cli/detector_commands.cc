@@ -1,22 +1,27 @@
 // Registers the detector's commands: train, eval, explain (docs/detector.md).
 // Each prints one line on stderr and exits 1 on bad input (dataset, model),
-// 2 on a bad flag.
+// 2 on a bad flag (commands.h: report). Flags whose values are names are
+// checked while the command line is parsed, by the library's parsers; the
+// defaults --help shows are those of the library's structs.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "src/cli/command_registry.h"
 #include "src/cli/commands.h"
-#include "src/detector/dataset.h"
-#include "src/detector/evaluate.h"
-#include "src/detector/explain.h"
+#include "src/cli/named_option.h"
 #include "src/detector/model.h"
-#include "src/detector/train.h"
+#include "src/training/dataset.h"
+#include "src/training/evaluation.h"
+#include "src/training/explain.h"
+#include "src/training/train.h"
 
 namespace vt {
 namespace {
@@ -25,26 +30,31 @@ using json = nlohmann::json;
 
 struct TrainFlags {
   std::vector<std::string> data;
-  std::string out, root, prune = "cv", threshold_rule = "miss-none", threshold_on = "train", features, note;
+  std::string out, root, features, note;
   std::string roc_csv, roc_svg;
   TrainParams p;
   bool lowo = false, quiet = false;
-  std::string format = "table";
+  Format format = Format::kTable;
 };
 
 struct EvalFlags {
   std::string model;
   std::vector<std::string> data;
-  std::string root, roc_csv, roc_svg, scores, format = "table";
-  int strikes = 0;
-  double threshold = NAN;
-  bool include_transition = false;
+  std::string root, roc_csv, roc_svg, scores;
+  Format format = Format::kTable;
+  EvalOptions o;
 };
 
 struct ExplainFlags {
   std::string model;
-  int tree = -1;
+  int tree = -1;  // all
 };
+
+// The formats train and eval print (no CSV).
+Status parse_report_format(const std::string& s, Format* f) {
+  if (parse_format(s, f).ok() && *f != Format::kCsv) return Status::Ok();
+  return Status::InvalidArgument("'" + s + "' is not one of table, json");
+}
 
 std::string fmt(const char* f, double v) {
   if (std::isnan(v)) return "n/a";
@@ -154,42 +164,50 @@ void print_eval_table(std::FILE* o, const Dataset& d, const EvalResult& r, bool 
   }
 }
 
-bool write_outputs(const Dataset& d, const EvalResult& r, const std::string& roc_csv,
-                   const std::string& roc_svg, const std::string& scores, const std::string& title,
-                   std::string* err) {
-  if (!roc_csv.empty() && !write_roc_csv(roc_csv, r.roc, err)) return false;
-  if (!roc_svg.empty() && !write_roc_svg(roc_svg, r.roc, title, r.threshold, err)) return false;
+Status write_outputs(const Dataset& d, const EvalResult& r, const std::string& roc_csv,
+                     const std::string& roc_svg, const std::string& scores, const std::string& title) {
+  if (!roc_csv.empty())
+    if (Status st = write_roc_csv(roc_csv, r.roc); !st.ok()) return st;
+  if (!roc_svg.empty())
+    if (Status st = write_roc_svg(roc_svg, r.roc, title, r.threshold); !st.ok()) return st;
   if (!scores.empty()) {
     std::FILE* f = std::fopen(scores.c_str(), "w");
-    if (!f) {
-      *err = scores + ": cannot write";
-      return false;
-    }
+    if (!f) return Status::IoError(scores + ": cannot write");
     std::fprintf(f, "run_id,exp_id,domid,workload,t,score,faulty,transition\n");
     for (size_t i = 0; i < r.score.size(); ++i) {
       const RunLabel& l = d.runs[r.run[i]].label;
       std::fprintf(f, "%s,%s,%u,%s,%.0f,%.17g,%d,%d\n", l.run_id.c_str(), l.exp_id.c_str(), l.domid,
                    l.workload.c_str(), r.t[i], r.score[i], r.faulty[i], r.transition[i]);
     }
-    if (std::fclose(f) != 0) {
-      *err = scores + ": write failed";
-      return false;
-    }
+    if (std::fclose(f) != 0) return Status::IoError(scores + ": write failed");
   }
-  return true;
+  return Status::Ok();
 }
 
-bool load_data(const std::vector<std::string>& files, const std::string& root, Dataset* d) {
-  std::string err;
+Status load_data(const std::vector<std::string>& files, const std::string& root, Dataset* d) {
   DatasetOptions o;
   o.root = root;
-  if (!load_dataset(files, o, d, &err)) {
-    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
-    return false;
-  }
+  if (Status st = load_dataset(files, o, d); !st.ok()) return st;
   if (d->skipped_invalid)
     std::fprintf(stderr, "vtrace: left out %u runs labelled valid = false\n", d->skipped_invalid);
-  return true;
+  return Status::Ok();
+}
+
+// "running_frac,hypercalls_per_s": build feature ids, each once.
+Status parse_features(const std::string& list, std::vector<int>* ids) {
+  ids->clear();
+  for (size_t pos = 0; pos <= list.size();) {
+    size_t comma = list.find(',', pos);
+    if (comma == std::string::npos) comma = list.size();
+    const std::string name = list.substr(pos, comma - pos);
+    const int id = feature_by_name(name);
+    if (id < 0) return Status::InvalidArgument("'" + name + "' is not a feature (see docs/detector.md)");
+    if (std::find(ids->begin(), ids->end(), id) != ids->end())
+      return Status::InvalidArgument("'" + name + "' listed twice");
+    ids->push_back(id);
+    pos = comma + 1;
+  }
+  return Status::Ok();
 }
 
 Progress progress_printer(bool quiet, const std::string& what) {
@@ -206,78 +224,45 @@ Progress progress_printer(bool quiet, const std::string& what) {
 }
 
 int cmd_train(TrainFlags& f) {
-  std::string err;
-  f.p.threshold_on_oob = f.threshold_on == "oob";
-  if (!parse_prune_rule(f.prune, &f.p.prune, &err) ||
-      !parse_threshold_rule(f.threshold_rule, &f.p.rule, &f.p.target_fpr, &err)) {
-    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
-    return kExitUsage;
-  }
-  if (f.format != "table" && f.format != "json") {
-    std::fprintf(stderr, "vtrace: --format: '%s' is not table or json\n", f.format.c_str());
-    return kExitUsage;
-  }
   f.p.features.clear();
-  if (!f.features.empty()) {
-    size_t pos = 0;
-    while (pos <= f.features.size()) {
-      size_t comma = f.features.find(',', pos);
-      if (comma == std::string::npos) comma = f.features.size();
-      const std::string name = f.features.substr(pos, comma - pos);
-      const int id = feature_by_name(name);
-      if (id < 0) {
-        std::fprintf(stderr, "vtrace: --features: '%s' is not a feature (see docs/detector.md)\n",
-                     name.c_str());
-        return kExitUsage;
-      }
-      if (std::find(f.p.features.begin(), f.p.features.end(), id) != f.p.features.end()) {
-        std::fprintf(stderr, "vtrace: --features: '%s' listed twice\n", name.c_str());
-        return kExitUsage;
-      }
-      f.p.features.push_back(id);
-      pos = comma + 1;
-    }
-  }
-  if (f.out.empty() && !f.lowo) {
-    std::fprintf(stderr, "vtrace: train: give --out MODEL (or --leave-one-workload-out)\n");
-    return kExitUsage;
-  }
+  if (!f.features.empty())
+    if (Status st = parse_features(f.features, &f.p.features); !st.ok())
+      return report(st.with_context("--features"));
+  if (f.out.empty() && !f.lowo)
+    return report(Status::InvalidArgument("train: give --out MODEL (or --leave-one-workload-out)"));
   Dataset d;
-  if (!load_data(f.data, f.root, &d)) return kExitBadInput;
+  if (Status st = load_data(f.data, f.root, &d); !st.ok()) return report(st);
+  const bool as_json = f.format == Format::kJson;
   std::FILE* o = stdout;
-  json report = json::object();
+  json out = json::object();
   if (f.lowo) {
     std::vector<LowoFold> folds;
     EvalResult pooled;
     EvalOptions eo;
     auto prog = progress_printer(f.quiet, "leave-one-workload-out");
-    if (!leave_one_workload_out(d, f.p, eo, &folds, &pooled, &err,
-                                [&](const std::string& w, int done, int total) {
-                                  if (prog) prog(done, total);
-                                  (void)w;
-                                })) {
-      std::fprintf(stderr, "vtrace: %s\n", err.c_str());
-      return kExitBadInput;
-    }
-    if (f.format == "json") {
+    const Status st =
+        leave_one_workload_out(d, f.p, eo, &folds, &pooled, [&](const std::string&, int done, int total) {
+          if (prog) prog(done, total);
+        });
+    if (!st.ok()) return report(st);
+    if (as_json) {
       json fj = json::array();
       for (const LowoFold& lf : folds)
         fj.push_back({{"held_out", lf.workload},
                       {"threshold", lf.eval.threshold},
                       {"oob_auc", num(lf.train.oob_auc)},
                       {"eval", eval_json(d, lf.eval)}});
-      report["leave_one_workload_out"] = {{"folds", fj}, {"pooled", eval_json(d, pooled)}};
+      out["leave_one_workload_out"] = {{"folds", fj}, {"pooled", eval_json(d, pooled)}};
     } else {
       std::fprintf(o, "leave-one-workload-out: %zu folds, each trained on the other workloads' runs\n",
                    folds.size());
       print_eval_table(o, d, pooled, true);
       std::fprintf(o, "\n");
     }
-    if (!write_outputs(d, pooled, f.roc_csv, f.roc_svg, "",
-                       "ROC, leave-one-workload-out (pooled held-out seconds)", &err)) {
-      std::fprintf(stderr, "vtrace: %s\n", err.c_str());
-      return kExitBadInput;
-    }
+    if (Status st = write_outputs(d, pooled, f.roc_csv, f.roc_svg, "",
+                                  "ROC, leave-one-workload-out (pooled held-out seconds)");
+        !st.ok())
+      return report(st);
   }
   if (!f.out.empty()) {
     json meta;
@@ -285,27 +270,23 @@ int cmd_train(TrainFlags& f) {
     if (!f.note.empty()) meta["note"] = f.note;
     Model m;
     TrainSummary s;
-    if (!train_model(d, {}, f.p, meta.dump(), &m, &s, &err, progress_printer(f.quiet, "training"))) {
-      std::fprintf(stderr, "vtrace: %s\n", err.c_str());
-      return kExitBadInput;
-    }
-    if (!save_model(f.out, m, &err)) {
-      std::fprintf(stderr, "vtrace: %s\n", err.c_str());
-      return kExitBadInput;
-    }
-    if (f.format == "json") {
-      report["model"] = {{"path", f.out},
-                         {"trees", m.trees.size()},
-                         {"windows", s.windows},
-                         {"faulty_windows", s.faulty},
-                         {"threshold", m.threshold},
-                         {"train_auc", num(s.train_auc)},
-                         {"train_tpr", s.train_tpr},
-                         {"train_fpr", s.train_fpr},
-                         {"oob_auc", num(s.oob_auc)},
-                         {"oob_tpr", s.oob_tpr},
-                         {"oob_fpr", s.oob_fpr},
-                         {"mean_leaves", s.mean_leaves}};
+    if (Status st = train_model(d, {}, f.p, meta.dump(), &m, &s, progress_printer(f.quiet, "training"));
+        !st.ok())
+      return report(st);
+    if (Status st = save_model(f.out, m); !st.ok()) return report(st);
+    if (as_json) {
+      out["model"] = {{"path", f.out},
+                      {"trees", m.trees.size()},
+                      {"windows", s.windows},
+                      {"faulty_windows", s.faulty},
+                      {"threshold", m.threshold},
+                      {"train_auc", num(s.train_auc)},
+                      {"train_tpr", s.train_tpr},
+                      {"train_fpr", s.train_fpr},
+                      {"oob_auc", num(s.oob_auc)},
+                      {"oob_tpr", s.oob_tpr},
+                      {"oob_fpr", s.oob_fpr},
+                      {"mean_leaves", s.mean_leaves}};
     } else {
       std::fprintf(
           o,
@@ -315,40 +296,25 @@ int cmd_train(TrainFlags& f) {
           "training windows, whole ensemble: AUC %s, TPR %.4f, FPR %.4f\n"
           "training windows, out of bag:     AUC %s, TPR %.4f, FPR %.4f\nwrote %s\n",
           m.trees.size(), s.windows, s.faulty, s.transition_left_out, d.runs.size(), d.experiments.size(),
-          s.mean_leaves, s.mean_depth, m.threshold, f.threshold_rule.c_str(),
+          s.mean_leaves, s.mean_depth, m.threshold, threshold_rule_name(f.p.rule, f.p.target_fpr).c_str(),
           fmt("%.4f", s.train_auc).c_str(), s.train_tpr, s.train_fpr, fmt("%.4f", s.oob_auc).c_str(),
           s.oob_tpr, s.oob_fpr, f.out.c_str());
     }
   }
-  if (f.format == "json") std::fprintf(o, "%s\n", report.dump(2).c_str());
+  if (as_json) std::fprintf(o, "%s\n", out.dump(2).c_str());
   return kExitOk;
 }
 
 int cmd_eval(const EvalFlags& f) {
-  if (f.format != "table" && f.format != "json") {
-    std::fprintf(stderr, "vtrace: --format: '%s' is not table or json\n", f.format.c_str());
-    return kExitUsage;
-  }
   Model m;
-  std::string err;
-  if (!load_model(f.model, &m, &err)) {
-    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
-    return kExitBadInput;
-  }
+  if (Status st = load_model(f.model, &m); !st.ok()) return report(st);
   Dataset d;
-  if (!load_data(f.data, f.root, &d)) return kExitBadInput;
-  EvalOptions o;
-  o.strikes = f.strikes;
-  o.threshold = f.threshold;
-  o.include_transition = f.include_transition;
-  const EvalResult r = evaluate_model(m, d, {}, o);
+  if (Status st = load_data(f.data, f.root, &d); !st.ok()) return report(st);
+  const EvalResult r = evaluate_model(m, d, {}, f.o);
   std::string title = "ROC of " + f.model + " on";
   for (const std::string& x : f.data) title += " " + x;
-  if (!write_outputs(d, r, f.roc_csv, f.roc_svg, f.scores, title, &err)) {
-    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
-    return kExitBadInput;
-  }
-  if (f.format == "json") {
+  if (Status st = write_outputs(d, r, f.roc_csv, f.roc_svg, f.scores, title); !st.ok()) return report(st);
+  if (f.format == Format::kJson) {
     json j = eval_json(d, r);
     j["model"] = f.model;
     std::printf("%s\n", j.dump(2).c_str());
@@ -362,16 +328,10 @@ int cmd_eval(const EvalFlags& f) {
 
 int cmd_explain(const ExplainFlags& f) {
   Model m;
-  std::string err;
-  if (!load_model(f.model, &m, &err)) {
-    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
-    return kExitBadInput;
-  }
-  if (f.tree >= int(m.trees.size())) {
-    std::fprintf(stderr, "vtrace: --tree: %d is not a tree of %s (0..%zu)\n", f.tree, f.model.c_str(),
-                 m.trees.size() - 1);
-    return kExitUsage;
-  }
+  if (Status st = load_model(f.model, &m); !st.ok()) return report(st);
+  if (f.tree >= int(m.trees.size()))
+    return report(Status::InvalidArgument("--tree: " + std::to_string(f.tree) + " is not a tree of " +
+                                          f.model + " (0.." + std::to_string(m.trees.size() - 1) + ")"));
   std::printf("%s", explain_header(m).c_str());
   for (size_t t = 0; t < m.trees.size(); ++t)
     if (f.tree < 0 || size_t(f.tree) == t) std::printf("\n%s", explain_tree(m, t).c_str());
@@ -382,63 +342,81 @@ int cmd_explain(const ExplainFlags& f) {
 
 void add_detector_commands(CLI::App* app, Commands* out) {
   auto tf = std::make_shared<TrainFlags>();
+  TrainParams& p = tf->p;
   CLI::App* train = app->add_subcommand("train", "train the detector's tree ensemble on labelled datasets");
   train->add_option("DATA", tf->data, "labels CSV files (docs/dataset.md)")->required();
   train->add_option("--out", tf->out, "model file to write (JSON)");
   train->add_option("--root", tf->root,
                     "base of relative paths in the labels (default: each labels file's folder)");
-  train->add_option("--trees", tf->p.trees, "trees in the ensemble")
-      ->default_val(50)
-      ->check(CLI::Range(1, 1000));
-  train->add_option("--seed", tf->p.seed, "random seed (partitions, folds)")->default_val(1);
+  train->add_option("--trees", p.trees, "trees in the ensemble")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  train->add_option("--seed", p.seed, "random seed (partitions, folds)")->capture_default_str();
   train
-      ->add_option("--train-fraction", tf->p.train_fraction,
+      ->add_option("--train-fraction", p.train_fraction,
                    "fraction of the experiments each tree trains on (the rest is held out)")
-      ->default_str("2/3")  // the member's 2.0 / 3.0, not a rounded decimal
-      ->check(CLI::Range(0.05, 1.0));
-  train->add_option("--max-depth", tf->p.cart.max_depth, "maximum tree depth")
-      ->default_val(12)
-      ->check(CLI::Range(1, 30));
-  train->add_option("--min-leaf", tf->p.cart.min_leaf, "minimum windows per leaf")
-      ->default_val(5)
-      ->check(CLI::Range(1, 1000000));
+      ->check(CLI::Range(0.05, 1.0))
+      ->capture_default_str();
+  train->add_option("--max-depth", p.cart.max_depth, "maximum tree depth")
+      ->check(CLI::Range(1, 30))
+      ->capture_default_str();
+  train->add_option("--min-leaf", p.cart.min_leaf, "minimum windows per leaf")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  add_named_option<PruneRule>(
+      train, "--prune", &p.prune,
+      "cv (k-fold cross-validation), train (the paper's: best training accuracy) or none", parse_prune_rule,
+      [](PruneRule r) { return std::string(prune_rule_name(r)); });
+  train->add_option("--folds", p.folds, "folds for --prune cv")
+      ->check(CLI::Range(2, 100))
+      ->capture_default_str();
+  // Two values (the rule and its false-positive rate): checked by the
+  // library's parser as the flag is parsed, then parsed into the params.
+  const CLI::Validator threshold_rule(
+      [](std::string& s) {
+        ThresholdRule rule;
+        double fpr = 0;
+        const Status st = parse_threshold_rule(s, &rule, &fpr);
+        return st.ok() ? std::string() : st.message();
+      },
+      "");
   train
-      ->add_option("--prune", tf->prune,
-                   "cv (k-fold cross-validation), train (the paper's: best training accuracy) or none")
-      ->default_val("cv");
-  train->add_option("--folds", tf->p.folds, "folds for --prune cv")
-      ->default_val(5)
-      ->check(CLI::Range(2, 100));
+      ->add_option_function<std::string>(
+          "--threshold-rule",
+          [tf](const std::string& s) {
+            if (Status st = parse_threshold_rule(s, &tf->p.rule, &tf->p.target_fpr); !st.ok())
+              throw CLI::ValidationError("--threshold-rule", st.message());
+          },
+          "miss-none (the paper's: lowest threshold with no missed faulty training window) or fpr:X")
+      ->type_name("RULE")
+      ->check(threshold_rule)
+      ->default_function([tf] { return threshold_rule_name(tf->p.rule, tf->p.target_fpr); })
+      ->capture_default_str();
+  add_named_option<bool>(
+      train, "--threshold-on", &p.threshold_on_oob,
+      "scores the rule reads: train (the paper's: the ensemble on its training windows) or "
+      "oob (out-of-bag: each window scored by the trees that held its experiment out)",
+      parse_threshold_basis, [](bool oob) { return std::string(threshold_basis_name(oob)); });
   train
-      ->add_option("--threshold-rule", tf->threshold_rule,
-                   "miss-none (the paper's: lowest threshold with no missed faulty training window) or fpr:X")
-      ->default_val("miss-none");
-  train
-      ->add_option("--threshold-on", tf->threshold_on,
-                   "scores the rule reads: train (the paper's: the ensemble on its training windows) or oob "
-                   "(out-of-bag: each window scored by the trees that held its experiment out)")
-      ->default_val("train")
-      ->check(CLI::IsMember({"train", "oob"}));
-  train
-      ->add_option("--strikes", tf->p.strikes,
+      ->add_option("--strikes", p.strikes,
                    "consecutive faulty seconds before a verdict (stored in the model)")
-      ->default_val(3)
-      ->check(CLI::Range(1, 1000));
-  train->add_option("--window", tf->p.window.window, "seconds averaged")
-      ->default_val(5)
-      ->check(CLI::Range(1, kMaxWindow));
-  train->add_option("--warmup", tf->p.window.warmup, "first seconds of a domain not judged")
-      ->default_val(5)
-      ->check(CLI::Range(0, 3600));
+      ->check(CLI::Range(1, kMaxStrikes))
+      ->capture_default_str();
+  train->add_option("--window", p.window.window, "seconds averaged")
+      ->check(CLI::Range(1, kMaxWindow))
+      ->capture_default_str();
+  train->add_option("--warmup", p.window.warmup, "first seconds of a domain not judged")
+      ->check(CLI::Range(0, kMaxWarmup))
+      ->capture_default_str();
   train->add_option("--features", tf->features, "comma-separated feature names (default: all)");
-  train->add_flag("--keep-transition", tf->p.keep_transition,
-                  "also train on windows that straddle the onset");
+  train->add_flag("--keep-transition", p.keep_transition, "also train on windows that straddle the onset");
   train->add_flag("--leave-one-workload-out", tf->lowo,
                   "evaluate by training on all workloads but one and testing on it, for each workload");
   train->add_option("--roc-csv", tf->roc_csv, "with --leave-one-workload-out: pooled ROC as CSV");
   train->add_option("--roc-svg", tf->roc_svg, "with --leave-one-workload-out: pooled ROC as SVG");
   train->add_option("--note", tf->note, "free text stored in the model's training metadata");
-  train->add_option("--format", tf->format, "table or json")->default_val("table");
+  add_named_option<Format>(train, "--format", &tf->format, "table or json", parse_report_format,
+                           format_name);
   train->add_flag("--quiet", tf->quiet, "no progress on stderr");
   out->push_back({train, [tf] { return cmd_train(*tf); }});
 
@@ -447,23 +425,25 @@ void add_detector_commands(CLI::App* app, Commands* out) {
   eval->add_option("MODEL", ef->model, "model file")->required();
   eval->add_option("DATA", ef->data, "labels CSV files (docs/dataset.md)")->required();
   eval->add_option("--root", ef->root, "base of relative paths in the labels");
-  eval->add_option("--strikes", ef->strikes,
+  eval->add_option("--strikes", ef->o.strikes,
                    "consecutive faulty seconds before a verdict (default: the model's)")
-      ->check(CLI::Range(1, 1000));
-  eval->add_option("--threshold", ef->threshold, "vote threshold (default: the model's)")
+      ->check(CLI::Range(1, kMaxStrikes));
+  eval->add_option("--threshold", ef->o.threshold, "vote threshold (default: the model's)")
       ->check(CLI::Range(-1.0, 1.0));
-  eval->add_flag("--include-transition", ef->include_transition,
+  eval->add_flag("--include-transition", ef->o.include_transition,
                  "count seconds whose window straddles the onset in the ROC");
   eval->add_option("--roc-csv", ef->roc_csv, "write the ROC points as CSV");
   eval->add_option("--roc-svg", ef->roc_svg, "write the ROC plot as SVG");
   eval->add_option("--scores", ef->scores, "write every judged second's score and label as CSV");
-  eval->add_option("--format", ef->format, "table or json")->default_val("table");
+  add_named_option<Format>(eval, "--format", &ef->format, "table or json", parse_report_format,
+                           format_name);
   out->push_back({eval, [ef] { return cmd_eval(*ef); }});
 
   auto xf = std::make_shared<ExplainFlags>();
   CLI::App* explain = app->add_subcommand("explain", "print a model's trees as nested threshold tests");
   explain->add_option("MODEL", xf->model, "model file")->required();
-  explain->add_option("--tree", xf->tree, "only this tree")->check(CLI::Range(0, 100000));
+  explain->add_option("--tree", xf->tree, "only this tree (default: all)")
+      ->check(CLI::Range(0, int(kMaxModelTrees) - 1));
   out->push_back({explain, [xf] { return cmd_explain(*xf); }});
 }
 

@@ -1,45 +1,37 @@
 // Registers the commands that read a xentrace file: summary, replay, dump.
 #include <CLI/CLI.hpp>
-#include <cstdio>
+#include <map>
 #include <memory>
 
 #include "src/cli/command_registry.h"
 #include "src/cli/commands.h"
 #include "src/cli/detect_flags.h"
+#include "src/cli/named_option.h"
 
 namespace vt {
 namespace {
 
 struct FileFlags {
   TraceArgs ta;
-  std::string format = "table";
   double period = 1.0;
   bool per_vcpu = false;
   DetectFlags detect;
 };
 
 void add_trace_flags(CLI::App* cmd, FileFlags* f) {
-  cmd->add_option("TRACE", f->ta.trace, "xentrace file (as written by xentrace or vtrace record)")
+  cmd->add_option("TRACE", f->ta.trace,
+                  "xentrace file (as written by xentrace or vtrace record; zstd, gzip or xz; - for "
+                  "standard input)")
       ->required();
   cmd->add_option("--cpu-hz", f->ta.cpu_hz,
                   "TSC frequency of the traced host: Hz, or a number with K/M/G (e.g. 2.445406G); "
                   "default 2.4G, as xenalyze");
-  cmd->add_option("--format", f->format, "table, csv or json")->default_val("table");
+  add_named_option<Format>(cmd, "--format", &f->ta.format, "table, csv or json", parse_format, format_name);
   cmd->add_flag("--keep-going", f->ta.keep_going,
                 "on a corrupt or truncated file, still print the figures for everything before "
                 "the fault (exit status 3)");
   cmd->add_flag("--include-idle", f->ta.include_idle, "also report the idle domain (32767)");
-}
-
-// Wraps a command so that --format is checked before it runs.
-std::function<int()> with_format(std::shared_ptr<FileFlags> f, std::function<int()> run) {
-  return [f, run] {
-    if (!parse_format(f->format, &f->ta.format)) {
-      std::fprintf(stderr, "vtrace: --format: '%s' is not one of table, csv, json\n", f->format.c_str());
-      return kExitUsage;
-    }
-    return run();
-  };
+  cmd->add_flag("--stats", f->ta.stats, "print every statistic of the run on stderr (docs/cli.md)");
 }
 
 }  // namespace
@@ -49,21 +41,20 @@ void add_file_commands(CLI::App* app, Commands* out) {
 
   CLI::App* summary = app->add_subcommand("summary", "totals per vCPU over a whole trace");
   add_trace_flags(summary, f.get());
-  out->push_back({summary, with_format(f, [f] { return cmd_summary(f->ta); })});
+  out->push_back({summary, [f] { return cmd_summary(f->ta); }});
 
   CLI::App* replay = app->add_subcommand("replay", "per-second per-domain samples of a trace");
   add_trace_flags(replay, f.get());
   replay->add_option("--period", f->period, "sample period in seconds of trace time")
-      ->default_val(1.0)
-      ->check(CLI::Range(0.001, 3600.0));
+      ->check(CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
   replay->add_flag("--per-vcpu", f->per_vcpu, "one row per vCPU instead of per domain");
   add_detect_flags(replay, &f->detect);
-  out->push_back(
-      {replay, with_format(f, [f] { return cmd_replay(f->ta, f->period, f->per_vcpu, f->detect); })});
+  out->push_back({replay, [f] { return cmd_replay(f->ta, f->period, f->per_vcpu, f->detect); }});
 
   CLI::App* dump = app->add_subcommand("dump", "one decoded line per record, in TSC order");
   add_trace_flags(dump, f.get());
-  out->push_back({dump, with_format(f, [f] { return cmd_dump(f->ta); })});
+  out->push_back({dump, [f] { return cmd_dump(f->ta); }});
 }
 
 }  // namespace vt

@@ -3,39 +3,45 @@
 // (libxenctrl) or, with --sim, on the simulated hypervisor; the code above
 // the TraceHost is the same for both.
 #include <CLI/CLI.hpp>
+#include <array>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <array>
+#include <cstring>
 #include <map>
 #include <memory>
-#include <chrono>
 #include <thread>
 
 #include "src/cli/command_registry.h"
 #include "src/cli/commands.h"
 #include "src/cli/detect_flags.h"
-#include "src/cli/options.h"
+#include "src/cli/named_option.h"
 #include "src/exporters/sample_writer.h"
+#include "src/exporters/stats_writer.h"
 #include "src/runtime/live_runtime.h"
 #include "src/runtime/recorder.h"
 #include "src/sim/host.h"
 #include "src/sim/simulator.h"
 #include "src/source/xen_host.h"
+#include "src/util/parse.h"
 
 namespace vt {
 namespace {
 
+constexpr char kDefaultScenario[] = "demo";  // --sim without a value, vtrace sim without one
+
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop.store(true); }
 
+// Flags bind to the library's option structs, whose initialisers are the
+// defaults (shown by --help).
 struct LiveFlags {
-  std::string cpus, trace_cpus, sim, events, format = "table", out, record;
-  double seconds = 0, sim_seconds = 0, poll_ms = 10, period = 1.0;
+  LiveOptions live;
+  RuntimeOptions rt;
+  std::string cpus, trace_cpus, sim, events, out, record;
+  Format format = Format::kTable;
+  double sim_seconds = 0;
   double slack_ms = -1;  // < 0: 1 ms on Xen, 0 on the simulator (its clock is exact)
-  double silence_s = 10;
-  uint32_t pages = 128;
-  bool include_idle = false;
-  bool sim_given = false;
   DetectFlags detect;
 };
 
@@ -44,39 +50,44 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
                   "use the simulated hypervisor with this scenario (demo, dense, overload, or "
                   "key=value pairs; see docs/sim.md)")
       ->expected(0, 1)
-      ->default_str("demo");
-  cmd->add_option("--seconds", f->seconds, "stop after this many seconds (0: at SIGINT)")
-      ->check(CLI::Range(0.0, 1e7));
-  cmd->add_option("--pages", f->pages, "trace buffer pages per CPU to request (Xen keeps the first size of a boot)")
-      ->check(CLI::Range(1, 65535));
+      ->default_str(kDefaultScenario);
+  cmd->add_option("--seconds", f->rt.seconds, "stop after this many seconds (0: at SIGINT)")
+      ->check(CLI::Range(0.0, 1e7))
+      ->capture_default_str();
+  cmd->add_option("--pages", f->live.pages,
+                  "trace buffer pages per CPU to request (Xen keeps the first size of a boot)")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
   cmd->add_option("--events", f->events,
                   "event mask, e.g. 0x0032f000 (default: scheduler, memory and PV classes)");
   cmd->add_option("--trace-cpus", f->trace_cpus, "hypervisor CPUs to trace (default: all)");
-  cmd->add_option("--poll-ms", f->poll_ms, "drain the buffers at least this often")
-      ->check(CLI::Range(0.1, 10000.0));
-  if (with_output_flags) {
-    cmd->add_option("--cpus", f->cpus, "dom0 CPUs for the consumer threads, pinned (e.g. 0-3)");
-    cmd->add_option("--sim-seconds", f->sim_seconds,
-                    "with --sim: stop once the simulated host has run this many seconds of its own time, "
-                    "however long that takes here (0: no limit)")
-        ->check(CLI::Range(0.0, 1e7));
-    cmd->add_option("--slack-ms", f->slack_ms,
-                    "how far a CPU's records may lag the host's clock (records in flight, TSC skew) "
-                    "before they count as late (default 1 on Xen, 0 on --sim)")
-        ->check(CLI::Range(0.0, 10000.0));
-    cmd->add_option("--silence-s", f->silence_s,
-                    "say so when no record comes from any CPU for this many seconds (tracing "
-                    "turned off or its mask changed: the detector is blind; 0: never)")
-        ->check(CLI::Range(0.0, 1e6));
-    cmd->add_option("--format", f->format, "table, csv or json")->default_val("table");
-    cmd->add_option("--period", f->period, "sample period in seconds of trace time")
-        ->check(CLI::Range(0.001, 3600.0));
-    cmd->add_flag("--include-idle", f->include_idle, "also report the idle domain (32767)");
-    cmd->add_option("--record", f->record,
-                    "also write everything read to this xentrace file (vtrace replay of it gives "
-                    "the same figures)");
-    add_detect_flags(cmd, &f->detect);
-  }
+  cmd->add_option("--poll-ms", f->rt.poll_ms, "drain the buffers at least this often")
+      ->check(CLI::Range(0.1, 10000.0))
+      ->capture_default_str();
+  if (!with_output_flags) return;
+  cmd->add_option("--cpus", f->cpus, "dom0 CPUs for the consumer threads, pinned (e.g. 0-3)");
+  cmd->add_option("--sim-seconds", f->sim_seconds,
+                  "with --sim: stop once the simulated host has run this many seconds of its own time, "
+                  "however long that takes here (0: no limit)")
+      ->check(CLI::Range(0.0, 1e7));
+  cmd->add_option("--slack-ms", f->slack_ms,
+                  "how far a CPU's records may lag the host's clock (records in flight, TSC skew) "
+                  "before they count as late (default 1 on Xen, 0 on --sim)")
+      ->check(CLI::Range(0.0, 10000.0));
+  cmd->add_option("--silence-s", f->rt.silence_s,
+                  "say so when no record comes from any CPU for this many seconds (tracing "
+                  "turned off or its mask changed: the detector is blind; 0: never)")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  add_named_option<Format>(cmd, "--format", &f->format, "table, csv or json", parse_format, format_name);
+  cmd->add_option("--period", f->rt.period_s, "sample period in seconds of trace time")
+      ->check(CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
+  cmd->add_flag("--include-idle", f->rt.include_idle, "also report the idle domain (32767)");
+  cmd->add_option("--record", f->record,
+                  "also write everything read to this xentrace file (vtrace replay of it gives "
+                  "the same figures)");
+  add_detect_flags(cmd, &f->detect);
 }
 
 // The hypervisor: the simulator's when --sim was given, else Xen's.
@@ -87,87 +98,89 @@ struct Host {
   TraceHost* get() { return sim_host ? sim_host.get() : xen.get(); }
 };
 
-bool make_host(LiveFlags& f, bool sim_given, Host* h, std::string* err) {
+Status make_host(const LiveFlags& f, bool sim_given, Host* h) {
   if (sim_given) {
     sim::Scenario sc;
-    if (!sim::parse_scenario(f.sim.empty() ? "demo" : f.sim, &sc, err)) return false;
+    if (Status st = sim::parse_scenario(f.sim.empty() ? kDefaultScenario : f.sim, &sc); !st.ok())
+      return st.with_context("--sim");
     sim::HostConfig hc;
     hc.nr_cpus = sc.pcpus;
     hc.seed = sc.seed;
     h->sim_host = std::make_unique<sim::SimHost>(hc);
     h->sim = std::make_unique<sim::Simulator>(h->sim_host.get(), sc);
-    return true;
+    return Status::Ok();
   }
-  h->xen = open_xen_host(err);
-  return h->xen != nullptr;
+  Status st = open_xen_host(&h->xen);
+  if (st.code() == Status::Code::kUnavailable)
+    return Status::Unavailable(st.message() + "; run in dom0 of a Xen host, or use --sim");
+  return st;
 }
 
-bool live_options(const LiveFlags& f, LiveOptions* o, std::string* err) {
-  o->pages = f.pages;
+// --events and --trace-cpus into the session's options.
+Status live_options(LiveFlags& f) {
   if (!f.events.empty()) {
-    char* end = nullptr;
-    const unsigned long m = std::strtoul(f.events.c_str(), &end, 0);
-    if (*end != '\0' || m == 0 || m > 0x0fffffff) {
-      *err = "--events: '" + f.events + "' is not an event mask (e.g. 0x0032f000)";
-      return false;
-    }
-    o->event_mask = uint32_t(m);
-    o->event_mask_given = true;
+    if (Status st = parse_event_mask(f.events, &f.live.event_mask); !st.ok()) return st.with_context("--events");
+    f.live.event_mask_given = true;
   }
-  if (!f.trace_cpus.empty() && !parse_cpu_list(f.trace_cpus, &o->trace_cpus, err)) {
-    *err = "--trace-cpus" + err->substr(err->find(':'));
-    return false;
-  }
-  return true;
+  if (!f.trace_cpus.empty())
+    return parse_cpu_list(f.trace_cpus, &f.live.trace_cpus).with_context("--trace-cpus");
+  return Status::Ok();
 }
 
-int fail(const std::string& e) {
-  std::fprintf(stderr, "vtrace: %s\n", e.c_str());
-  return kExitBadInput;
+// --cpus: every CPU must be one this process may run on, known before
+// anything starts.
+Status consumer_cpus(const std::string& s, std::vector<uint32_t>* cpus) {
+  if (s.empty()) return Status::Ok();
+  if (Status st = parse_cpu_list(s, cpus); !st.ok()) return st.with_context("--cpus");
+  const std::vector<uint32_t> allowed = allowed_cpus();
+  for (uint32_t c : *cpus)
+    if (!std::binary_search(allowed.begin(), allowed.end(), c))
+      return Status::InvalidArgument("--cpus: CPU " + std::to_string(c) +
+                                     " is not one this process may run on (allowed: " +
+                                     cpu_list_string(allowed) + ")");
+  return Status::Ok();
+}
+
+// The end of a live run: what was read, at what cost, and one line per
+// statistic that is not kInfo (data lost, faults met).
+void report_run(const Stats& st) {
+  const double wall_s = double(st[Stat::wall_ns]) * 1e-9, cpu_s = double(st[Stat::consumer_cpu_ns]) * 1e-9;
+  const uint64_t records = st[Stat::records_read];
+  std::fprintf(stderr,
+               "vtrace: %llu records (%.2f M/s) in %.1f s, %llu lost by the hypervisor, consumer "
+               "CPU %.2f s (%.0f ns/record)\n",
+               (unsigned long long)records, wall_s > 0 ? double(records) / wall_s / 1e6 : 0.0, wall_s,
+               (unsigned long long)st[Stat::lost_records], cpu_s,
+               records ? cpu_s * 1e9 / double(records) : 0.0);
+  Stats notes = st;
+  notes[Stat::lost_records] = 0;  // said above
+  write_stat_notes(stderr, notes, "vtrace: ");
 }
 
 int cmd_run(LiveFlags& f, bool sim_given) {
-  std::string err;
-  Format format;
-  if (!parse_format(f.format, &format)) {
-    std::fprintf(stderr, "vtrace: --format: '%s' is not one of table, csv, json\n", f.format.c_str());
-    return kExitUsage;
-  }
-  RuntimeOptions ro;
-  if (!f.cpus.empty() && !parse_cpu_list(f.cpus, &ro.dom0_cpus, &err)) {
-    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
-    return kExitUsage;
-  }
-  LiveOptions lo;
-  if (!live_options(f, &lo, &err)) {
-    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
-    return kExitUsage;
-  }
-  if (f.sim_seconds > 0 && !sim_given) {
-    std::fprintf(stderr, "vtrace: --sim-seconds needs --sim\n");
-    return kExitUsage;
-  }
+  if (Status st = consumer_cpus(f.cpus, &f.rt.dom0_cpus); !st.ok()) return report(st);
+  if (Status st = live_options(f); !st.ok()) return report(st);
+  if (f.sim_seconds > 0 && !sim_given) return report(Status::InvalidArgument("--sim-seconds needs --sim"));
   Host host;
-  if (!make_host(f, sim_given, &host, &err)) return fail(err);
+  if (Status st = make_host(f, sim_given, &host); !st.ok()) return report(st);
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> rec(nullptr, std::fclose);
   if (!f.record.empty()) {
     rec.reset(std::fopen(f.record.c_str(), "wb"));
-    if (!rec) return fail(f.record + ": cannot create: " + std::strerror(errno));
-    ro.record = rec.get();
+    if (!rec) return report(Status::IoError(f.record + ": cannot create: " + std::strerror(errno)));
+    f.rt.record = rec.get();
   }
   // The detector's actions go through the host: libxenctrl, or the simulator.
   TraceHost* th = host.get();
-  DomainControl control = [th](ActionKind k, uint16_t domid, std::string* e) {
+  DomainControl control = [th](ActionKind k, uint16_t domid) {
     const DomainOp op = k == ActionKind::kPause      ? DomainOp::kPause
                         : k == ActionKind::kShutdown ? DomainOp::kShutdown
                                                      : DomainOp::kDestroy;
-    return th->domain_op(op, domid, e);
+    return th->domain_op(op, domid);
   };
   std::unique_ptr<DetectStage> det;
-  int rc = kExitOk;
-  if (!open_detect(f.detect, f.period, control, &det, &rc)) return rc;
+  if (Status st = open_detect(f.detect, f.rt.period_s, control, &det); !st.ok()) return report(st);
   LiveSession session;
-  if (!session.open(host.get(), lo, &err)) return fail(err);
+  if (Status st = session.open(host.get(), f.live); !st.ok()) return report(st);
   if (host.sim) host.sim->start(f.sim_seconds);
   // --sim-seconds: stop when the simulator has written its last record (the
   // runtime then drains everything), on a slow machine as on a fast one.
@@ -181,19 +194,14 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   std::fprintf(stderr, "vtrace: reading %zu CPUs of %s, %u pages each, event mask 0x%08x, cpu-hz %.0f\n",
                session.rings().size(), host.get()->describe().c_str(), session.pages_per_cpu(),
                session.event_mask(), session.tsc_hz());
-  ro.poll_ms = f.poll_ms;
-  ro.seconds = f.seconds;
-  ro.period_s = f.period;
-  ro.include_idle = f.include_idle;
-  ro.external_stop = &g_stop;
-  ro.silence_s = f.silence_s;
-  ro.log = stderr;
-  if (f.slack_ms >= 0) ro.slack_ms = f.slack_ms;
-  else if (host.sim) ro.slack_ms = 0;  // the simulator's clock is exact
+  f.rt.external_stop = &g_stop;
+  f.rt.log = stderr;
+  if (f.slack_ms >= 0) f.rt.slack_ms = f.slack_ms;
+  else if (host.sim) f.rt.slack_ms = 0;  // the simulator's clock is exact
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  LiveRuntime rt(&session, ro);
-  SampleWriter w(stdout, format, false, session.tsc_hz());
+  LiveRuntime rt(&session, f.rt);
+  SampleWriter w(stdout, f.format, false, session.tsc_hz());
   const double hz = session.tsc_hz();
   // With --detect the verdicts take stdout unless they go to a file.
   const bool write_samples = !det || (!f.detect.verdicts.empty() && f.detect.verdicts != "-");
@@ -201,63 +209,30 @@ int cmd_run(LiveFlags& f, bool sim_given) {
     if (write_samples) w.write(p);
     if (det) det->on_samples(p, hz);
   });
-  const bool ok = rt.run(&err);
+  Status st = rt.run();
   g_stop.store(true);
   if (sim_watch.joinable()) sim_watch.join();
   if (det) det->finish();
   if (host.sim) host.sim->stop();
   if (host.sim) host.sim->join();
   session.close();
-  const RuntimeStats st = rt.stats();
-  std::fprintf(stderr,
-               "vtrace: %llu records (%.2f M/s) in %.1f s, %llu lost by the hypervisor, consumer "
-               "CPU %.2f s (%.0f ns/record)\n",
-               (unsigned long long)(st.records + st.dropped_classes),
-               double(st.records + st.dropped_classes) / st.wall_s / 1e6, st.wall_s,
-               (unsigned long long)st.lost_records, st.consumer_cpu_s,
-               st.records + st.dropped_classes
-                   ? st.consumer_cpu_s * 1e9 / double(st.records + st.dropped_classes)
-                   : 0.0);
-  // One line per kind of trouble met, only for those that happened.
-  auto g = [](double v) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%g", v);
-    return std::string(b);
-  };
-  const std::pair<uint64_t, std::string> troubles[] = {
-      {st.bogus, "bogus ring states seen, " + std::to_string(st.resyncs) + " resynchronised (" +
-                     std::to_string(st.discarded_bytes) + " unread bytes dropped)"},
-      {st.bad_chunks, "times a record ran past what the ring had written (corrupt ring data); the "
-                      "rest of what was read with it was skipped"},
-      {st.late, "records came later than --slack-ms " + g(ro.slack_ms) +
-                    " allowed (a CPU's clock or its records in flight lagged); each was counted at "
-                    "the time the merge had reached: raise --slack-ms"},
-      {st.silences, "spells of more than " + g(ro.silence_s) + " s without a record"},
-      {st.left_in_rings, "bytes were left unread in the hypervisor's rings at exit (a CPU held the "
-                         "merge while the others' chunks were full)"},
-      {st.tsc_backwards, "records had a TSC below their CPU's previous one (raised to it)"},
-  };
-  for (const auto& [n, what] : troubles)
-    if (n) std::fprintf(stderr, "vtrace: %llu %s\n", (unsigned long long)n, what.c_str());
-  if (!ok) return fail(err);
-  return kExitOk;
+  report_run(rt.stats());
+  // The runtime fails in two ways: a consumer that could not be pinned, or
+  // a recording that could not be written.
+  if (!st.ok()) st = st.with_context(st.code() == Status::Code::kIoError ? "--record " + f.record : "--cpus");
+  return report(st);
 }
 
 int cmd_record(LiveFlags& f, bool sim_given) {
-  std::string err;
-  LiveOptions lo;
-  if (!live_options(f, &lo, &err)) {
-    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
-    return kExitUsage;
-  }
+  if (Status st = live_options(f); !st.ok()) return report(st);
   Host host;
-  if (!make_host(f, sim_given, &host, &err)) return fail(err);
+  if (Status st = make_host(f, sim_given, &host); !st.ok()) return report(st);
   std::FILE* out = std::fopen(f.out.c_str(), "wb");
-  if (!out) return fail(f.out + ": cannot create: " + std::strerror(errno));
+  if (!out) return report(Status::IoError(f.out + ": cannot create: " + std::strerror(errno)));
   LiveSession session;
-  if (!session.open(host.get(), lo, &err)) {
+  if (Status st = session.open(host.get(), f.live); !st.ok()) {
     std::fclose(out);
-    return fail(err);
+    return report(st);
   }
   // The file format cannot carry the TSC frequency: say it.
   std::printf("cpu-hz=%.0f\n", session.tsc_hz());
@@ -265,30 +240,23 @@ int cmd_record(LiveFlags& f, bool sim_given) {
   if (host.sim) host.sim->start(0);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  RecordStats st;
-  const bool ok = record_trace(&session, out, f.seconds > 0 ? f.seconds : 10, f.poll_ms, &g_stop, &st, &err);
+  Stats st;
+  Status rs = record_trace(&session, out, f.rt.seconds > 0 ? f.rt.seconds : 10, f.rt.poll_ms, &g_stop, &st);
   if (host.sim) host.sim->stop();
   if (host.sim) host.sim->join();
   session.close();
-  if (std::fclose(out) != 0 && ok) return fail(f.out + ": write failed");
-  if (!ok) return fail(f.out + ": " + err);
+  if (std::fclose(out) != 0 && rs.ok()) rs = Status::IoError("write failed");
+  if (!rs.ok()) return report(rs.with_context(f.out));
   std::fprintf(stderr, "vtrace: %s: %llu records in %llu windows, %llu lost by the hypervisor; cpu-hz=%.0f\n",
-               f.out.c_str(), (unsigned long long)st.records, (unsigned long long)st.windows,
-               (unsigned long long)st.lost_records, session.tsc_hz());
+               f.out.c_str(), (unsigned long long)st[Stat::records_read], (unsigned long long)st[Stat::windows],
+               (unsigned long long)st[Stat::lost_records], session.tsc_hz());
   return kExitOk;
 }
 
-// vtrace sim: the simulated hypervisor on its own. --list prints the
-// scenario's guests (what a labelled data set needs); otherwise it runs the
-// scenario through the live pipeline and puts vtrace's per-domain seconds
-// beside the simulator's own ground truth.
 int cmd_sim(LiveFlags& f, bool list) {
-  std::string err;
   sim::Scenario sc;
-  if (!sim::parse_scenario(f.sim.empty() ? "demo" : f.sim, &sc, &err)) {
-    std::fprintf(stderr, "vtrace: %s\n", err.c_str());
-    return kExitUsage;
-  }
+  if (Status st = sim::parse_scenario(f.sim.empty() ? kDefaultScenario : f.sim, &sc); !st.ok())
+    return report(st.with_context("SCENARIO"));
   if (list) {
     std::printf("domid,vcpus,behaviour,fault,fault_at_s,fault_one_vcpu,start_s,stop_s\n");
     for (const sim::GuestSpec& g : sc.guests)
@@ -298,7 +266,7 @@ int cmd_sim(LiveFlags& f, bool list) {
                   g.start_s, g.stop_s >= 0 ? std::to_string(g.stop_s).c_str() : "");
     return kExitOk;
   }
-  const double seconds = f.seconds > 0 ? f.seconds : 10;
+  const double seconds = f.rt.seconds > 0 ? f.rt.seconds : 10;
   sim::HostConfig hc;
   hc.nr_cpus = sc.pcpus;
   hc.seed = sc.seed;
@@ -306,11 +274,11 @@ int cmd_sim(LiveFlags& f, bool list) {
   sim::Simulator simulator(&host, sc);
   LiveSession session;
   LiveOptions lo;
-  lo.pages = std::max<uint32_t>(f.pages, 1024);
-  if (!session.open(&host, lo, &err)) return fail(err);
+  lo.pages = std::max<uint32_t>(f.live.pages, 1024);
+  if (Status st = session.open(&host, lo); !st.ok()) return report(st);
   RuntimeOptions ro;
   ro.slack_ms = 0;
-  ro.poll_ms = f.poll_ms;
+  ro.poll_ms = f.rt.poll_ms;
   std::atomic<bool> done{false};
   ro.external_stop = &done;
   LiveRuntime rt(&session, ro);
@@ -328,18 +296,18 @@ int cmd_sim(LiveFlags& f, bool list) {
     done = true;
   });
   std::signal(SIGINT, on_signal);
-  const bool ok = rt.run(&err);
+  const Status run_st = rt.run();
   watcher.join();
   simulator.join();
   session.close();
-  if (!ok) return fail(err);
+  if (!run_st.ok()) return report(run_st);
   std::map<uint32_t, std::array<double, 4>> truth;
   for (const sim::VcpuTruth& v : simulator.truth())
     for (int st = 0; st < 4; ++st) truth[v.domid][st] += double(v.ns[st]) * 1e-9;
-  const RuntimeStats st = rt.stats();
+  const Stats& st = rt.stats();
   std::printf("scenario %s: %u pCPUs, %zu guests, %.1f s simulated; %llu records, %llu lost\n",
               sc.name.c_str(), sc.pcpus, sc.guests.size(), seconds,
-              (unsigned long long)(st.records + st.dropped_classes), (unsigned long long)st.lost_records);
+              (unsigned long long)st[Stat::records_read], (unsigned long long)st[Stat::lost_records]);
   std::printf("%6s %10s | %10s %10s %10s | %10s %10s %10s\n", "domid", "behaviour", "truth run",
               "truth rbl", "truth blk", "vtrace run", "vtrace rbl", "vtrace blk");
   for (const auto& [domid, t] : truth) {
@@ -375,8 +343,10 @@ void add_live_commands(CLI::App* app, Commands* out) {
   CLI::App* simc = app->add_subcommand(
       "sim", "run the simulated hypervisor alone: vtrace's figures beside the simulator's truth");
   simc->add_option("SCENARIO", f->sim, "demo, dense, overload or key=value pairs (docs/sim.md)");
-  simc->add_option("--seconds", f->seconds, "simulated seconds (default 10)")->check(CLI::Range(0.0, 1e6));
-  simc->add_option("--poll-ms", f->poll_ms, "drain the buffers at least this often")->check(CLI::Range(0.1, 10000.0));
+  simc->add_option("--seconds", f->rt.seconds, "simulated seconds (default 10)")->check(CLI::Range(0.0, 1e6));
+  simc->add_option("--poll-ms", f->rt.poll_ms, "drain the buffers at least this often")
+      ->check(CLI::Range(0.1, 10000.0))
+      ->capture_default_str();
   simc->add_flag("--list", *list, "print the scenario's guests as CSV and exit");
   out->push_back({simc, [f, list] { return cmd_sim(*f, *list); }});
 

@@ -26,7 +26,7 @@ const char* action_name(ActionKind k) {
   return "?";
 }
 
-bool parse_action(const std::string& s, ActionSpec* out, std::string* err) {
+Status parse_action(const std::string& s, ActionSpec* out) {
   ActionSpec a;
   if (s == "none")
     a.kind = ActionKind::kNone;
@@ -38,24 +38,21 @@ bool parse_action(const std::string& s, ActionSpec* out, std::string* err) {
     a.kind = ActionKind::kDestroy;
   else if (s.rfind("exec:", 0) == 0 && s.size() > 5)
     a.kind = ActionKind::kExec, a.command = s.substr(5);
-  else {
-    *err = "--action: '" + s + "' is not one of none, pause, shutdown, destroy, exec:CMD";
-    return false;
-  }
+  else
+    return Status::InvalidArgument("'" + s + "' is not one of " + kActionSpellings);
   out->kind = a.kind;
   out->command = a.command;
-  return true;
+  return Status::Ok();
 }
 
-bool ActionRunner::check(std::string* err) const {
+Status ActionRunner::check() const {
   const bool needs_control = spec.kind == ActionKind::kPause || spec.kind == ActionKind::kShutdown ||
                              spec.kind == ActionKind::kDestroy;
-  if (needs_control && !spec.dry_run && !control) {
-    *err = std::string("--action ") + action_name(spec.kind) +
-           " needs a live host (libxenctrl); on a trace use --dry-run to see what it would do";
-    return false;
-  }
-  return true;
+  if (needs_control && !spec.dry_run && !control)
+    return Status::InvalidArgument(std::string(action_name(spec.kind)) +
+                                   " needs a live host (libxenctrl); on a trace only a dry run can show "
+                                   "what it would do");
+  return Status::Ok();
 }
 
 std::string ActionRunner::act(uint16_t domid, uint32_t generation, double t, double score) {
@@ -73,11 +70,11 @@ std::string ActionRunner::act(uint16_t domid, uint32_t generation, double t, dou
     return "dry-run";
   }
   if (spec.kind != ActionKind::kExec) {
-    std::string e;
-    if (!control || !control(spec.kind, domid, &e)) {
-      if (!control) e = "no domain control";
-      std::fprintf(log, "vtrace: %s domain %u failed: %s\n", action_name(spec.kind), domid, e.c_str());
-      return "failed: " + e;
+    const Status st = control ? control(spec.kind, domid) : Status::Unavailable("no domain control");
+    if (!st.ok()) {
+      std::fprintf(log, "vtrace: %s domain %u failed: %s\n", action_name(spec.kind), domid,
+                   st.message().c_str());
+      return "failed: " + st.message();
     }
     return "done";
   }

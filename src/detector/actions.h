@@ -1,5 +1,6 @@
 // What the detector does to a guest declared faulty. Opt-in: the default is
-// none. Spellings (--action): none, pause, shutdown, destroy, exec:CMD.
+// none. Spellings (kActionSpellings): none, pause, shutdown, destroy,
+// exec:CMD.
 //
 //  * pause / shutdown / destroy need a DomainControl, supplied by the live
 //    path (libxenctrl: xc_domain_pause, xc_domain_shutdown, xc_domain_destroy).
@@ -24,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include "src/util/status.h"
+
 namespace vt {
 
 enum class ActionKind { kNone, kPause, kShutdown, kDestroy, kExec };
@@ -35,12 +38,16 @@ struct ActionSpec {
   bool dry_run = false;
 };
 
-// "none", "pause", "shutdown", "destroy", "exec:CMD" (CMD not empty). Sets
-// kind and command; dry_run is left as it is.
-bool parse_action(const std::string& s, ActionSpec* out, std::string* err);
+// Every spelling parse_action takes, for messages and help.
+inline constexpr const char* kActionSpellings = "none, pause, shutdown, destroy, exec:CMD";
 
-// Carries out pause/shutdown/destroy on a live host; false with a reason.
-using DomainControl = std::function<bool(ActionKind, uint16_t domid, std::string* err)>;
+// "none", "pause", "shutdown", "destroy", "exec:CMD" (CMD not empty). Sets
+// kind and command; dry_run is left as it is. kInvalidArgument otherwise,
+// naming the spelling.
+Status parse_action(const std::string& s, ActionSpec* out);
+
+// Carries out pause/shutdown/destroy on a live host; a failure says why.
+using DomainControl = std::function<Status(ActionKind, uint16_t domid)>;
 
 constexpr size_t kMaxRunningActions = 16;
 
@@ -50,8 +57,9 @@ struct ActionRunner {
   std::FILE* log = stderr;
   std::vector<pid_t> running;
 
-  // Whether `spec` can be carried out here (one line why not).
-  bool check(std::string* err) const;
+  // Whether `spec` can be carried out here: kInvalidArgument (one line why
+  // not) for pause/shutdown/destroy without a control, unless a dry run.
+  Status check() const;
   std::string act(uint16_t domid, uint32_t generation, double t, double score);
   // Reaps finished commands (all of them, waiting, if `wait`); reports
   // failures on the log.

@@ -17,37 +17,36 @@ std::string slurp(const std::string& path) {
 
 TEST(Actions, Parse) {
   ActionSpec a;
-  std::string err;
-  ASSERT_TRUE(parse_action("exec:logger hung", &a, &err));
+  ASSERT_TRUE(parse_action("exec:logger hung", &a).ok());
   EXPECT_EQ(a.kind, ActionKind::kExec);
   EXPECT_EQ(a.command, "logger hung");
   for (const char* s : {"none", "pause", "shutdown", "destroy"}) {
-    ASSERT_TRUE(parse_action(s, &a, &err)) << s;
+    ASSERT_TRUE(parse_action(s, &a).ok()) << s;
     EXPECT_STREQ(action_name(a.kind), s);
   }
   for (const char* s : {"exec:", "reboot", "", "PAUSE"}) {
-    EXPECT_FALSE(parse_action(s, &a, &err)) << s;
-    EXPECT_EQ(err,
-              std::string("--action: '") + s + "' is not one of none, pause, shutdown, destroy, exec:CMD");
+    const Status st = parse_action(s, &a);
+    EXPECT_EQ(st.code(), Status::Code::kInvalidArgument) << s;
+    EXPECT_EQ(st.message(),
+              std::string("'") + s + "' is not one of none, pause, shutdown, destroy, exec:CMD");
   }
 }
 
 TEST(Actions, DomainActionsNeedALiveHostUnlessDryRun) {
   ActionRunner r;
-  std::string err;
   r.spec.kind = ActionKind::kDestroy;
-  EXPECT_FALSE(r.check(&err));
-  EXPECT_EQ(
-      err,
-      "--action destroy needs a live host (libxenctrl); on a trace use --dry-run to see what it would do");
+  const Status st = r.check();
+  EXPECT_EQ(st.code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(st.message(),
+            "destroy needs a live host (libxenctrl); on a trace only a dry run can show what it would do");
   r.spec.dry_run = true;
-  EXPECT_TRUE(r.check(&err));
+  EXPECT_TRUE(r.check().ok());
   r.spec.dry_run = false;
-  r.control = [](ActionKind, uint16_t, std::string*) { return true; };
-  EXPECT_TRUE(r.check(&err));
+  r.control = [](ActionKind, uint16_t) { return Status::Ok(); };
+  EXPECT_TRUE(r.check().ok());
   r.spec.kind = ActionKind::kExec;
   r.control = nullptr;
-  EXPECT_TRUE(r.check(&err));
+  EXPECT_TRUE(r.check().ok());
 }
 
 TEST(Actions, DryRunSaysWhatItWouldDo) {
@@ -97,18 +96,15 @@ TEST(Actions, DomainControlIsCalled) {
   ActionKind seen = ActionKind::kNone;
   uint16_t dom = 0;
   r.spec.kind = ActionKind::kShutdown;
-  r.control = [&](ActionKind k, uint16_t d, std::string*) {
+  r.control = [&](ActionKind k, uint16_t d) {
     seen = k, dom = d;
-    return true;
+    return Status::Ok();
   };
   EXPECT_EQ(r.act(7, 0, 1, 0), "done");
   EXPECT_EQ(seen, ActionKind::kShutdown);
   EXPECT_EQ(dom, 7);
   r.log = std::fopen("/dev/null", "w");
-  r.control = [](ActionKind, uint16_t, std::string* e) {
-    *e = "xc_domain_shutdown: permission denied";
-    return false;
-  };
+  r.control = [](ActionKind, uint16_t) { return Status::IoError("xc_domain_shutdown: permission denied"); };
   EXPECT_EQ(r.act(7, 0, 1, 0), "failed: xc_domain_shutdown: permission denied");
   std::fclose(r.log);
 }
@@ -118,7 +114,10 @@ TEST(Actions, NeverOnDom0) {
   bool called = false;
   r.log = std::fopen("/dev/null", "w");
   r.spec.kind = ActionKind::kDestroy;
-  r.control = [&](ActionKind, uint16_t, std::string*) { return called = true; };
+  r.control = [&](ActionKind, uint16_t) {
+    called = true;
+    return Status::Ok();
+  };
   EXPECT_EQ(r.act(0, 0, 1, 0), "skipped: dom0");
   EXPECT_FALSE(called);
   std::fclose(r.log);

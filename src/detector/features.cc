@@ -46,7 +46,8 @@ const FeatureInfo kFeatures[kNumFeatures] = {
     {"min_vcpu_hc_rate", "1/s",
      "hypercalls per running second of the quietest vCPU that ran >= 10% of the second (at most 1e4): "
      "min_vcpu_hc_rate"},
-    {"guest_switches_per_s", "1/s", "the guest kernel's task switches (stack_switch hypercalls): guest_switches / span_s"},
+    {"guest_switches_per_s", "1/s",
+     "the guest kernel's task switches (stack_switch hypercalls): guest_switches / span_s"},
     {"min_vcpu_switch_rate", "1/s",
      "task switches per running second of the quietest vCPU that ran >= 10% of the second (at most 1e4): "
      "min_vcpu_switch_rate"},

@@ -89,10 +89,11 @@ int feature_by_name(std::string_view name);
 void raw_features(const SecondRow& r, double out[kNumFeatures]);
 
 constexpr int kMaxWindow = 60;
+constexpr int kMaxWarmup = 3600;
 
 struct WindowConfig {
   int window = 5;  // seconds averaged (1..kMaxWindow)
-  int warmup = 5;  // first rows of a domain never judged (0..3600)
+  int warmup = 5;  // first rows of a domain never judged (0..kMaxWarmup)
 };
 
 // One domain's recent history. Plain data, no allocation.

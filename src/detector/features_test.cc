@@ -7,13 +7,15 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
-#include "src/detector/replay_csv.h"
 #include "src/exporters/sample_writer.h"
-#include "src/source/file_source.h"
-#include "src/trackers/trackers.h"
+#include "src/pipeline/read_trace.h"
+#include "src/training/replay_csv.h"
+#include "tests/support/test_data.h"
 
 namespace vt {
 namespace {
@@ -147,39 +149,33 @@ TEST(Window, ShortLastPeriodIsIgnored) {
   EXPECT_EQ(push_row(w.get(), c, row_at(7, 1), out), Push::kUnjudged);  // 6 is missing: restart
 }
 
-// The runtime path (Trackers -> DomainSample -> row_from_sample) and the
+// The runtime path (TraceReader -> DomainSample -> row_from_sample) and the
 // training path (SampleWriter CSV -> parse_replay_csv) give the same rows
 // and the same judged windows on real traces.
 void check_paths_agree(const std::string& trace, double hz) {
-  FileSource src;
-  std::string err;
-  ASSERT_TRUE(src.open(trace, &err)) << err;
-  TrackerOptions o;
-  o.cpu_hz = hz;
-  o.samples = true;
-  Trackers t(o);
+  ReadOptions o;
+  o.pipeline.samples.enabled = true;
+  o.pipeline.samples.cpu_hz = hz;
+  TraceReader reader(o);
+  const Status opened = reader.open(trace);
+  ASSERT_TRUE(opened.ok()) << opened.message();
   std::vector<SecondRow> direct;
   char* buf = nullptr;
   size_t len = 0;
   std::FILE* mem = open_memstream(&buf, &len);
   SampleWriter w(mem, Format::kCsv, false, hz);
-  t.set_sample_sink([&](const std::vector<DomainSample>& s) {
+  reader.set_sample_sink([&](const std::vector<DomainSample>& s) {
     w.write(s);
     for (const DomainSample& d : s) direct.push_back(row_from_sample(d, hz));
   });
-  FileResult res = src.run(
-      [&](uint32_t cpu, const xt::Record& r) {
-        t.on_record(cpu, r);
-        return true;
-      },
-      &Trackers::unused_classes());
-  ASSERT_FALSE(res.has_fault);
-  t.finish();
+  const Status fault = reader.run();
+  ASSERT_TRUE(fault.ok()) << fault.message();
   std::fclose(mem);
   const std::string csv(buf, len);
   std::free(buf);
   std::vector<SecondRow> parsed;
-  ASSERT_TRUE(parse_replay_csv(csv, "replay.csv", &parsed, &err)) << err;
+  const Status st = parse_replay_csv(csv, "replay.csv", &parsed);
+  ASSERT_TRUE(st.ok()) << st.message();
   ASSERT_EQ(parsed.size(), direct.size());
   ASSERT_GE(direct.size(), 10u);
   auto wa = std::make_unique<DomainWindow>(), wb = std::make_unique<DomainWindow>();
@@ -209,11 +205,11 @@ void check_paths_agree(const std::string& trace, double hz) {
 }
 
 TEST(Features, RuntimeAndCsvPathsAgreeOnBusyGuestTrace) {
-  check_paths_agree(std::string(VTRACE_TEST_DATA) + "/xen417-busy-guest-sched-10s.xtr", 2.445406e9);
+  check_paths_agree(test::kBusyTrace, test::kBundledHz);
 }
 
 TEST(Features, RuntimeAndCsvPathsAgreeOnAllClassesTrace) {
-  check_paths_agree(std::string(VTRACE_TEST_DATA) + "/xen417-dom0-all-10s.xtr", 2.445406e9);
+  check_paths_agree(test::kDom0Trace, test::kBundledHz);
 }
 
 }  // namespace

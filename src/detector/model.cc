@@ -5,7 +5,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "src/detector/replay_csv.h"
+#include "src/util/file.h"
 
 namespace vt {
 namespace {
@@ -32,15 +32,13 @@ bool get_int(const json& v, int64_t lo, int64_t hi, int64_t* out) {
 
 struct Checker {
   const std::string& name;
-  std::string* err;
-  bool fail(const std::string& where, const std::string& what) {
-    *err = name + ": " + where + ": " + what;
-    return false;
+  Status fail(const std::string& where, const std::string& what) const {
+    return Status::Corruption(name + ": " + where + ": " + what);
   }
 };
 
 // Structure checks shared by the loader and validate_model.
-bool check_tree(const ModelTree& t, size_t nfeat, size_t ti, Checker& c) {
+Status check_tree(const ModelTree& t, size_t nfeat, size_t ti, const Checker& c) {
   const std::string tp = "trees[" + std::to_string(ti) + "]";
   const size_t n = t.feature.size();
   if (n == 0) return c.fail(tp, "empty tree");
@@ -80,10 +78,10 @@ bool check_tree(const ModelTree& t, size_t nfeat, size_t ti, Checker& c) {
   }
   for (size_t i = 1; i < n; ++i)
     if (!parents[i]) return c.fail(tp, "node " + std::to_string(i) + " is not reachable from the root");
-  return true;
+  return Status::Ok();
 }
 
-bool check_header(const Model& m, Checker& c) {
+Status check_header(const Model& m, const Checker& c) {
   if (m.features.empty()) return c.fail("features", "empty");
   if (m.features.size() > size_t(kNumFeatures))
     return c.fail("features", "more features than this build knows");
@@ -96,46 +94,46 @@ bool check_header(const Model& m, Checker& c) {
   }
   if (m.window.window < 1 || m.window.window > kMaxWindow)
     return c.fail("window_s", "not in 1.." + std::to_string(kMaxWindow));
-  if (m.window.warmup < 0 || m.window.warmup > 3600) return c.fail("warmup_s", "not in 0..3600");
+  if (m.window.warmup < 0 || m.window.warmup > kMaxWarmup)
+    return c.fail("warmup_s", "not in 0.." + std::to_string(kMaxWarmup));
   if (!std::isfinite(m.threshold) || m.threshold < -1 || m.threshold > 1)
     return c.fail("threshold", "not a number in [-1, 1]");
-  if (m.strikes < 1 || m.strikes > 1000) return c.fail("strikes", "not in 1..1000");
+  if (m.strikes < 1 || m.strikes > kMaxStrikes)
+    return c.fail("strikes", "not in 1.." + std::to_string(kMaxStrikes));
   if (m.trees.empty()) return c.fail("trees", "no trees");
   if (m.trees.size() > kMaxModelTrees)
     return c.fail("trees", "more than " + std::to_string(kMaxModelTrees) + " trees");
-  return true;
+  return Status::Ok();
 }
 
 template <class T, class Get>
-bool read_array(const json& o, const char* key, const std::string& tp, size_t ti, Checker& c,
-                std::vector<T>* out, bool optional, Get get) {
+Status read_array(const json& o, const char* key, const std::string& tp, const Checker& c,
+                  std::vector<T>* out, bool optional, Get get) {
   const std::string at = tp + "." + key;
   auto it = o.find(key);
-  if (it == o.end()) return optional ? true : c.fail(at, "missing");
+  if (it == o.end()) return optional ? Status::Ok() : c.fail(at, "missing");
   if (!it->is_array()) return c.fail(at, "not an array");
   if (it->size() > kMaxTreeNodes) return c.fail(at, "more than " + std::to_string(kMaxTreeNodes) + " nodes");
   out->resize(it->size());
-  for (size_t i = 0; i < it->size(); ++i) {
-    std::string what;
-    if (!get((*it)[i], &(*out)[i], &what)) return c.fail(at + "[" + std::to_string(i) + "]", what);
-  }
-  (void)ti;
-  return true;
+  for (size_t i = 0; i < it->size(); ++i)
+    if (const std::string what = get((*it)[i], &(*out)[i]); !what.empty())
+      return c.fail(at + "[" + std::to_string(i) + "]", what);
+  return Status::Ok();
 }
 
-bool check_model(Model* m, const std::string& name, std::string* err) {
-  Checker c{name, err};
-  if (!check_header(*m, c)) return false;
+Status check_model(Model* m, const std::string& name) {
+  const Checker c{name};
+  if (Status st = check_header(*m, c); !st.ok()) return st;
   size_t total = 0;
   for (size_t ti = 0; ti < m->trees.size(); ++ti) {
-    if (!check_tree(m->trees[ti], m->features.size(), ti, c)) return false;
+    if (Status st = check_tree(m->trees[ti], m->features.size(), ti, c); !st.ok()) return st;
     total += m->trees[ti].size();
     if (total > kMaxModelNodes)
       return c.fail("trees", "more than " + std::to_string(kMaxModelNodes) + " nodes in all");
   }
   m->feature_ids.clear();
   for (const std::string& f : m->features) m->feature_ids.push_back(feature_by_name(f));
-  return true;
+  return Status::Ok();
 }
 
 }  // namespace
@@ -150,9 +148,9 @@ int model_tree_depth(const ModelTree& t) {
   return m;
 }
 
-bool parse_model(std::string_view text, const std::string& name, Model* m, std::string* err) {
+Status parse_model(std::string_view text, const std::string& name, Model* m) {
   *m = Model();
-  Checker c{name, err};
+  const Checker c{name};
   json doc;
   try {
     doc = json::parse(text.begin(), text.end());
@@ -161,8 +159,7 @@ bool parse_model(std::string_view text, const std::string& name, Model* m, std::
     std::string what = e.what();
     const size_t p = what.find("] ");
     if (p != std::string::npos) what = what.substr(p + 2);
-    *err = name + ": byte " + std::to_string(e.byte) + ": JSON syntax: " + what;
-    return false;
+    return Status::Corruption(name + ": byte " + std::to_string(e.byte) + ": JSON syntax: " + what);
   } catch (const json::exception& e) {
     // A number out of range ("number overflow parsing '1e400'"): no byte
     // offset from the parser; point at the first occurrence of the token.
@@ -175,8 +172,7 @@ bool parse_model(std::string_view text, const std::string& name, Model* m, std::
       const size_t f = text.find(what.substr(q1 + 1, q2 - q1 - 1));
       if (f != std::string_view::npos) at = f + 1;
     }
-    *err = name + ": byte " + std::to_string(at) + ": JSON: " + what;
-    return false;
+    return Status::Corruption(name + ": byte " + std::to_string(at) + ": JSON: " + what);
   }
   if (!doc.is_object()) return c.fail("top level", "not a JSON object");
   auto field = [&](const char* key) -> const json* {
@@ -204,8 +200,8 @@ bool parse_model(std::string_view text, const std::string& name, Model* m, std::
     int* dst;
     int64_t lo, hi;
   } ints[] = {{"window_s", &m->window.window, 1, kMaxWindow},
-              {"warmup_s", &m->window.warmup, 0, 3600},
-              {"strikes", &m->strikes, 1, 1000}};
+              {"warmup_s", &m->window.warmup, 0, kMaxWarmup},
+              {"strikes", &m->strikes, 1, kMaxStrikes}};
   for (const IntField& f : ints) {
     const json* j = field(f.key);
     if (!j || !get_int(*j, f.lo, f.hi, &v))
@@ -220,44 +216,33 @@ bool parse_model(std::string_view text, const std::string& name, Model* m, std::
   if (!trees || !trees->is_array()) return c.fail("trees", "missing or not an array");
   if (trees->size() > kMaxModelTrees)
     return c.fail("trees", "more than " + std::to_string(kMaxModelTrees) + " trees");
-  auto get_index = [](const json& j, int32_t* out, std::string* what) {
+  // Each element reader returns what is wrong with the element (empty: it
+  // is read into *out).
+  auto get_index = [](const json& j, int32_t* out) -> std::string {
     int64_t x;
-    if (!get_int(j, -1, int64_t(kMaxTreeNodes), &x)) {
-      *what = "not an integer in -1.." + std::to_string(kMaxTreeNodes);
-      return false;
-    }
+    if (!get_int(j, -1, int64_t(kMaxTreeNodes), &x))
+      return "not an integer in -1.." + std::to_string(kMaxTreeNodes);
     *out = int32_t(x);
-    return true;
+    return "";
   };
-  auto get_threshold = [](const json& j, float* out, std::string* what) {
-    if (!j.is_number()) {
-      *what = "not a number (NaN and infinities are not allowed)";
-      return false;
-    }
+  auto get_threshold = [](const json& j, float* out) -> std::string {
+    if (!j.is_number()) return "not a number (NaN and infinities are not allowed)";
     const double d = j.get<double>();
-    if (!std::isfinite(d) || std::fabs(d) > double(std::numeric_limits<float>::max())) {
-      *what = "not a finite number in float range";
-      return false;
-    }
+    if (!std::isfinite(d) || std::fabs(d) > double(std::numeric_limits<float>::max()))
+      return "not a finite number in float range";
     *out = float(d);
-    return true;
+    return "";
   };
-  auto get_value = [](const json& j, double* out, std::string* what) {
-    if (!j.is_number()) {
-      *what = "not a number";
-      return false;
-    }
+  auto get_value = [](const json& j, double* out) -> std::string {
+    if (!j.is_number()) return "not a number";
     *out = j.get<double>();
-    return true;
+    return "";
   };
-  auto get_count = [](const json& j, uint32_t* out, std::string* what) {
+  auto get_count = [](const json& j, uint32_t* out) -> std::string {
     int64_t x;
-    if (!get_int(j, 0, UINT32_MAX, &x)) {
-      *what = "not a count";
-      return false;
-    }
+    if (!get_int(j, 0, UINT32_MAX, &x)) return "not a count";
     *out = uint32_t(x);
-    return true;
+    return "";
   };
   m->trees.resize(trees->size());
   for (size_t ti = 0; ti < trees->size(); ++ti) {
@@ -265,27 +250,27 @@ bool parse_model(std::string_view text, const std::string& name, Model* m, std::
     const std::string tp = "trees[" + std::to_string(ti) + "]";
     if (!tj.is_object()) return c.fail(tp, "not an object");
     ModelTree& t = m->trees[ti];
-    if (!read_array(tj, "feature", tp, ti, c, &t.feature, false, get_index) ||
-        !read_array(tj, "threshold", tp, ti, c, &t.threshold, false, get_threshold) ||
-        !read_array(tj, "left", tp, ti, c, &t.left, false, get_index) ||
-        !read_array(tj, "right", tp, ti, c, &t.right, false, get_index) ||
-        !read_array(tj, "value", tp, ti, c, &t.value, false, get_value) ||
-        !read_array(tj, "samples", tp, ti, c, &t.samples, true, get_count))
-      return false;
+    Status st = read_array(tj, "feature", tp, c, &t.feature, false, get_index);
+    if (st.ok()) st = read_array(tj, "threshold", tp, c, &t.threshold, false, get_threshold);
+    if (st.ok()) st = read_array(tj, "left", tp, c, &t.left, false, get_index);
+    if (st.ok()) st = read_array(tj, "right", tp, c, &t.right, false, get_index);
+    if (st.ok()) st = read_array(tj, "value", tp, c, &t.value, false, get_value);
+    if (st.ok()) st = read_array(tj, "samples", tp, c, &t.samples, true, get_count);
+    if (!st.ok()) return st;
   }
   if (const json* tr = field("training")) {
     if (!tr->is_object()) return c.fail("training", "not an object");
     m->training_json = tr->dump();
   }
-  return check_model(m, name, err);
+  return check_model(m, name);
 }
 
-bool validate_model(Model* m, std::string* err) { return check_model(m, "model", err); }
+Status validate_model(Model* m) { return check_model(m, "model"); }
 
-bool load_model(const std::string& path, Model* m, std::string* err) {
+Status load_model(const std::string& path, Model* m) {
   std::string text;
-  if (!read_text_file(path, &text, err)) return false;
-  return parse_model(text, path, m, err);
+  if (Status st = read_text_file(path, &text); !st.ok()) return st;
+  return parse_model(text, path, m);
 }
 
 namespace {
@@ -351,21 +336,17 @@ std::string model_to_json(const Model& m) {
   return s;
 }
 
-bool save_model(const std::string& path, const Model& m, std::string* err) {
+Status save_model(const std::string& path, const Model& m) {
   const std::string text = model_to_json(m);
   const std::string tmp = path + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) {
-    *err = path + ": cannot write";
-    return false;
-  }
+  if (!f) return Status::IoError(path + ": cannot write");
   const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
   if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
-    *err = path + ": write failed";
-    return false;
+    return Status::IoError(path + ": write failed");
   }
-  return true;
+  return Status::Ok();
 }
 
 }  // namespace vt

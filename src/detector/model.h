@@ -9,9 +9,10 @@
 // are in range and children come after their parent with exactly one parent
 // each (so there is no cycle and no sharing), that thresholds and values
 // are finite (values in [0, 1]), depths at most kMaxModelDepth, and the
-// limits on counts. A bad file gives one line "FILE: byte N: ..." (JSON
-// syntax) or "FILE: trees[3].left[7]: ..." (the field at fault); it never
-// reads out of bounds and never aborts.
+// limits on counts. A bad file is kCorruption with one line "FILE: byte N:
+// ..." (JSON syntax) or "FILE: trees[3].left[7]: ..." (the field at fault);
+// an unreadable one kIoError naming it. It never reads out of bounds and
+// never aborts.
 //
 // Semantics: tree node i with left[i] = -1 is a leaf; otherwise a window x
 // goes to left[i] if x[features[feature[i]]] <= threshold[i], else to
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "src/detector/features.h"
+#include "src/util/status.h"
 
 namespace vt {
 
@@ -34,6 +36,7 @@ constexpr int kMaxModelDepth = 64;
 constexpr size_t kMaxModelTrees = 10000;
 constexpr size_t kMaxTreeNodes = 1u << 20;
 constexpr size_t kMaxModelNodes = 1u << 24;  // all trees together (the evaluator's 32-bit indices)
+constexpr int kMaxStrikes = 1000;            // strikes are 1..kMaxStrikes
 
 struct ModelTree {
   std::vector<int32_t> feature;      // index into Model::features; -1 for a leaf
@@ -55,13 +58,15 @@ struct Model {
 };
 
 // Parses and validates; `name` prefixes messages.
-bool parse_model(std::string_view text, const std::string& name, Model* m, std::string* err);
-bool load_model(const std::string& path, Model* m, std::string* err);
+Status parse_model(std::string_view text, const std::string& name, Model* m);
+Status load_model(const std::string& path, Model* m);
 // Checks a model built in memory (the trainer's output) by the loader's
-// rules and fills feature_ids.
-bool validate_model(Model* m, std::string* err);
+// rules and fills feature_ids; kCorruption naming "model" and the field.
+Status validate_model(Model* m);
 std::string model_to_json(const Model& m);
-bool save_model(const std::string& path, const Model& m, std::string* err);
+// Writes through a temporary file renamed into place; kIoError naming the
+// path.
+Status save_model(const std::string& path, const Model& m);
 
 // Depth of a (validated) tree, root depth 0.
 int model_tree_depth(const ModelTree& t);

@@ -6,8 +6,6 @@
 
 #include <cmath>
 
-#include "src/detector/replay_csv.h"
-
 namespace vt {
 namespace {
 
@@ -26,8 +24,8 @@ Model small_model() {
   t.samples = {100, 40, 60, 20, 20};
   m.trees = {t, t};
   m.training_json = R"({"note":"test"})";
-  std::string err;
-  EXPECT_TRUE(validate_model(&m, &err)) << err;
+  const Status st = validate_model(&m);
+  EXPECT_TRUE(st.ok()) << st.message();
   return m;
 }
 
@@ -35,8 +33,8 @@ TEST(Model, RoundTrip) {
   const Model m = small_model();
   const std::string text = model_to_json(m);
   Model back;
-  std::string err;
-  ASSERT_TRUE(parse_model(text, "m.json", &back, &err)) << err;
+  const Status st = parse_model(text, "m.json", &back);
+  ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_EQ(back.features, m.features);
   EXPECT_EQ(back.feature_ids, (std::vector<int>{kHypercallsPerS, kRunningFrac}));
   EXPECT_EQ(back.threshold, m.threshold);
@@ -56,8 +54,8 @@ TEST(Model, RoundTrip) {
 
 TEST(Model, TheCommittedDefaultModelLoads) {
   Model m;
-  std::string err;
-  ASSERT_TRUE(load_model(std::string(VTRACE_TEST_DATA) + "/../../src/detector/models/default.json", &m, &err)) << err;
+  const Status st = load_model(std::string(VTRACE_TEST_DATA) + "/../../src/detector/models/default.json", &m);
+  ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_EQ(m.trees.size(), 50u);
   EXPECT_NE(m.training_json.find("\"synthetic_only\":false"), std::string::npos);  // the lab data set
 }
@@ -120,8 +118,9 @@ TEST(Model, MalformedFilesGiveOneClearLine) {
   };
   for (const Bad& b : cases) {
     Model m;
-    std::string err;
-    EXPECT_FALSE(parse_model(b.text, "m.json", &m, &err)) << b.message;
+    const Status st = parse_model(b.text, "m.json", &m);
+    EXPECT_EQ(st.code(), Status::Code::kCorruption) << b.message;
+    const std::string& err = st.message();
     const std::string want = "m.json: " + b.message;
     EXPECT_EQ(err.substr(0, want.size()), want) << err;
     EXPECT_EQ(err.find('\n'), std::string::npos) << err;
@@ -136,9 +135,9 @@ TEST(Model, UnreachableNodeAndDeepChainsAreRejected) {
   m.trees[0].right.push_back(-1);
   m.trees[0].value.push_back(1);
   m.trees[0].samples.push_back(1);
-  std::string err;
-  EXPECT_FALSE(validate_model(&m, &err));
-  EXPECT_EQ(err, "model: trees[0]: node 5 is not reachable from the root");
+  Status st = validate_model(&m);
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.message(), "model: trees[0]: node 5 is not reachable from the root");
   // A chain 70 levels deep: internal node k at index 2k, its leaf at 2k+1,
   // the next internal node at 2k+2.
   Model d = small_model();
@@ -153,15 +152,16 @@ TEST(Model, UnreachableNodeAndDeepChainsAreRejected) {
       c.value.push_back(1);
   d.trees[0] = c;
   d.trees[1] = c;
-  EXPECT_FALSE(validate_model(&d, &err));
-  EXPECT_NE(err.find("deeper than 64 levels"), std::string::npos) << err;
+  st = validate_model(&d);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("deeper than 64 levels"), std::string::npos) << st.message();
 }
 
 TEST(Model, FileErrorsNameTheFile) {
   Model m;
-  std::string err;
-  EXPECT_FALSE(load_model(testing::TempDir() + "/no-such-model.json", &m, &err));
-  EXPECT_NE(err.find("no-such-model.json: No such file"), std::string::npos) << err;
+  const Status st = load_model(testing::TempDir() + "/no-such-model.json", &m);
+  EXPECT_EQ(st.code(), Status::Code::kIoError);
+  EXPECT_NE(st.message().find("no-such-model.json: No such file"), std::string::npos) << st.message();
 }
 
 }  // namespace

@@ -2,33 +2,23 @@
 
 namespace vt {
 
-bool parse_format(const std::string& s, Format* out) {
-  if (s == "table") *out = Format::kTable;
-  else if (s == "csv") *out = Format::kCsv;
-  else if (s == "json") *out = Format::kJson;
-  else return false;
-  return true;
+const char* format_name(Format f) {
+  switch (f) {
+    case Format::kTable: return "table";
+    case Format::kCsv: return "csv";
+    case Format::kJson: return "json";
+  }
+  return "?";
 }
 
-std::string json_string(const std::string& s) {
-  std::string r = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': r += "\\\""; break;
-      case '\\': r += "\\\\"; break;
-      case '\n': r += "\\n"; break;
-      case '\t': r += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          r += buf;
-        } else {
-          r += char(c);
-        }
+Status parse_format(const std::string& s, Format* f) {
+  for (Format x : {Format::kTable, Format::kCsv, Format::kJson}) {
+    if (s == format_name(x)) {
+      *f = x;
+      return Status::Ok();
     }
   }
-  return r + "\"";
+  return Status::InvalidArgument("'" + s + "' is not one of table, csv, json");
 }
 
 }  // namespace vt

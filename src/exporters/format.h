@@ -1,18 +1,16 @@
-// Output formats shared by the exporters, and the small escaping helpers
-// they need.
+// The output formats the exporters write.
 #pragma once
 
-#include <cstdio>
 #include <string>
+
+#include "src/util/status.h"
 
 namespace vt {
 
 enum class Format { kTable, kCsv, kJson };
 
-// "table", "csv" or "json".
-bool parse_format(const std::string& s, Format* out);
-
-// A JSON string literal (quotes included).
-std::string json_string(const std::string& s);
+const char* format_name(Format f);  // "table", "csv", "json"
+// kInvalidArgument "'x' is not one of table, csv, json".
+Status parse_format(const std::string& s, Format* f);
 
 }  // namespace vt

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <vector>
 
+#include "src/exporters/stats_writer.h"
+#include "src/util/json.h"
 #include "src/samples/sample.h"
 
 namespace vt {
 
 const char* const kSummaryCsvHeader =
-    "domid,vcpu,running_s,runnable_s,blocked_s,offline_s,exec_count,wakes,blocks,hypercalls";
+    "domid,vcpu,generation,running_s,runnable_s,blocked_s,offline_s,exec_count,wakes,blocks,hypercalls";
 
 namespace {
 
@@ -19,10 +21,10 @@ struct Row {
 
 // vCPUs to report, by domid, generation, vCPU id. A vCPU never seen running
 // has no figures (xenalyze's convention, see docs/xenalyze.md).
-std::vector<Row> rows(const Trackers& t) {
+std::vector<Row> rows(const Trackers& t, const RunInfo& info) {
   std::vector<Row> r;
   for (const Domain& d : t.table.domains) {
-    if (d.domid == xt::kIdleDomid && !t.options().include_idle) continue;
+    if (d.domid == xt::kIdleDomid && !info.include_idle) continue;
     for (uint32_t vi : d.vcpus) {
       if (vi == kNone) continue;
       const Vcpu& v = t.table.vcpus[vi];
@@ -40,16 +42,17 @@ std::vector<Row> rows(const Trackers& t) {
   return r;
 }
 
-double duration_s(const Trackers& t) {
-  return seconds(t.stats.last_tsc - t.stats.first_tsc, t.cpu_hz());
+double duration_s(const Trackers& t, const RunInfo& info) {
+  return seconds(t.last_tsc() - t.first_tsc(), info.cpu_hz);
 }
 
-void write_csv(std::FILE* out, const Trackers& t) {
+void write_csv(std::FILE* out, const Trackers& t, const RunInfo& info) {
   std::fprintf(out, "%s\n", kSummaryCsvHeader);
-  const double hz = t.cpu_hz();
-  for (const Row& r : rows(t)) {
+  const double hz = info.cpu_hz;
+  for (const Row& r : rows(t, info)) {
     const VcpuCounters& c = r.v->c;
-    std::fprintf(out, "%u,%u,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%llu\n", r.dom->domid, r.v->id,
+    std::fprintf(out, "%u,%u,%u,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%llu\n", r.dom->domid, r.v->id,
+                 r.dom->generation,
                  seconds(c.cycles[kRunning], hz), seconds(c.cycles[kRunnable], hz),
                  seconds(c.cycles[kBlocked], hz), seconds(c.cycles[kOffline], hz),
                  (unsigned long long)c.n[kExecCount], (unsigned long long)c.n[kWakes],
@@ -57,37 +60,17 @@ void write_csv(std::FILE* out, const Trackers& t) {
   }
 }
 
-void write_notes(std::FILE* out, const Trackers& t, const char* prefix) {
-  for (size_t cpu = 0; cpu < t.table.pcpus.size(); ++cpu) {
-    const Pcpu& p = t.table.pcpus[cpu];
-    if (p.lost_records)
-      std::fprintf(out, "%spCPU %zu lost %llu records in %llu reports\n", prefix, cpu,
-                   (unsigned long long)p.lost_records, (unsigned long long)p.lost_reports);
-  }
-  if (t.pv.unattributed)
-    std::fprintf(out, "%s%llu PV records on a pCPU with no known running vCPU (not attributed)\n",
-                 prefix, (unsigned long long)t.pv.unattributed);
-  if (t.stats.unknown_class)
-    std::fprintf(out, "%s%llu records of unknown classes (first id 0x%08x)\n", prefix,
-                 (unsigned long long)t.stats.unknown_class, t.stats.first_unknown_event);
-  if (t.stats.short_payload)
-    std::fprintf(out, "%s%llu records with fewer payload words than Xen writes (ignored)\n", prefix,
-                 (unsigned long long)t.stats.short_payload);
-  if (t.table.bad_ids)
-    std::fprintf(out, "%s%llu records naming impossible domain or vCPU ids (ignored)\n", prefix,
-                 (unsigned long long)t.table.bad_ids);
-}
-
-void write_table(std::FILE* out, const Trackers& t, const RunInfo& info) {
-  const double hz = t.cpu_hz();
+void write_table(std::FILE* out, const Trackers& t, const Stats& stats, const RunInfo& info) {
+  const double hz = info.cpu_hz;
   std::fprintf(out, "vtrace summary of %s\n", info.path.c_str());
   std::fprintf(out, "  %.3f s of trace, %llu records, %zu pCPUs, cpu-hz %.6f GHz (%s)\n",
-               duration_s(t), (unsigned long long)info.records, t.table.pcpus.size(), hz / 1e9,
+               duration_s(t, info), (unsigned long long)stats[Stat::records_read], t.table.pcpus.size(),
+               hz / 1e9,
                info.cpu_hz_assumed ? "assumed: pass --cpu-hz" : "given");
   std::fprintf(out, "\n%6s %5s %10s %10s %10s %10s %8s %8s %7s %7s %7s %10s %7s %7s\n", "domid",
                "vcpu", "running_s", "runnable_s", "blocked_s", "offline_s", "lost_s", "execs",
                "wakes", "blocks", "yields", "hypercalls", "traps", "pgfault");
-  for (const Row& r : rows(t)) {
+  for (const Row& r : rows(t, info)) {
     const VcpuCounters& c = r.v->c;
     char dom[32];
     if (r.dom->generation)
@@ -103,19 +86,19 @@ void write_table(std::FILE* out, const Trackers& t, const RunInfo& info) {
                  (unsigned long long)c.n[kTraps], (unsigned long long)c.n[kPageFaults]);
   }
   std::fprintf(out, "\n");
-  write_notes(out, t, "  note: ");
+  write_stat_notes(out, stats, "  note: ");
   if (!info.fault.empty()) std::fprintf(out, "  partial: %s\n", info.fault.c_str());
 }
 
-void write_json(std::FILE* out, const Trackers& t, const RunInfo& info) {
-  const double hz = t.cpu_hz();
+void write_json(std::FILE* out, const Trackers& t, const Stats& stats, const RunInfo& info) {
+  const double hz = info.cpu_hz;
   std::fprintf(out, "{\"file\": %s, \"cpu_hz\": %.0f, \"cpu_hz_assumed\": %s, ",
                json_string(info.path).c_str(), hz, info.cpu_hz_assumed ? "true" : "false");
   std::fprintf(out, "\"duration_s\": %.9f, \"records\": %llu, \"fault\": %s,\n \"vcpus\": [",
-               duration_s(t), (unsigned long long)info.records,
+               duration_s(t, info), (unsigned long long)stats[Stat::records_read],
                info.fault.empty() ? "null" : json_string(info.fault).c_str());
   bool first = true;
-  for (const Row& r : rows(t)) {
+  for (const Row& r : rows(t, info)) {
     const VcpuCounters& c = r.v->c;
     std::fprintf(out, "%s\n  {\"domid\": %u, \"generation\": %u, \"vcpu\": %u", first ? "" : ",",
                  r.dom->domid, r.dom->generation, r.v->id);
@@ -129,7 +112,7 @@ void write_json(std::FILE* out, const Trackers& t, const RunInfo& info) {
   std::fprintf(out, "],\n \"domains\": [");
   first = true;
   for (const Domain& d : t.table.domains) {
-    if (d.domid == xt::kIdleDomid && !t.options().include_idle) continue;
+    if (d.domid == xt::kIdleDomid && !info.include_idle) continue;
     std::fprintf(out, "%s\n  {\"domid\": %u, \"generation\": %u, \"created_in_trace\": %s, \"removed\": %s",
                  first ? "" : ",", d.domid, d.generation, d.created_in_trace ? "true" : "false",
                  d.removed ? "true" : "false");
@@ -146,16 +129,16 @@ void write_json(std::FILE* out, const Trackers& t, const RunInfo& info) {
                  (unsigned long long)p.lost_reports);
   }
   std::fprintf(out, "],\n \"pv_unattributed\": %llu, \"unknown_class_records\": %llu}\n",
-               (unsigned long long)t.pv.unattributed, (unsigned long long)t.stats.unknown_class);
+               (unsigned long long)stats[Stat::pv_unattributed], (unsigned long long)stats[Stat::unknown_class]);
 }
 
 }  // namespace
 
-void write_summary(std::FILE* out, Format f, const Trackers& t, const RunInfo& info) {
+void write_summary(std::FILE* out, Format f, const Trackers& t, const Stats& stats, const RunInfo& info) {
   switch (f) {
-    case Format::kCsv: write_csv(out, t); break;
-    case Format::kJson: write_json(out, t, info); break;
-    case Format::kTable: write_table(out, t, info); break;
+    case Format::kCsv: write_csv(out, t, info); break;
+    case Format::kJson: write_json(out, t, stats, info); break;
+    case Format::kTable: write_table(out, t, stats, info); break;
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include "src/exporters/format.h"
 #include "src/trackers/trackers.h"
+#include "src/util/stats.h"
 
 namespace vt {
 
@@ -17,11 +18,13 @@ struct RunInfo {
   std::string path;
   double cpu_hz = 0;
   bool cpu_hz_assumed = false;
-  uint64_t file_bytes = 0;
-  uint64_t records = 0;  // records read from the file (those no tracker needs included)
+  bool include_idle = false;
   std::string fault;  // "path: byte N: what", empty if none
 };
 
-void write_summary(std::FILE* out, Format f, const Trackers& t, const RunInfo& info);
+// The figures of `t`; `stats` are the run's (Stat::records_read is the
+// record count; the table format notes every non-zero statistic that is
+// not kInfo).
+void write_summary(std::FILE* out, Format f, const Trackers& t, const Stats& stats, const RunInfo& info);
 
 }  // namespace vt

@@ -1,41 +1,54 @@
-// LiveRuntime: the threads of `vtrace run` over a LiveSession.
+// LiveRuntime: the threads of `vtrace run` over a LiveSession, each with a
+// named role and the state it owns marked for the compiler
+// (src/util/thread_annotations.h; checked by clang's -Wthread-safety).
 //
-//   consumer threads  one per dom0 CPU in --cpus, pinned there; thread i
-//                     owns hypervisor rings i, i+n, ...; each poll it drains
-//                     them into their Channels (live_source.h). Thread 0
-//                     waits on VIRQ_TBUF (when it could be bound) and also
-//                     wakes every poll interval, since the virq fires only
-//                     at half full; thread 0 also runs the sorter and the
-//                     trackers over all Channels, and says when no record
-//                     has come from any CPU for silence_s (tracing off).
-//   classifier thread wakes once a second, takes the samples the trackers
-//                     closed (a Boost.Lockfree SPSC queue, never blocking
-//                     the trackers: a full queue drops and counts) and
-//                     hands each completed period to the classifier.
+//   consumer i   one per dom0 CPU in dom0_cpus, pinned there; owns
+//                hypervisor rings i, i+n, ... (their LiveRing counters) and
+//                the producing side of their Channels; each poll it drains
+//                them (live_source.h). Consumer 0 waits on VIRQ_TBUF (when it
+//                could be bound) and also wakes every poll interval, since
+//                the virq fires only at half full.
+//   tracker      played by consumer 0 after each poll, and by the thread
+//                that called run() once the consumers are joined (the final
+//                drain): owns the streams and the Pipeline (sorter,
+//                trackers, sampler) and the silence watch, which says when
+//                no record has come from any CPU for silence_s (tracing
+//                off: the detector is blind).
+//   classifier   wakes once a second, takes the samples the tracker closed
+//                (a Boost.Lockfree SPSC queue, never blocking the tracker:
+//                a full queue drops and counts) and hands each completed
+//                period to the period sink (the detector).
 //
-// No lock and no allocation per record anywhere on the way.
+// No lock and no allocation per record anywhere on the way. run() may be
+// called once.
 #pragma once
 
 #include <atomic>
+#include <boost/lockfree/spsc_queue.hpp>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
-#include <optional>
-#include <string>
+#include <memory>
 #include <vector>
 
+#include "src/pipeline/pipeline.h"
 #include "src/samples/sample.h"
 #include "src/source/live_source.h"
-#include "src/trackers/trackers.h"
+#include "src/util/mutex.h"
+#include "src/util/stats.h"
+#include "src/util/status.h"
+#include "src/util/thread_annotations.h"
 
 namespace vt {
 
 struct RuntimeOptions {
   std::vector<uint32_t> dom0_cpus;  // consumer threads, pinned; empty: one unpinned thread
   double poll_ms = 10;
-  double seconds = 0;       // wall seconds to run; 0: until stop()
+  double seconds = 0;  // wall seconds to run; 0: until external_stop
   double period_s = 1.0;
   bool include_idle = false;
-  double slack_ms = 1.0;    // records in flight when a ring was seen empty
+  double slack_ms = 1.0;  // how far records in flight may lag the host's clock
   uint32_t chunks_per_cpu = 16;
   size_t sample_queue = 1 << 16;
   const std::atomic<bool>* external_stop = nullptr;  // e.g. set by SIGINT
@@ -47,47 +60,68 @@ struct RuntimeOptions {
   std::FILE* log = nullptr;
 };
 
-struct RuntimeStats {
-  uint64_t records = 0;           // delivered to the trackers
-  uint64_t dropped_classes = 0;   // read but filtered (classes no tracker reads)
-  uint64_t bytes = 0;
-  uint64_t lost_records = 0;      // reported by Xen in TRC_LOST_RECORDS
-  uint64_t bogus = 0, resyncs = 0, stalls = 0;
-  uint64_t discarded_bytes = 0;   // unread bytes dropped by resynchronisations (when known)
-  uint64_t bad_chunks = 0;        // chunks cut short by a record running past what was written
-  uint64_t samples_dropped = 0;   // classifier queue full
-  uint64_t late = 0;              // below the merge's watermark (SorterStats::late)
-  uint64_t tsc_backwards = 0;     // below their CPU's previous TSC
-  uint64_t silences = 0;          // times no record came for RuntimeOptions::silence_s
-  uint64_t left_in_rings = 0;     // bytes not read at exit because a CPU held the merge with chunks full
-  double consumer_cpu_s = 0;      // CPU time of all consumer threads
-  double wall_s = 0;
-  std::vector<std::pair<uint32_t, uint64_t>> lost_per_cpu;
-};
-
 using PeriodSink = std::function<void(const std::vector<DomainSample>& period)>;
 
 class LiveRuntime {
  public:
   LiveRuntime(LiveSession* session, const RuntimeOptions& o);
+  ~LiveRuntime();
 
   // Called on the classifier thread with each completed period's samples.
+  // Set before run().
   void set_period_sink(PeriodSink s) { sink_ = std::move(s); }
-  // Runs until `seconds` elapsed or stop(); false with a reason if a thread
-  // could not start or pin.
-  bool run(std::string* err);
-  void stop() { stop_.store(true); }
-  RuntimeStats stats() const { return stats_; }
-  const Trackers* trackers() const { return trackers_ready_ ? &*trackers_ : nullptr; }
+  // Runs until `seconds` elapsed or external_stop; a failure when a thread
+  // could not be pinned (kUnavailable) or the recording could not be
+  // written (kIoError). The statistics cover the run either way.
+  Status run();
+  // After run(): every stage's counters, the rings', and the runtime's own
+  // (Stat::samples_dropped, silences, left_in_rings, consumer_cpu_ns, wall_ns).
+  const Stats& stats() const { return stats_; }
 
  private:
+  using Clock = std::chrono::steady_clock;
+
+  void consumer(uint32_t i);
+  void classifier();
+  SortStatus track() VT_REQUIRES(tracker_);
+  void watch_silence() VT_REQUIRES(tracker_);
+  void final_drain() VT_REQUIRES(tracker_);
+  void fail(Status st) VT_EXCLUDES(error_mu_);
+
+  ThreadRole tracker_{"tracker"};
+  ThreadRole classifier_{"classifier"};
+
   LiveSession* session_;
-  RuntimeOptions opt_;
-  PeriodSink sink_;
+  const RuntimeOptions opt_;
+  const double hz_;
+  const uint64_t slack_cycles_;
+  std::vector<LiveRing>& rings_;  // ring i: its consumer's; read by the tracker after the join
+  // Ring i's consumer pushes full chunks, the tracker gives them back: SPSC.
+  std::vector<std::unique_ptr<Channel>> channels_;
+  Tee tee_;
+  Tee* teep_ = nullptr;
+
+  std::vector<LiveStream> streams_ VT_GUARDED_BY(tracker_);
+  std::unique_ptr<Pipeline<LiveStream>> pipeline_ VT_PT_GUARDED_BY(tracker_);
+  // Silence watch.
+  uint64_t seen_records_ VT_GUARDED_BY(tracker_) = 0;
+  Clock::time_point last_life_ VT_GUARDED_BY(tracker_);
+  bool silent_ VT_GUARDED_BY(tracker_) = false;
+  uint64_t silences_ VT_GUARDED_BY(tracker_) = 0;
+
+  // Tracker -> classifier; entries with domid kPeriodEnd close a period.
+  boost::lockfree::spsc_queue<DomainSample> queue_;
+  std::atomic<uint64_t> samples_dropped_{0};
+  PeriodSink sink_;  // set before run(), then the classifier's
+  std::vector<DomainSample> period_ VT_GUARDED_BY(classifier_);
+
   std::atomic<bool> stop_{false};
-  RuntimeStats stats_;
-  std::optional<Trackers> trackers_;
-  bool trackers_ready_ = false;
+  std::atomic<bool> consumers_done_{false};
+  std::atomic<uint64_t> consumer_cpu_ns_{0};
+  Clock::time_point deadline_;
+  Mutex error_mu_;
+  Status error_ VT_GUARDED_BY(error_mu_);  // the first thread failure
+  Stats stats_;
 };
 
 }  // namespace vt

@@ -10,19 +10,19 @@
 namespace vt {
 namespace {
 
-void count(const uint8_t* p, uint32_t n, RecordStats* st) {
+void count(const uint8_t* p, uint32_t n, Stats* st) {
   xt::TokenizerState tok{p, p + n};
   xt::Record r;
   while (xt::next_record(&tok, &r) == xt::TokenStatus::kRecord) {
-    ++st->records;
-    if (r.event == TRC_LOST_RECORDS) st->lost_records += r.word(0);
+    ++(*st)[Stat::records_read];
+    if (r.event == TRC_LOST_RECORDS) (*st)[Stat::lost_records] += r.word(0);
   }
 }
 
 }  // namespace
 
-bool record_trace(LiveSession* s, std::FILE* out, double seconds, double poll_ms,
-                  const std::atomic<bool>* stop, RecordStats* st, std::string* err) {
+Status record_trace(LiveSession* s, std::FILE* out, double seconds, double poll_ms,
+                    const std::atomic<bool>* stop, Stats* st) {
   using clock = std::chrono::steady_clock;
   const auto deadline = clock::now() + std::chrono::nanoseconds(uint64_t(seconds * 1e9));
   const int fd = s->notify_fd();
@@ -45,32 +45,30 @@ bool record_trace(LiveSession* s, std::FILE* out, double seconds, double poll_ms
         if (rd.total() == 0) continue;
       }
       if (rd.state == xt::RingState::kBogusProd) {
-        ++st->bogus;
+        ++(*st)[Stat::bogus_ring_states];
         continue;
       }
       if (rd.state == xt::RingState::kBogusCons || rd.state == xt::RingState::kBogusSpan) {
-        ++st->bogus;
+        ++(*st)[Stat::bogus_ring_states];
         uint32_t dropped;
-        if (xt::ring_discard(r.ring, &dropped)) ++st->resyncs;
+        if (xt::ring_discard(r.ring, &dropped)) {
+          ++(*st)[Stat::ring_resyncs];
+          (*st)[Stat::resync_dropped_bytes] += dropped;
+        }
         continue;
       }
       if (rd.state != xt::RingState::kData) continue;
-      if (!xt::write_window(out, r.cpu, rd.first, rd.first_len, rd.second, rd.second_len)) {
-        *err = "write failed (disk full?)";
-        return false;
-      }
+      if (!xt::write_window(out, r.cpu, rd.first, rd.first_len, rd.second, rd.second_len))
+        return Status::IoError("write failed (disk full?)");
       count(rd.first, rd.first_len, st);
       if (rd.second_len) count(rd.second, rd.second_len, st);
       xt::ring_release(r.ring, rd.cons, rd.total());
-      st->bytes += rd.total();
-      ++st->windows;
+      (*st)[Stat::ring_bytes] += rd.total();
+      ++(*st)[Stat::windows];
     }
   }
-  if (std::fflush(out) != 0) {
-    *err = "write failed (disk full?)";
-    return false;
-  }
-  return true;
+  if (std::fflush(out) != 0) return Status::IoError("write failed (disk full?)");
+  return Status::Ok();
 }
 
 }  // namespace vt

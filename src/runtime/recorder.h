@@ -10,17 +10,15 @@
 #include <string>
 
 #include "src/source/live_source.h"
+#include "src/util/stats.h"
+#include "src/util/status.h"
 
 namespace vt {
 
-struct RecordStats {
-  uint64_t bytes = 0, windows = 0, records = 0;
-  uint64_t lost_records = 0;  // reported by Xen in TRC_LOST_RECORDS
-  uint64_t bogus = 0, resyncs = 0;
-};
-
-// Records for `seconds` of wall time (or until *stop). false on a write error.
-bool record_trace(LiveSession* s, std::FILE* out, double seconds, double poll_ms,
-                  const std::atomic<bool>* stop, RecordStats* st, std::string* err);
+// Records for `seconds` of wall time (or until *stop), counting into *st
+// (Stat::records_read, windows, ring_bytes, lost_records, bogus_ring_states,
+// ring_resyncs, resync_dropped_bytes). kIoError on a write error.
+Status record_trace(LiveSession* s, std::FILE* out, double seconds, double poll_ms,
+                    const std::atomic<bool>* stop, Stats* st);
 
 }  // namespace vt

@@ -3,9 +3,9 @@
 #include <algorithm>
 
 namespace vt {
-void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, double hz,
-                  double period_s, bool include_idle, std::vector<DomainSample>* out,
-                  std::vector<VcpuSample>* vcpu_buf) {
+void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, const SampleOptions& o,
+                  std::vector<DomainSample>* out, std::vector<VcpuSample>* vcpu_buf) {
+  const double hz = o.cpu_hz;
   out->clear();
   vcpu_buf->clear();
   const double span_cycles = double(to - from);
@@ -15,7 +15,7 @@ void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, do
   vcpu_buf->reserve(nv);
   for (Domain& dom : t.domains) {
     const bool alive = dom.created_tsc < to && (!dom.removed || dom.removed_tsc > from);
-    if (!alive || (!include_idle && dom.domid == xt::kIdleDomid)) {
+    if (!alive || (!o.include_idle && dom.domid == xt::kIdleDomid)) {
       for (uint32_t vi : dom.vcpus)
         if (vi != kNone) t.vcpus[vi].sampled = t.vcpus[vi].c;
       dom.sampled = dom.c;
@@ -23,7 +23,7 @@ void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, do
     }
     DomainSample s;
     s.index = index;
-    s.start_s = double(index) * period_s;
+    s.start_s = double(index) * o.period_s;
     s.span_s = span_cycles / hz;
     s.domid = dom.domid;
     s.generation = dom.generation;

@@ -2,14 +2,28 @@
 // default, as differences of the trackers' counters between two period
 // boundaries. Period k covers [t0 + k*P, t0 + (k+1)*P) where t0 is the
 // trace's first TSC; the last period may be shorter (span_s says how long).
+// The Sampler (sampler.h) closes periods as trace time passes and calls
+// take_samples().
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "src/trackers/entities.h"
 
 namespace vt {
+
+// xenalyze's default TSC frequency, assumed when none is given (a xentrace
+// file does not record it).
+constexpr double kDefaultCpuHz = 2.4e9;
+
+struct SampleOptions {
+  bool enabled = false;        // close periods and build samples
+  double cpu_hz = kDefaultCpuHz;
+  double period_s = 1.0;
+  bool include_idle = false;   // samples (and summaries) for the idle domain too
+};
 
 struct VcpuSample {
   uint16_t id = 0;
@@ -50,8 +64,10 @@ inline double seconds(uint64_t cycles, double hz) { return double(cycles) / hz; 
 // advances the counter snapshots. `out` and `vcpu_buf` are reused between
 // calls (no allocation once they have grown). The caller charged every
 // vCPU up to `to` first (runstate_flush).
-void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, double hz,
-                  double period_s, bool include_idle, std::vector<DomainSample>* out,
-                  std::vector<VcpuSample>* vcpu_buf);
+void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, const SampleOptions& o,
+                  std::vector<DomainSample>* out, std::vector<VcpuSample>* vcpu_buf);
+
+// Receives each closed period's samples (one entry per domain alive in it).
+using SampleSink = std::function<void(const std::vector<DomainSample>&)>;
 
 }  // namespace vt

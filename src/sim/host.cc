@@ -37,41 +37,39 @@ SimHost::~SimHost() {
   if (eventfd_ >= 0) close(eventfd_);
 }
 
-bool SimHost::physinfo(uint32_t* nr_cpus, double* tsc_hz, std::string*) {
+Status SimHost::physinfo(uint32_t* nr_cpus, double* tsc_hz) {
   *nr_cpus = cfg_.nr_cpus;
   *tsc_hz = cfg_.tsc_hz;
-  return true;
+  return Status::Ok();
 }
 
-uint8_t* SimHost::map_range(const std::vector<uint64_t>& mfns, int prot, std::string* err) {
+Status SimHost::map_range(const std::vector<uint64_t>& mfns, int prot, uint8_t** out) {
   const uint64_t bytes = mfns.size() * xt::kPageBytes;
   void* base = mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (base == MAP_FAILED) {
-    *err = std::string("sim: cannot reserve address space: ") + std::strerror(errno);
-    return nullptr;
-  }
+  if (base == MAP_FAILED)
+    return Status::IoError(std::string("sim: cannot reserve address space: ") + std::strerror(errno));
   const uint64_t total = uint64_t(t_info_pages_) + uint64_t(pages_) * cfg_.nr_cpus;
   for (size_t i = 0; i < mfns.size();) {
     if (mfns[i] < kMfnBase || mfns[i] - kMfnBase >= total) {
       munmap(base, bytes);
-      *err = "sim: MFN " + std::to_string(mfns[i]) + " is not a trace page";
-      return nullptr;
+      return Status::InvalidArgument("sim: MFN " + std::to_string(mfns[i]) + " is not a trace page");
     }
     size_t run = 1;  // consecutive frames map in one go
     while (i + run < mfns.size() && mfns[i + run] == mfns[i] + run) ++run;
     void* at = static_cast<uint8_t*>(base) + i * xt::kPageBytes;
     if (mmap(at, run * xt::kPageBytes, prot, MAP_SHARED | MAP_FIXED, memfd_,
              off_t((mfns[i] - kMfnBase) * xt::kPageBytes)) == MAP_FAILED) {
+      const int e = errno;
       munmap(base, bytes);
-      *err = std::string("sim: cannot map trace pages: ") + std::strerror(errno);
-      return nullptr;
+      return Status::IoError(std::string("sim: cannot map trace pages: ") + std::strerror(e));
     }
     i += run;
   }
-  return static_cast<uint8_t*>(base);
+  *out = static_cast<uint8_t*>(base);
+  return Status::Ok();
 }
 
-bool SimHost::allocate(uint32_t pages, std::string* err) {
+Status SimHost::allocate(uint32_t pages) {
   const uint32_t first = xt::t_info_first_list_word(cfg_.nr_cpus_compiled);
   // Xen's clamp: data_size fits in u32, tbuf_size in u16, and the last CPU's
   // mfn_offset in u16.
@@ -82,10 +80,8 @@ bool SimHost::allocate(uint32_t pages, std::string* err) {
   t_info_pages_ = uint32_t((t_info_words * 4 + xt::kPageBytes - 1) / xt::kPageBytes);
   pages_ = pages;
   const uint64_t total = uint64_t(t_info_pages_) + uint64_t(pages) * cfg_.nr_cpus;
-  if (ftruncate(memfd_, off_t(total * xt::kPageBytes)) != 0) {
-    *err = std::string("sim: cannot size the trace memory: ") + std::strerror(errno);
-    return false;
-  }
+  if (ftruncate(memfd_, off_t(total * xt::kPageBytes)) != 0)
+    return Status::IoError(std::string("sim: cannot size the trace memory: ") + std::strerror(errno));
   // Ring pages are scattered over the frames after t_info, in blocks of a
   // quarter of a buffer: every CPU's list has discontinuities, yet a big
   // host needs only a few mappings per CPU.
@@ -103,8 +99,8 @@ bool SimHost::allocate(uint32_t pages, std::string* err) {
 
   std::vector<uint64_t> t_info_mfns(t_info_pages_);
   std::iota(t_info_mfns.begin(), t_info_mfns.end(), kMfnBase);
-  uint8_t* t_info = map_range(t_info_mfns, PROT_READ | PROT_WRITE, err);
-  if (!t_info) return false;
+  uint8_t* t_info = nullptr;
+  if (Status st = map_range(t_info_mfns, PROT_READ | PROT_WRITE, &t_info); !st.ok()) return st;
   std::memset(t_info, 0, uint64_t(t_info_pages_) * xt::kPageBytes);
   const uint16_t tbuf_size = uint16_t(pages);
   std::memcpy(t_info, &tbuf_size, 2);
@@ -123,28 +119,31 @@ bool SimHost::allocate(uint32_t pages, std::string* err) {
       const uint32_t mfn = uint32_t(cpu.mfns[j]);
       std::memcpy(t_info + 4 * (uint64_t(off) + j), &mfn, 4);
     }
-    cpu.view = map_range(cpu.mfns, PROT_READ | PROT_WRITE, err);
-    if (!cpu.view) return false;
+    if (Status st = map_range(cpu.mfns, PROT_READ | PROT_WRITE, &cpu.view); !st.ok()) {
+      munmap(t_info, uint64_t(t_info_pages_) * xt::kPageBytes);
+      return st;
+    }
     std::memset(cpu.view, 0, uint64_t(pages) * xt::kPageBytes);
     cpu.producer = RingProducer(xt::Ring{cpu.view, xt::ring_data_size(pages)});
     cpu.has_buffer = true;
   }
   munmap(t_info, uint64_t(t_info_pages_) * xt::kPageBytes);
-  return true;
+  return Status::Ok();
 }
 
-bool SimHost::enable(uint32_t pages, TraceInfo* info, std::string* err) {
+Status SimHost::enable(uint32_t pages, TraceInfo* info) {
   std::lock_guard<std::mutex> g(control_);
-  if (pages_ == 0 && !allocate(pages == 0 ? 32 : pages, err)) return false;
+  if (pages_ == 0)
+    if (Status st = allocate(pages == 0 ? 32 : pages); !st.ok()) return st;
   // A different size after allocation is refused by Xen and ignored by
   // xc_tbuf_enable(): the consumer reads the real size from t_info.
   info->t_info_mfn = kMfnBase;
   info->t_info_bytes = t_info_pages_ * xt::kPageBytes;
   enabled_.store(true, std::memory_order_release);
-  return true;
+  return Status::Ok();
 }
 
-bool SimHost::disable(std::string*) {
+Status SimHost::disable() {
   std::lock_guard<std::mutex> g(control_);
   enabled_.store(false, std::memory_order_release);
   for (auto& c : cpus_) {
@@ -153,36 +152,38 @@ bool SimHost::disable(std::string*) {
     c->producer.clear_lost();
     c->lock.clear(std::memory_order_release);
   }
-  return true;
+  return Status::Ok();
 }
 
-bool SimHost::set_event_mask(uint32_t mask, std::string*) {
+Status SimHost::set_event_mask(uint32_t mask) {
   evt_mask_.store(mask, std::memory_order_relaxed);
-  return true;
+  return Status::Ok();
 }
 
-bool SimHost::set_cpu_mask(const std::vector<uint32_t>& cpus, std::string* err) {
+Status SimHost::set_cpu_mask(const std::vector<uint32_t>& cpus) {
   std::lock_guard<std::mutex> g(control_);
   std::vector<uint8_t> m(cfg_.nr_cpus, 0);
   for (uint32_t c : cpus) {
-    if (c >= cfg_.nr_cpus) {
-      *err = "sim: CPU " + std::to_string(c) + " does not exist (0.." + std::to_string(cfg_.nr_cpus - 1) + ")";
-      return false;
-    }
+    if (c >= cfg_.nr_cpus)
+      return Status::InvalidArgument("sim: CPU " + std::to_string(c) + " does not exist (0.." +
+                                     std::to_string(cfg_.nr_cpus - 1) + ")");
     m[c] = 1;
   }
   cpu_mask_ = m;
-  return true;
+  return Status::Ok();
 }
 
-const uint8_t* SimHost::map_t_info(uint64_t mfn, uint32_t bytes, std::string* err) {
+Status SimHost::map_t_info(uint64_t mfn, uint32_t bytes, const uint8_t** out) {
   std::vector<uint64_t> mfns((bytes + xt::kPageBytes - 1) / xt::kPageBytes);
   std::iota(mfns.begin(), mfns.end(), mfn);
-  return map_range(mfns, PROT_READ, err);  // Xen shares t_info read-only
+  uint8_t* p = nullptr;
+  Status st = map_range(mfns, PROT_READ, &p);  // Xen shares t_info read-only
+  if (st.ok()) *out = p;
+  return st;
 }
 
-uint8_t* SimHost::map_pages(const std::vector<uint64_t>& mfns, std::string* err) {
-  return map_range(mfns, PROT_READ | PROT_WRITE, err);
+Status SimHost::map_pages(const std::vector<uint64_t>& mfns, uint8_t** out) {
+  return map_range(mfns, PROT_READ | PROT_WRITE, out);
 }
 
 void SimHost::unmap(const void* addr, uint64_t bytes) {
@@ -203,12 +204,9 @@ void SimHost::notify_ack() {
 
 uint64_t SimHost::now_tsc() { return clock_(); }
 
-bool SimHost::domain_op(DomainOp op, uint32_t domid, std::string* err) {
-  if (!domain_op_ || !domain_op_(op, domid)) {
-    *err = "sim: no domain " + std::to_string(domid);
-    return false;
-  }
-  return true;
+Status SimHost::domain_op(DomainOp op, uint32_t domid) {
+  if (!domain_op_ || !domain_op_(op, domid)) return Status::Unavailable("sim: no domain " + std::to_string(domid));
+  return Status::Ok();
 }
 
 std::string SimHost::describe() const {

@@ -47,31 +47,36 @@ class SimHost : public TraceHost {
   ~SimHost() override;
 
   // TraceHost (the consumer's side).
-  bool physinfo(uint32_t* nr_cpus, double* tsc_hz, std::string* err) override;
-  bool enable(uint32_t pages, TraceInfo* info, std::string* err) override;
-  bool disable(std::string* err) override;
-  bool set_event_mask(uint32_t mask, std::string* err) override;
-  bool set_cpu_mask(const std::vector<uint32_t>& cpus, std::string* err) override;
-  const uint8_t* map_t_info(uint64_t mfn, uint32_t bytes, std::string* err) override;
-  uint8_t* map_pages(const std::vector<uint64_t>& mfns, std::string* err) override;
+  // Failures: kInvalidArgument for a CPU that does not exist, kUnavailable
+  // for a domain the simulator does not run, kIoError when the memory
+  // cannot be sized or mapped (messages start "sim: ").
+  Status physinfo(uint32_t* nr_cpus, double* tsc_hz) override;
+  Status enable(uint32_t pages, TraceInfo* info) override;
+  Status disable() override;
+  Status set_event_mask(uint32_t mask) override;
+  Status set_cpu_mask(const std::vector<uint32_t>& cpus) override;
+  Status map_t_info(uint64_t mfn, uint32_t bytes, const uint8_t** out) override;
+  Status map_pages(const std::vector<uint64_t>& mfns, uint8_t** out) override;
   void unmap(const void* addr, uint64_t bytes) override;
   int notify_fd() override;
   void notify_ack() override;
   bool notify_owned_elsewhere() const override { return notify_taken_elsewhere_; }
   uint64_t now_tsc() override;
-  bool domain_op(DomainOp op, uint32_t domid, std::string* err) override;
+  Status domain_op(DomainOp op, uint32_t domid) override;
   std::string describe() const override;
   // The simulator carries domain operations out (set_domain_op).
   void set_domain_op(std::function<bool(DomainOp, uint32_t)> f) { domain_op_ = std::move(f); }
 
   // The hypervisor's side: Xen's trace call on CPU `cpu`. `current` is the
-  // vCPU running there, packed domid | vcpu << 16 (for TRC_LOST_RECORDS).
+  // vCPU running there, packed as TRC_LOST_RECORDS packs it
+  // (xt::pack_lost_vcpu: domid | vcpu << 16).
   // Returns false if the record was filtered out or lost. A bogus prod or
   // cons in the CPU's ring turns tracing off on every CPU (Xen:
   // tb_init_done = 0) until enable() is called again.
   bool trace(uint32_t cpu, uint32_t event, uint64_t tsc, const uint32_t* extra, uint32_t n_extra,
              uint32_t current);
 
+  const HostConfig& config() const { return cfg_; }
   bool tracing() const { return enabled_.load(std::memory_order_acquire); }
   uint32_t event_mask() const { return evt_mask_.load(std::memory_order_relaxed); }
   uint32_t pages_per_cpu() const { return pages_; }
@@ -94,8 +99,8 @@ class SimHost : public TraceHost {
     RingProducer producer;
     std::atomic_flag lock = ATOMIC_FLAG_INIT;  // Xen's per-CPU trace lock
   };
-  bool allocate(uint32_t pages, std::string* err);
-  uint8_t* map_range(const std::vector<uint64_t>& mfns, int prot, std::string* err);
+  Status allocate(uint32_t pages);
+  Status map_range(const std::vector<uint64_t>& mfns, int prot, uint8_t** out);
 
   HostConfig cfg_;
   int memfd_ = -1;
@@ -107,7 +112,7 @@ class SimHost : public TraceHost {
   std::vector<std::unique_ptr<Cpu>> cpus_;
   std::vector<uint8_t> cpu_mask_;
   std::atomic<bool> enabled_{false};
-  std::atomic<uint32_t> evt_mask_{0x0ffff000};  // TRC_ALL, Xen's default
+  std::atomic<uint32_t> evt_mask_{TRC_ALL};  // Xen's default
   std::function<uint64_t()> clock_;
   std::function<bool(DomainOp, uint32_t)> domain_op_;
   std::mutex control_;  // serialises control operations (Xen's sysctl lock)

@@ -22,14 +22,17 @@ TEST(SimHost, TInfoHasXensLayout) {
   c.offline_cpus = {2};
   SimHost h(c);
   vt::TraceInfo info;
-  std::string err;
-  ASSERT_TRUE(h.enable(8, &info, &err)) << err;
+  vt::Status st = h.enable(8, &info);
+  ASSERT_TRUE(st.ok()) << st.message();
   // first list word = ceil((2 + 2*256)/4) = 129; words = 129 + 4*8 = 161 -> 1 page
   EXPECT_EQ(info.t_info_bytes, 4096u);
-  const uint8_t* t = h.map_t_info(info.t_info_mfn, info.t_info_bytes, &err);
-  ASSERT_NE(t, nullptr) << err;
+  const uint8_t* t = nullptr;
+  st = h.map_t_info(info.t_info_mfn, info.t_info_bytes, &t);
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_NE(t, nullptr);
   xt::TInfo ti;
-  ASSERT_TRUE(xt::parse_t_info(t, info.t_info_bytes, 4, &ti, &err)) << err;
+  st = xt::parse_t_info(t, info.t_info_bytes, 4, &ti);
+  ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_EQ(ti.pages_per_cpu, 8u);
   EXPECT_EQ(ti.mfn_offset[0], 129u);
   EXPECT_EQ(ti.mfn_offset[1], 129u + 8u);
@@ -53,19 +56,22 @@ TEST(SimHost, SizeIsTakenOncePerBootAndClamped) {
   c.nr_cpus = 2;
   SimHost h(c);
   vt::TraceInfo info;
-  std::string err;
-  ASSERT_TRUE(h.enable(16, &info, &err));
-  ASSERT_TRUE(h.enable(64, &info, &err));  // ignored, as xc_tbuf_enable ignores Xen's refusal
-  const uint8_t* t = h.map_t_info(info.t_info_mfn, info.t_info_bytes, &err);
+  ASSERT_TRUE(h.enable(16, &info).ok());
+  ASSERT_TRUE(h.enable(64, &info).ok());  // ignored, as xc_tbuf_enable ignores Xen's refusal
+  const uint8_t* t = nullptr;
+  vt::Status st = h.map_t_info(info.t_info_mfn, info.t_info_bytes, &t);
+  ASSERT_TRUE(st.ok()) << st.message();
   xt::TInfo ti;
-  ASSERT_TRUE(xt::parse_t_info(t, info.t_info_bytes, 2, &ti, &err)) << err;
+  st = xt::parse_t_info(t, info.t_info_bytes, 2, &ti);
+  ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_EQ(ti.pages_per_cpu, 16u);
   h.unmap(t, info.t_info_bytes);
 
   HostConfig big;
   big.nr_cpus = 256;
   SimHost h2(big);
-  ASSERT_TRUE(h2.enable(65535, &info, &err)) << err;
+  st = h2.enable(65535, &info);
+  ASSERT_TRUE(st.ok()) << st.message();
   // (65535 - 129) / 255 = 256 pages: the mfn_offset limit
   EXPECT_EQ(h2.pages_per_cpu(), 256u);
 }
@@ -75,15 +81,19 @@ TEST(SimHost, ProducerWritesThroughScatteredPagesConsumerReadsContiguously) {
   c.nr_cpus = 1;
   SimHost h(c);
   vt::TraceInfo info;
-  std::string err;
-  ASSERT_TRUE(h.enable(4, &info, &err));
-  const uint8_t* t = h.map_t_info(info.t_info_mfn, info.t_info_bytes, &err);
+  ASSERT_TRUE(h.enable(4, &info).ok());
+  const uint8_t* t = nullptr;
+  vt::Status st = h.map_t_info(info.t_info_mfn, info.t_info_bytes, &t);
+  ASSERT_TRUE(st.ok()) << st.message();
   xt::TInfo ti;
-  ASSERT_TRUE(xt::parse_t_info(t, info.t_info_bytes, 1, &ti, &err)) << err;
+  st = xt::parse_t_info(t, info.t_info_bytes, 1, &ti);
+  ASSERT_TRUE(st.ok()) << st.message();
   std::vector<uint64_t> mfns;
   for (uint32_t j = 0; j < ti.pages_per_cpu; ++j) mfns.push_back(xt::t_info_mfn(t, ti, 0, j));
-  uint8_t* map = h.map_pages(mfns, &err);
-  ASSERT_NE(map, nullptr) << err;
+  uint8_t* map = nullptr;
+  st = h.map_pages(mfns, &map);
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_NE(map, nullptr);
   xt::Ring ring{map, xt::ring_data_size(4)};
   // Enough records to straddle every page boundary (16376 bytes hold 682).
   for (uint32_t i = 0; i < 600; ++i) {
@@ -111,20 +121,21 @@ TEST(SimHost, MasksFilterAsXenDoes) {
   c.nr_cpus = 2;
   SimHost h(c);
   vt::TraceInfo info;
-  std::string err;
   const uint32_t w[2] = {1, 0};
   EXPECT_FALSE(h.trace(0, TRC_SCHED_WAKE, 1, w, 2, 0));  // not enabled yet
-  ASSERT_TRUE(h.enable(4, &info, &err));
-  ASSERT_TRUE(h.set_event_mask(TRC_SCHED_MIN, &err));
+  ASSERT_TRUE(h.enable(4, &info).ok());
+  ASSERT_TRUE(h.set_event_mask(TRC_SCHED_MIN).ok());
   EXPECT_FALSE(h.trace(0, TRC_SCHED_WAKE, 2, w, 2, 0));  // subclass 8 is not in 0x00021000
-  EXPECT_TRUE(h.trace(0, 0x00021021, 3, w, 1, 0));
-  ASSERT_TRUE(h.set_event_mask(0x0ffff000, &err));
-  ASSERT_TRUE(h.set_cpu_mask({1}, &err));
+  EXPECT_TRUE(h.trace(0, xt::runstate_change_event(xt::kRunning, xt::kBlocked), 3, w, 1, 0));  // 0x00021021
+  ASSERT_TRUE(h.set_event_mask(TRC_ALL).ok());
+  ASSERT_TRUE(h.set_cpu_mask({1}).ok());
   EXPECT_FALSE(h.trace(0, TRC_SCHED_WAKE, 4, w, 2, 0));
   EXPECT_TRUE(h.trace(1, TRC_SCHED_WAKE, 5, w, 2, 0));
-  EXPECT_FALSE(h.set_cpu_mask({7}, &err));
-  EXPECT_NE(err.find("CPU 7"), std::string::npos);
-  ASSERT_TRUE(h.disable(&err));
+  const vt::Status st = h.set_cpu_mask({7});
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), vt::Status::Code::kInvalidArgument);
+  EXPECT_NE(st.message().find("CPU 7"), std::string::npos) << st.message();
+  ASSERT_TRUE(h.disable().ok());
   EXPECT_FALSE(h.trace(1, TRC_SCHED_WAKE, 6, w, 2, 0));
 }
 
@@ -135,8 +146,7 @@ TEST(SimHost, BogusConsTurnsTracingOffEverywhere) {
   c.nr_cpus = 2;
   SimHost h(c);
   vt::TraceInfo info;
-  std::string err;
-  ASSERT_TRUE(h.enable(1, &info, &err));
+  ASSERT_TRUE(h.enable(1, &info).ok());
   const uint32_t w[2] = {1, 0};
   ASSERT_TRUE(h.trace(1, TRC_SCHED_WAKE, 1, w, 2, 0));
   xt::Ring r0 = h.ring_for_test(0);
@@ -148,9 +158,23 @@ TEST(SimHost, BogusConsTurnsTracingOffEverywhere) {
   EXPECT_EQ(h.stats(1).bogus, 0u);
   EXPECT_EQ(*r0.prod_word(), 0u);  // nothing written on CPU 0
   *r0.cons_word() = 0;
-  ASSERT_TRUE(h.enable(1, &info, &err));
+  ASSERT_TRUE(h.enable(1, &info).ok());
   EXPECT_TRUE(h.trace(0, TRC_SCHED_WAKE, 4, w, 2, 0));
   EXPECT_EQ(h.stats(0).lost_records_emitted, 1u);  // the lost one is reported first
+}
+
+// The simulator's records are packed by the event table: field values in,
+// Xen's words out; values that do not fit the event are a bug and abort.
+TEST(SimPayload, PackedByTheEventTable) {
+  uint32_t w[xt::kMaxExtraWords];
+  ASSERT_EQ(vt::sim::pack_payload_or_abort(xt::runstate_change_event(xt::kBlocked, xt::kRunnable), {3, 1}, w), 1u);
+  EXPECT_EQ(w[0], xt::pack_dom_vcpu(3, 1));
+  ASSERT_EQ(vt::sim::pack_payload_or_abort(TRC_LOST_RECORDS, {5, 7, 2, 0x123456789ull}, w), 4u);
+  EXPECT_EQ(w[0], 5u);
+  EXPECT_EQ(w[1], xt::pack_lost_vcpu(7, 2));
+  EXPECT_EQ(w[2], 0x23456789u);
+  EXPECT_EQ(w[3], 0x1u);
+  EXPECT_DEATH(vt::sim::pack_payload_or_abort(TRC_SCHED_WAKE, {1}, w), "do not fit .*wake");
 }
 
 TEST(SimHost, OnlyOneConsumerOwnsTheNotification) {

@@ -1,6 +1,8 @@
 #include "src/sim/producer.h"
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "xentrace/record.h"
@@ -11,6 +13,18 @@ namespace {
 uint32_t physical(uint32_t off, uint32_t size) { return off < size ? off : off - size; }
 
 }  // namespace
+
+uint32_t pack_payload_or_abort(uint32_t event, std::initializer_list<uint64_t> values,
+                               uint32_t out[xt::kMaxExtraWords]) {
+  const int n = xt::pack_payload(event, values, out);
+  if (n < 0) {
+    const char* name = xt::event_name(event);
+    std::fprintf(stderr, "vtrace sim: %zu values do not fit the fields of event %#x (%s) in xentrace/events.h\n",
+                 values.size(), event, name ? name : "not in the table");
+    std::abort();
+  }
+  return uint32_t(n);
+}
 
 void RingProducer::put(uint32_t& prod, uint32_t event, bool with_tsc, uint64_t tsc,
                        const uint32_t* extra, uint32_t n_extra) {
@@ -90,9 +104,10 @@ bool RingProducer::write(uint32_t event, bool with_tsc, uint64_t tsc, const uint
   if (lost_now_ != 0) {
     uint32_t tail = size - physical(prod, size);
     if (kLostRecordBytes > tail) put_wrap(prod, tail, tsc);
-    const uint32_t words[4] = {uint32_t(lost_now_), current, uint32_t(lost_first_tsc_),
-                               uint32_t(lost_first_tsc_ >> 32)};
-    put(prod, TRC_LOST_RECORDS, true, tsc, words, 4);
+    uint32_t words[xt::kMaxExtraWords];
+    const uint32_t n = pack_payload_or_abort(
+        TRC_LOST_RECORDS, {lost_now_, xt::lost_domid(current), xt::lost_vcpu(current), lost_first_tsc_}, words);
+    put(prod, TRC_LOST_RECORDS, true, tsc, words, n);
     ++stats_.lost_records_emitted;
     lost_now_ = 0;
   }

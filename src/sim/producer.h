@@ -19,12 +19,21 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 
+#include "xentrace/events.h"
 #include "xentrace/tbuf.h"
 
 namespace vt::sim {
 
-constexpr uint32_t kLostRecordBytes = 28;  // header + TSC + 4 words
+constexpr uint32_t kLostRecordBytes = 4 + 8 + 4 * xt::kWords<TRC_LOST_RECORDS>;  // header + TSC + 4 words
+
+// xt::pack_payload for the simulator's own writers: packs `values` into
+// `out` by the event table and returns the number of words. Values that do
+// not fit the event's fields are a bug in the caller: it aborts, naming
+// the event.
+uint32_t pack_payload_or_abort(uint32_t event, std::initializer_list<uint64_t> values,
+                               uint32_t out[xt::kMaxExtraWords]);
 
 struct ProducerStats {
   uint64_t written = 0;          // records written, not counting WRAP/LOST

@@ -6,6 +6,8 @@
 #include <random>
 #include <sstream>
 
+#include "xentrace/events.h"
+
 namespace vt::sim {
 
 const char* behaviour_name(Behaviour b) {
@@ -59,7 +61,7 @@ bool parse_fault(const std::string& v, Fault* f) {
 
 }  // namespace
 
-bool parse_scenario(const std::string& spec, Scenario* out, std::string* err) {
+Status parse_scenario(const std::string& spec, Scenario* out) {
   Scenario sc;
   std::map<std::string, std::string> kv;
   std::stringstream in(spec);
@@ -69,10 +71,8 @@ bool parse_scenario(const std::string& spec, Scenario* out, std::string* err) {
     if (item.empty()) continue;
     const size_t eq = item.find('=');
     if (eq == std::string::npos) {
-      if (!first) {
-        *err = "--sim: '" + item + "' is not key=value (a preset name may only come first)";
-        return false;
-      }
+      if (!first)
+        return Status::InvalidArgument("'" + item + "' is not key=value (a preset name may only come first)");
       kv["preset"] = item;
     } else {
       kv[item.substr(0, eq)] = item.substr(eq + 1);
@@ -96,18 +96,14 @@ bool parse_scenario(const std::string& spec, Scenario* out, std::string* err) {
     guests = 8;
     mix = "cpu:1";
   } else if (preset != "custom") {
-    *err = "--sim: unknown preset '" + preset + "' (demo, dense, overload, or key=value pairs)";
-    return false;
+    return Status::InvalidArgument("unknown preset '" + preset + "' (demo, dense, overload, or key=value pairs)");
   }
   sc.name = preset;
   for (const auto& kv_pair : kv) {
     const std::string& k = kv_pair.first;  // named, not bound: clang 14 cannot capture bindings
     const std::string& v = kv_pair.second;
     double d = 0;
-    auto bad = [&](const char* what) {
-      *err = "--sim: " + k + "=" + v + ": " + what;
-      return false;
-    };
+    auto bad = [&](const char* what) { return Status::InvalidArgument(k + "=" + v + ": " + what); };
     if (k == "preset") continue;
     if (k == "pcpus") {
       if (!number(v, 1, 512, &d)) return bad("expected 1..512");
@@ -145,10 +141,9 @@ bool parse_scenario(const std::string& spec, Scenario* out, std::string* err) {
       if (!number(v, 0, 1e15, &d)) return bad("expected a non-negative integer");
       sc.seed = uint64_t(d);
     } else {
-      *err = "--sim: unknown key '" + k +
-             "' (pcpus, threads, guests, vcpus, mix, hang, hangirq, hangone, churn, speed, rate, "
-             "credit2, seed)";
-      return false;
+      return Status::InvalidArgument("unknown key '" + k +
+                                     "' (pcpus, threads, guests, vcpus, mix, hang, hangirq, hangone, churn, "
+                                     "speed, rate, credit2, seed)");
     }
   }
   if (sc.threads > sc.pcpus) sc.threads = sc.pcpus;
@@ -178,19 +173,14 @@ bool parse_scenario(const std::string& spec, Scenario* out, std::string* err) {
       Behaviour b;
       double w = 1;
       if (!parse_behaviour(part.substr(0, colon), &b) ||
-          (colon != std::string::npos && !number(part.substr(colon + 1), 0, 1e6, &w))) {
-        *err = "--sim: mix=" + mix + ": '" + part +
-               "' is not behaviour[:weight] (idle, io, cpu, storm, hang, hangirq)";
-        return false;
-      }
+          (colon != std::string::npos && !number(part.substr(colon + 1), 0, 1e6, &w)))
+        return Status::InvalidArgument("mix=" + mix + ": '" + part +
+                                       "' is not behaviour[:weight] (idle, io, cpu, storm, hang, hangirq)");
       weights.push_back({b, w});
     }
     double total = 0;
     for (auto& [b, w] : weights) total += w;
-    if (weights.empty() || total <= 0) {
-      *err = "--sim: mix=" + mix + ": no positive weight";
-      return false;
-    }
+    if (weights.empty() || total <= 0) return Status::InvalidArgument("mix=" + mix + ": no positive weight");
     std::mt19937_64 rng(sc.seed);
     std::uniform_real_distribution<double> u(0, total);
     for (uint32_t i = 0; i < guests; ++i) {
@@ -221,15 +211,11 @@ bool parse_scenario(const std::string& spec, Scenario* out, std::string* err) {
       if (one && it->vcpus < 2) it->vcpus = 2;
       --left;
     }
-    if (left > 0) {
-      *err = "--sim: more faults than guests";
-      return false;
-    }
-    return true;
+    return left == 0;
   };
   if (!assign(hang, Behaviour::kHang, false) || !assign(hangirq, Behaviour::kHangIrqsOn, false) ||
       !assign(hangone, Behaviour::kHang, true))
-    return false;
+    return Status::InvalidArgument("more faults than guests");
   // Churn: short-lived guests reusing a small set of domids.
   const uint32_t base = uint32_t(sc.guests.size()) + 1;
   for (uint32_t i = 0; i < churn; ++i) {
@@ -240,12 +226,10 @@ bool parse_scenario(const std::string& spec, Scenario* out, std::string* err) {
     g.stop_s = g.start_s + 1.5;
     sc.guests.push_back(g);
   }
-  if (sc.guests.size() + 1 >= 0x7ff0) {
-    *err = "--sim: too many guests for Xen's domain ids";
-    return false;
-  }
+  if (sc.guests.size() + 1 >= xt::kDomidFirstReserved)  // dom0 and the guests take ids below
+    return Status::InvalidArgument("too many guests for Xen's domain ids");
   *out = std::move(sc);
-  return true;
+  return Status::Ok();
 }
 
 }  // namespace vt::sim

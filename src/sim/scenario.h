@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "src/util/status.h"
+
 namespace vt::sim {
 
 enum class Behaviour : uint8_t {
@@ -59,7 +61,8 @@ struct Scenario {
   std::vector<GuestSpec> guests;  // dom0 is implicit: one vCPU per simulation thread
 };
 
-// Parses a preset or key=value list. One line naming the bad key or value.
-bool parse_scenario(const std::string& spec, Scenario* out, std::string* err);
+// Parses a preset or key=value list. kInvalidArgument with one line naming
+// the bad key or value (not the flag it came from: the caller adds that).
+Status parse_scenario(const std::string& spec, Scenario* out);
 
 }  // namespace vt::sim

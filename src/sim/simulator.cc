@@ -6,15 +6,17 @@
 #include <chrono>
 #include <limits>
 
+#include "xentrace/events.h"
+
 namespace vt::sim {
 
 Simulator::Simulator(SimHost* host, const Scenario& sc) : host_(host), sc_(sc), speed_(sc.speed) {
-  uint32_t ncpu;
-  host_->physinfo(&ncpu, &hz_, nullptr);
+  const uint32_t ncpu = host_->config().nr_cpus;
+  hz_ = host_->config().tsc_hz;
   const uint32_t pcpus = std::min(sc_.pcpus, ncpu);
   const uint32_t threads = std::max<uint32_t>(1, std::min(sc_.threads, pcpus));
   std::vector<std::vector<GuestSpec>> placed(threads);
-  domid_shard_.assign(0x7fff, ~0u);
+  domid_shard_.assign(xt::kMaxDomid, ~0u);
   for (size_t g = 0; g < sc_.guests.size(); ++g) {
     placed[g % threads].push_back(sc_.guests[g]);
     domid_shard_[sc_.guests[g].domid] = uint32_t(g % threads);

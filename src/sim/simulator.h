@@ -1,4 +1,4 @@
-// Simulator: runs a scenario's shards (scheduler model, model.h) in threads
+// Simulator: runs a scenario's shards (scheduler model, sched_model.h) in threads
 // against a SimHost, paced so that `speed` simulated seconds pass per wall
 // second (speed 0: as fast as possible). Each shard owns its pCPUs, so the
 // threads share nothing but the host, whose per-CPU lock is Xen's. The
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "src/sim/host.h"
-#include "src/sim/model.h"
+#include "src/sim/sched_model.h"
 #include "src/sim/scenario.h"
 
 namespace vt::sim {

@@ -10,7 +10,8 @@
 // promise: a CPU's clock or records in flight lagging by more than the
 // live path's slack) is raised to the last emitted TSC and counted (late),
 // as is every record of that stream until it catches up. So the output is
-// monotonic whatever the streams do.
+// monotonic whatever the streams do. Counted: Stat::records_merged,
+// tsc_backwards, late.
 //
 // Streaming with memory bounded by the number of streams: one head record
 // per stream. A stream may answer kWait ("nothing now; nothing earlier than
@@ -26,18 +27,13 @@
 #include <limits>
 #include <vector>
 
+#include "src/util/stats.h"
 #include "xentrace/record.h"
 #include "xentrace/tokenizer.h"
 
 namespace vt {
 
 enum class SortStatus { kDone, kWait, kBad, kStopped };
-
-struct SorterStats {
-  uint64_t records = 0;
-  uint64_t tsc_backwards = 0;  // records below their stream's previous TSC (raised)
-  uint64_t late = 0;           // records below what was emitted, in their stream's order (raised)
-};
 
 template <class Stream>
 class Sorter {
@@ -65,7 +61,7 @@ class Sorter {
       pop_heap();
       // Emit from s while it stays first: runs of one CPU skip the heap.
       for (;;) {
-        ++stats_.records;
+        ++stats_[Stat::records_merged];
         last_out_ = heads_[s].tsc;
         if (!sink(s, static_cast<const xt::Record&>(heads_[s]))) {
           state_[s] = kNeedNext;
@@ -84,7 +80,7 @@ class Sorter {
     }
   }
 
-  const SorterStats& stats() const { return stats_; }
+  const Stats& stats() const { return stats_; }
   int bad_stream() const { return bad_; }
 
  private:
@@ -138,12 +134,12 @@ class Sorter {
     const bool backwards = t < last_key_[i];
     if (backwards) {
       t = last_key_[i];
-      ++stats_.tsc_backwards;
+      ++stats_[Stat::tsc_backwards];
     }
     last_key_[i] = t;
     if (t < last_out_) {
       t = last_out_;
-      if (!backwards) ++stats_.late;
+      if (!backwards) ++stats_[Stat::late];
     }
     heads_[i].tsc = t;
   }
@@ -192,7 +188,7 @@ class Sorter {
   std::vector<uint32_t> heap_;
   uint32_t n_waiting_ = 0;
   uint64_t last_out_ = 0;  // TSC of the last record emitted
-  SorterStats stats_;
+  Stats stats_;
   int bad_ = -1;
 };
 

@@ -77,7 +77,7 @@ TEST(Sorter, BackwardsTscIsRaisedAndCounted) {
   auto out = drain(s, &st);
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[1].second, 100u);
-  EXPECT_EQ(s.stats().tsc_backwards, 1u);
+  EXPECT_EQ(s.stats()[vt::Stat::tsc_backwards], 1u);
 }
 
 TEST(Sorter, WaitingStreamHoldsBackLaterRecordsUntilItCatchesUp) {
@@ -127,7 +127,7 @@ TEST(Sorter, RecordBelowAnEarlierBoundIsRaisedAndCountedLate) {
   out = drain(s, &st);
   want = {{1, 40}, {0, 100}};  // 40 broke the promise, but nothing after 20 had gone out
   EXPECT_EQ(out, want);
-  EXPECT_EQ(s.stats().late, 0u);
+  EXPECT_EQ(s.stats()[vt::Stat::late], 0u);
 
   // 100 is out; stream 1 lags with 70 and 80 (in its own order), then
   // goes back to 60 on its own clock, then catches up.
@@ -138,8 +138,8 @@ TEST(Sorter, RecordBelowAnEarlierBoundIsRaisedAndCountedLate) {
   want = {{1, 100}, {1, 100}, {1, 100}, {1, 150}};
   EXPECT_EQ(out, want);
   EXPECT_EQ(st, vt::SortStatus::kDone);
-  EXPECT_EQ(s.stats().late, 2u);
-  EXPECT_EQ(s.stats().tsc_backwards, 1u);
+  EXPECT_EQ(s.stats()[vt::Stat::late], 2u);
+  EXPECT_EQ(s.stats()[vt::Stat::tsc_backwards], 1u);
 }
 
 TEST(Sorter, StopsAtABadRecordAfterDeliveringEverythingEarlier) {

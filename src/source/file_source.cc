@@ -2,8 +2,8 @@
 
 namespace vt {
 
-bool FileSource::open(const std::string& path, std::string* err) {
-  if (!file_.open(path, err)) return false;
+Status FileSource::open(const std::string& path) {
+  if (Status st = file_.open(path); !st.ok()) return st;
   open_memory(file_.data(), file_.size(), file_.path());
   const xt::DecodeStatus& d = file_.decode_status();
   if (!d.ok)
@@ -14,7 +14,7 @@ bool FileSource::open(const std::string& path, std::string* err) {
                                     "decompress it into a pipe, e.g. " +
                                     (std::string(f) == "bzip2" ? "bzcat" : std::string(f) + " -dc") +
                                     " FILE | vtrace summary -"};
-  return true;
+  return Status::Ok();
 }
 
 void FileSource::open_memory(const uint8_t* data, uint64_t size, const std::string& name) {
@@ -65,7 +65,7 @@ xt::TokenStatus FileSource::Stream::next_window(xt::TokenStatus st, xt::Record* 
       fault_offset = uint64_t(tok.pos - src->data_);
       return st;
     }
-    if (queue.empty() && !src->pull(cpu)) return xt::TokenStatus::kEnd;
+    if (queue.empty() && !src->pull(cpu_id)) return xt::TokenStatus::kEnd;
     const xt::Window w = queue.front();
     queue.pop_front();
     tok.pos = src->data_ + w.data_offset;
@@ -76,8 +76,37 @@ xt::TokenStatus FileSource::Stream::next_window(xt::TokenStatus st, xt::Record* 
 
 std::vector<std::pair<uint32_t, uint64_t>> FileSource::cpu_last_tsc() const {
   std::vector<std::pair<uint32_t, uint64_t>> r;
-  for (const Stream& s : streams_) r.push_back({s.cpu, s.tok.last_tsc});
+  for (const Stream& s : streams_) r.push_back({s.cpu_id, s.tok.last_tsc});
   return r;
+}
+
+void FileSource::Stream::add_stats(Stats* s) const {
+  (*s)[Stat::records_filtered] += tok.dropped;
+  (*s)[Stat::wrap_records] += tok.wraps_skipped;
+}
+
+Stats FileSource::stats() const {
+  Stats s;
+  s[Stat::windows] = cursor_.windows();
+  return s;
+}
+
+Status FileSource::fault(int bad_stream) const {
+  std::optional<xt::Fault> f;
+  if (bad_stream >= 0) {
+    const Stream& s = streams_[size_t(bad_stream)];
+    f = xt::Fault{s.fault_offset, "record of CPU " + std::to_string(s.cpu_id) +
+                                      " runs past the end of its window (corrupt header)"};
+  } else if (scan_fault_.has_value()) {
+    f = *scan_fault_;
+  }
+  // A cut compressed stream usually also cuts the image's last window; the
+  // decoder's fault is the cause, so it comes with whatever the image shows.
+  if (input_fault_.has_value()) {
+    if (f) f->what += "; " + input_fault_->what;
+    else f = *input_fault_;
+  }
+  return f ? Status::Corruption(describe(*f)) : Status::Ok();
 }
 
 std::string FileSource::describe(const xt::Fault& f) const {

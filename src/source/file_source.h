@@ -8,11 +8,12 @@
 // between two windows of one CPU (about one xentrace pass), whatever the
 // file size.
 //
-// run() feeds every record in TSC order to a sink and stops at the first
-// fault, reporting it with the file name and byte offset; every record
-// before the fault is delivered first. A compressed file (zstd, gzip, xz)
-// is read as its decoded image, and offsets are bytes of that image; a
-// broken compressed stream is a fault at the end of what it decoded to.
+// The streams end at the first fault; fault() then says where, with the
+// file name and byte offset, after the merge has delivered everything
+// before it. A compressed file (zstd, gzip, xz) is read as its decoded
+// image, and offsets are bytes of that image; a broken compressed stream is
+// a fault at the end of what it decoded to. The pipeline (src/pipeline)
+// merges and tracks the streams: read_trace.h is the way in.
 #pragma once
 
 #include <cstdint>
@@ -21,50 +22,26 @@
 #include <string>
 #include <vector>
 
-#include "src/sorter/sorter.h"
+#include "src/util/stats.h"
+#include "src/util/status.h"
 #include "xentrace/mapped_file.h"
 #include "xentrace/trace_file.h"
 
 namespace vt {
 
-struct FileResult {
-  uint64_t records = 0;  // delivered
-  uint64_t dropped = 0;  // read but not delivered (filtered classes)
-  uint64_t wraps_skipped = 0;
-  uint64_t tsc_backwards = 0;
-  uint64_t windows = 0;
-  bool stopped = false;  // the sink asked to stop
-  bool has_fault = false;
-  xt::Fault fault;
-};
-
 class FileSource {
  public:
   // Maps `path` ("-": standard input), decoding it if compressed. Fails
-  // only when it cannot be read at all (one line in *err).
-  bool open(const std::string& path, std::string* err);
+  // only when it cannot be read at all (kIoError or kUnavailable, one line
+  // naming the path).
+  Status open(const std::string& path);
   // Reads an image already in memory (the caller keeps it alive).
   void open_memory(const uint8_t* data, uint64_t size, const std::string& name);
 
-  // sink(uint32_t cpu, const xt::Record&) -> bool (false stops the run).
-  // Records of the classes in `drop` are read but not delivered.
-  template <class Sink>
-  FileResult run(Sink&& sink, const xt::ClassFilter* drop = nullptr);
-
-  const std::string& name() const { return name_; }
-  uint64_t size() const { return size_; }
-  // File offset of the record being delivered (valid inside the sink).
-  uint64_t current_offset() const { return streams_[current_].record_offset(); }
-  // After run(): each CPU seen and the TSC of its last record, dropped ones too.
-  std::vector<std::pair<uint32_t, uint64_t>> cpu_last_tsc() const;
-
-  // "name: byte N: what"; "name: byte N of the decoded zstd data: what".
-  std::string describe(const xt::Fault& f) const;
-
- private:
+  // One CPU's records, a sorter stream (sorter.h).
   struct Stream {
     FileSource* src;
-    uint32_t cpu;
+    uint32_t cpu_id;
     xt::TokenizerState tok;
     std::deque<xt::Window> queue;  // windows read by the cursor, not yet tokenized
     uint64_t fault_offset = 0;
@@ -82,8 +59,30 @@ class FileSource {
     xt::TokenStatus next_window(xt::TokenStatus st, xt::Record* r);
     bool waiting() const { return false; }  // a file never has more later
     uint64_t wait_bound() const { return 0; }
+    uint32_t cpu() const { return cpu_id; }
+    void set_filter(const xt::ClassFilter* drop) { tok.drop = drop; }
+    void add_stats(Stats* s) const;
+    // File offset of the record last returned.
     uint64_t record_offset() const { return uint64_t(last - src->data_); }
   };
+
+  // One per CPU, ascending; fixed after open.
+  std::vector<Stream>& streams() { return streams_; }
+
+  const std::string& name() const { return name_; }
+  uint64_t size() const { return size_; }
+  // Each CPU seen and the TSC of its last record read, dropped ones too.
+  std::vector<std::pair<uint32_t, uint64_t>> cpu_last_tsc() const;
+  // Stat::windows so far.
+  Stats stats() const;
+
+  // After the merge ended: the fault that ended it, if any (kCorruption,
+  // "name: byte N: what"; "name: byte N of the decoded zstd data: what").
+  // `bad_stream` is the stream the sorter found malformed (-1: none).
+  Status fault(int bad_stream) const;
+
+ private:
+  std::string describe(const xt::Fault& f) const;
 
   // Reads windows until `cpu` has one queued; false if the file (or its
   // valid part) ended first.
@@ -98,49 +97,7 @@ class FileSource {
   std::optional<xt::Fault> input_fault_;  // the compressed stream broke: the image ends here
   std::vector<Stream> streams_;         // one per CPU, ascending; fixed after open
   std::vector<uint32_t> stream_index_;  // CPU -> index in streams_, or kNoStream
-  const xt::ClassFilter* drop_ = nullptr;
-  uint32_t current_ = 0;
   static constexpr uint32_t kNoStream = 0xffffffffu;
 };
-
-template <class Sink>
-FileResult FileSource::run(Sink&& sink, const xt::ClassFilter* drop) {
-  drop_ = drop;
-  for (Stream& s : streams_) s.tok.drop = drop;
-  FileResult res;
-  Sorter<Stream> sorter(&streams_);
-  const SortStatus st = sorter.run([&](uint32_t i, const xt::Record& r) {
-    current_ = i;
-    return sink(streams_[i].cpu, r);
-  });
-  res.records = sorter.stats().records;
-  res.tsc_backwards = sorter.stats().tsc_backwards;
-  res.windows = cursor_.windows();
-  for (const Stream& s : streams_) {
-    res.wraps_skipped += s.tok.wraps_skipped;
-    res.dropped += s.tok.dropped;
-  }
-  res.stopped = st == SortStatus::kStopped;
-  if (st == SortStatus::kBad) {
-    const Stream& s = streams_[sorter.bad_stream()];
-    res.has_fault = true;
-    res.fault = {s.fault_offset, "record of CPU " + std::to_string(s.cpu) +
-                                     " runs past the end of its window (corrupt header)"};
-  } else if (scan_fault_.has_value() && !res.stopped) {
-    res.has_fault = true;
-    res.fault = *scan_fault_;
-  }
-  // A cut compressed stream usually also cuts the image's last window; the
-  // decoder's fault is the cause, so it comes with whatever the image shows.
-  if (input_fault_.has_value() && !res.stopped) {
-    if (res.has_fault) {
-      res.fault.what += "; " + input_fault_->what;
-    } else {
-      res.has_fault = true;
-      res.fault = *input_fault_;
-    }
-  }
-  return res;
-}
 
 }  // namespace vt

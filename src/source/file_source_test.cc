@@ -1,10 +1,10 @@
-// The file source end to end: windows in file order, records merged by TSC
-// across CPUs, into the trackers.
+// The file source's per-CPU streams: every CPU known before the merge,
+// windows in file order, a fault named with its byte offset.
 #include "src/source/file_source.h"
 
 #include <gtest/gtest.h>
 
-#include "src/trackers/trackers.h"
+#include "src/sorter/sorter.h"
 #include "tests/support/trace_builder.h"
 
 namespace {
@@ -12,47 +12,14 @@ namespace {
 using namespace vt::test;
 constexpr int R = xt::kRunning, Q = xt::kRunnable, B = xt::kBlocked;
 
-vt::Trackers track(const std::vector<uint8_t>& image, vt::FileResult* res = nullptr) {
-  vt::FileSource src;
-  src.open_memory(image.data(), image.size(), "test");
-  vt::TrackerOptions o;
-  o.cpu_hz = 1000;
-  vt::Trackers t(o);
-  vt::FileResult r = src.run([&](uint32_t cpu, const xt::Record& rec) {
-    t.on_record(cpu, rec);
+std::vector<uint64_t> merged_tscs(vt::FileSource& src, vt::SortStatus* st) {
+  std::vector<uint64_t> order;
+  vt::Sorter<vt::FileSource::Stream> sorter(&src.streams());
+  *st = sorter.run([&](uint32_t, const xt::Record& r) {
+    order.push_back(r.tsc);
     return true;
   });
-  t.finish(vt::EndRule::kTraceEnd);
-  if (res) *res = r;
-  return t;
-}
-
-const vt::Vcpu& find(const vt::Trackers& t, uint32_t dom, uint32_t id) {
-  for (const vt::Vcpu& v : t.table.vcpus)
-    if (v.domid == dom && v.id == id) return v;
-  static vt::Vcpu none;
-  ADD_FAILURE() << "no d" << dom << "v" << id;
-  return none;
-}
-
-// d1v0 runs on CPU 0 and blocks; dom0 on CPU 1 wakes it (the wake and the
-// blocked->runnable change are in CPU 1's buffer, which xentrace wrote to
-// the file after CPU 0's later records); CPU 0 then runs it again.
-TEST(FileSource, CrossCpuWakeIsMergedInTscOrder) {
-  FileBuilder fb;
-  fb.window(0, {runstate(100, 1, 0, Q, R), runstate(200, 1, 0, R, B), runstate(350, 1, 0, Q, R),
-                runstate(500, 1, 0, R, B)})
-      .window(1, {runstate(150, 0, 0, Q, R), wake(300, 1, 0), runstate(300, 1, 0, B, Q),
-                  runstate(600, 0, 0, R, B)});
-  vt::FileResult res;
-  vt::Trackers t = track(fb.image, &res);
-  EXPECT_FALSE(res.has_fault);
-  const vt::Vcpu& v = find(t, 1, 0);
-  EXPECT_EQ(v.c.n[vt::kInconsistent], 0u);  // merged in order: every old state agrees
-  EXPECT_EQ(v.c.cycles[vt::kRunning], 100u + 150u);
-  EXPECT_EQ(v.c.cycles[vt::kBlocked], 100u + 100u);  // 200..300, 500..600 (trace end)
-  EXPECT_EQ(v.c.cycles[vt::kRunnable], 50u);
-  EXPECT_EQ(v.c.n[vt::kWakes], 1u);
+  return order;
 }
 
 TEST(FileSource, WindowsOfACpuInAnyOrderOfThePass) {
@@ -62,26 +29,54 @@ TEST(FileSource, WindowsOfACpuInAnyOrderOfThePass) {
   fb.window(0, {runstate(100, 1, 0, Q, R)})
       .window(0, {runstate(400, 1, 0, R, B)})
       .window(1, {runstate(50, 2, 0, Q, R), runstate(300, 2, 0, R, B)});
-  std::vector<uint64_t> order;
   vt::FileSource src;
   src.open_memory(fb.image.data(), fb.image.size(), "test");
-  src.run([&](uint32_t, const xt::Record& r) {
+  ASSERT_EQ(src.streams().size(), 2u);
+  EXPECT_EQ(src.streams()[1].cpu(), 1u);
+  vt::SortStatus st;
+  EXPECT_EQ(merged_tscs(src, &st), (std::vector<uint64_t>{50, 100, 300, 400}));
+  EXPECT_EQ(st, vt::SortStatus::kDone);
+  EXPECT_TRUE(src.fault(-1).ok());
+  EXPECT_EQ(src.stats()[vt::Stat::windows], 3u);
+}
+
+// A record whose header claims more words than its window holds: the
+// stream stops on it, everything before it is merged, and the fault names
+// the file and the record's byte offset.
+TEST(FileSource, OverrunningRecordIsAFaultAtItsOffset) {
+  FileBuilder fb;
+  fb.window(0, {runstate(100, 1, 0, Q, R), runstate(200, 1, 0, R, B), wake(300, 1, 0)});
+  const uint32_t lying = 0x80000000u | (7u << 28) | TRC_SCHED_WAKE;  // 7 words: past the window
+  std::memcpy(fb.image.data() + 12 + 16 + 16, &lying, 4);
+  vt::FileSource src;
+  src.open_memory(fb.image.data(), fb.image.size(), "lying.xtr");
+  vt::SortStatus st;
+  vt::Sorter<vt::FileSource::Stream> sorter(&src.streams());
+  std::vector<uint64_t> order;
+  st = sorter.run([&](uint32_t, const xt::Record& r) {
     order.push_back(r.tsc);
     return true;
   });
-  EXPECT_EQ(order, (std::vector<uint64_t>{50, 100, 300, 400}));
+  ASSERT_EQ(st, vt::SortStatus::kBad);
+  EXPECT_EQ(order, (std::vector<uint64_t>{100, 200}));
+  const vt::Status f = src.fault(sorter.bad_stream());
+  EXPECT_EQ(f.code(), vt::Status::Code::kCorruption);
+  EXPECT_EQ(f.message(), "lying.xtr: byte 44: record of CPU 0 runs past the end of its window (corrupt header)");
 }
 
-TEST(FileSource, FaultStopsAfterEverythingBeforeIt) {
+// Garbage after the last window: the first pass saw it, so the merge ends
+// with the fault where the garbage starts.
+TEST(FileSource, StructuralFaultIsReportedAfterTheMerge) {
   FileBuilder fb;
   fb.window(0, {runstate(100, 1, 0, Q, R), runstate(200, 1, 0, R, B)});
   fb.image.insert(fb.image.end(), {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9});
-  vt::FileResult res;
-  vt::Trackers t = track(fb.image, &res);
-  ASSERT_TRUE(res.has_fault);
-  EXPECT_EQ(res.fault.offset, 44u);  // 12-byte header + two 16-byte records
-  EXPECT_EQ(res.records, 2u);
-  EXPECT_EQ(find(t, 1, 0).c.cycles[vt::kRunning], 100u);
+  vt::FileSource src;
+  src.open_memory(fb.image.data(), fb.image.size(), "junk.xtr");
+  vt::SortStatus st;
+  EXPECT_EQ(merged_tscs(src, &st).size(), 2u);
+  const vt::Status f = src.fault(-1);
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.message().rfind("junk.xtr: byte 44: ", 0), 0u) << f.message();
 }
 
 }  // namespace

@@ -8,33 +8,30 @@
 
 namespace vt {
 
-bool LiveSession::open(TraceHost* host, const LiveOptions& o, std::string* err) {
+Status LiveSession::open(TraceHost* host, const LiveOptions& o) {
   close();
   host_ = host;
   uint32_t nr_cpus = 0;
-  if (!host_->physinfo(&nr_cpus, &hz_, err)) return false;
+  if (Status st = host_->physinfo(&nr_cpus, &hz_); !st.ok()) return st;
   notify_fd_ = host_->notify_fd();
   shared_ = notify_fd_ < 0 && host_->notify_owned_elsewhere();
   // Another consumer is running: keep its masks unless told otherwise.
   if (!shared_ || o.event_mask_given) {
-    if (!host_->set_event_mask(o.event_mask, err)) return false;
+    if (Status st = host_->set_event_mask(o.event_mask); !st.ok()) return st;
     mask_ = o.event_mask;
   }
   if (!o.trace_cpus.empty() && (!shared_ || o.event_mask_given)) {
-    if (!host_->set_cpu_mask(o.trace_cpus, err)) return false;
+    if (Status st = host_->set_cpu_mask(o.trace_cpus); !st.ok()) return st;
   }
   TraceInfo info;
-  if (!host_->enable(o.pages, &info, err)) return false;
+  if (Status st = host_->enable(o.pages, &info); !st.ok()) return st;
   we_enabled_ = !shared_;
   open_ = true;
-  if (info.t_info_mfn == 0 || info.t_info_bytes == 0) {
-    *err = "trace buffers are not allocated (t_info MFN 0)";
-    return false;
-  }
-  t_info_map_ = host_->map_t_info(info.t_info_mfn, info.t_info_bytes, err);
-  if (!t_info_map_) return false;
+  if (info.t_info_mfn == 0 || info.t_info_bytes == 0)
+    return Status::Unavailable("trace buffers are not allocated (t_info MFN 0)");
+  if (Status st = host_->map_t_info(info.t_info_mfn, info.t_info_bytes, &t_info_map_); !st.ok()) return st;
   t_info_bytes_ = info.t_info_bytes;
-  if (!xt::parse_t_info(t_info_map_, t_info_bytes_, nr_cpus, &t_info_, err)) return false;
+  if (Status st = xt::parse_t_info(t_info_map_, t_info_bytes_, nr_cpus, &t_info_); !st.ok()) return st;
   for (uint32_t c = 0; c < nr_cpus; ++c) {
     if (!t_info_.has_buffer(c)) continue;  // offline when the buffers were allocated
     if (!o.trace_cpus.empty() &&
@@ -45,8 +42,7 @@ bool LiveSession::open(TraceHost* host, const LiveOptions& o, std::string* err) 
       mfns[j] = xt::t_info_mfn(t_info_map_, t_info_, c, j);
     LiveRing r;
     r.cpu = c;
-    r.map = host_->map_pages(mfns, err);
-    if (!r.map) return false;
+    if (Status st = host_->map_pages(mfns, &r.map); !st.ok()) return st;
     r.map_bytes = uint64_t(t_info_.pages_per_cpu) * xt::kPageBytes;
     r.ring = xt::Ring{r.map, xt::ring_data_size(t_info_.pages_per_cpu)};
     rings_.push_back(r);
@@ -63,11 +59,8 @@ bool LiveSession::open(TraceHost* host, const LiveOptions& o, std::string* err) 
     const uint64_t start = host_->now_tsc();
     for (LiveRing& r : rings_) r.skip_until = start;
   }
-  if (rings_.empty()) {
-    *err = "no CPU has a trace buffer to read";
-    return false;
-  }
-  return true;
+  if (rings_.empty()) return Status::Unavailable("no CPU has a trace buffer to read");
+  return Status::Ok();
 }
 
 void LiveSession::close() {
@@ -78,8 +71,7 @@ void LiveSession::close() {
   if (t_info_map_) host_->unmap(t_info_map_, t_info_bytes_);
   t_info_map_ = nullptr;
   if (open_ && we_enabled_) {
-    std::string err;
-    host_->disable(&err);  // nothing else was reading: leave tracing off, as found
+    (void)host_->disable();  // nothing else was reading: leave tracing off, as found
   }
   open_ = false;
   we_enabled_ = false;
@@ -205,10 +197,10 @@ void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack, Tee* tee)
     if (c->len) ch.push_full(c);
     else ch.keep_spare(c);
   }
-  if (copied && tee && tee->file) {
+  if (copied && tee) {
     const uint32_t a = std::min(copied, rd.first_len);
-    std::lock_guard<std::mutex> g(tee->lock);
-    if (!xt::write_window(tee->file, r.cpu, rd.first, a, rd.second, copied - a)) tee->failed = true;
+    MutexLock g(&tee->lock);
+    if (tee->file && !xt::write_window(tee->file, r.cpu, rd.first, a, rd.second, copied - a)) tee->failed = true;
   }
   if (copied) xt::ring_release(r.ring, rd.cons, copied);
   r.bytes += copied;
@@ -217,6 +209,22 @@ void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack, Tee* tee)
     return;  // the rest stays in Xen's ring: no quiet bound
   }
   ch.publish_quiet(now_tsc > slack ? now_tsc - slack : 0);
+}
+
+void LiveRing::add_stats(Stats* s) const {
+  (*s)[Stat::ring_bytes] += bytes;
+  (*s)[Stat::ring_drains] += drains;
+  (*s)[Stat::ring_stalls] += stalls;
+  (*s)[Stat::bogus_ring_states] += bogus;
+  (*s)[Stat::ring_resyncs] += resyncs;
+  (*s)[Stat::resync_dropped_bytes] += discarded_bytes;
+  (*s)[Stat::backlog_bytes] += skipped_bytes;
+}
+
+void LiveStream::add_stats(Stats* s) const {
+  (*s)[Stat::records_filtered] += tok.dropped;
+  (*s)[Stat::wrap_records] += tok.wraps_skipped;
+  (*s)[Stat::bad_chunks] += bad_chunks;
 }
 
 xt::TokenStatus LiveStream::next(xt::Record* r) {

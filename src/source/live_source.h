@@ -25,11 +25,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "src/source/trace_host.h"
+#include "src/util/mutex.h"
+#include "src/util/stats.h"
+#include "src/util/status.h"
 #include "xentrace/tbuf.h"
 #include "xentrace/tokenizer.h"
 
@@ -58,6 +60,9 @@ struct LiveRing {
   // session, when every ring had been emptied.
   uint64_t skip_until = 0;
   uint64_t skipped_bytes = 0;
+
+  // Stat::ring_bytes, ring_drains, ring_stalls, bogus_ring_states, ...
+  void add_stats(Stats* s) const;
 };
 
 // Takes the records older than r.skip_until off the front of a ring read
@@ -68,7 +73,7 @@ uint32_t skip_old_records(LiveRing& r, xt::RingRead* rd);
 class LiveSession {
  public:
   ~LiveSession() { close(); }
-  bool open(TraceHost* host, const LiveOptions& o, std::string* err);
+  Status open(TraceHost* host, const LiveOptions& o);
   // Restores what open() changed. Safe to call twice.
   void close();
 
@@ -132,9 +137,9 @@ class Channel {
 // A xentrace-format copy of everything drained (vtrace run --record): one
 // window per drain, written under a lock (per window, never per record).
 struct Tee {
-  std::FILE* file = nullptr;
-  std::mutex lock;
-  bool failed = false;
+  Mutex lock;
+  std::FILE* file VT_GUARDED_BY(lock) = nullptr;
+  bool failed VT_GUARDED_BY(lock) = false;
 };
 
 // Copies everything readable from r's ring into ch's chunks and releases it.
@@ -142,7 +147,7 @@ struct Tee {
 // taken off it for records in flight when publishing the quiet bound.
 void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack, Tee* tee = nullptr);
 
-// The tracker's view of one Channel, for the sorter.
+// The tracker's view of one Channel: a pipeline stream (pipeline.h).
 struct LiveStream {
   Channel* ch = nullptr;
   Chunk* cur = nullptr;
@@ -153,6 +158,9 @@ struct LiveStream {
   xt::TokenStatus next(xt::Record* r);
   bool waiting() const { return !ch->closed() || ch->has_full(); }
   uint64_t wait_bound() const { return bound; }
+  uint32_t cpu() const { return ch->cpu(); }
+  void set_filter(const xt::ClassFilter* drop) { tok.drop = drop; }
+  void add_stats(Stats* s) const;  // Stat::records_filtered, wrap_records, bad_chunks
 };
 
 }  // namespace vt

@@ -8,7 +8,6 @@
 
 #include "src/sim/host.h"
 #include "src/sorter/sorter.h"
-#include "src/trackers/trackers.h"
 #include "xentrace/events.h"
 
 namespace {
@@ -26,8 +25,8 @@ struct Rig {
     o.pages = pages;
     o.event_mask = 0x0ffff000;
     o.discard_backlog = false;  // these tests write records with hand-picked TSCs
-    std::string err;
-    EXPECT_TRUE(session.open(host.get(), o, &err)) << err;
+    const vt::Status st = session.open(host.get(), o);
+    EXPECT_TRUE(st.ok()) << st.message();
     for (auto& r : session.rings()) channels.push_back(std::make_unique<vt::Channel>(r.cpu, 8));
   }
   // Drains every ring, merges and counts records per event.
@@ -65,10 +64,9 @@ TEST(LiveSession, LeavesAnotherConsumersTracingAlone) {
   HostConfig c;
   SimHost host(c);
   host.take_notify_elsewhere();  // a running xentrace holds VIRQ_TBUF
-  std::string err;
-  ASSERT_TRUE(host.set_event_mask(0x00021000, &err));
+  ASSERT_TRUE(host.set_event_mask(0x00021000).ok());
   vt::LiveSession s;
-  ASSERT_TRUE(s.open(&host, vt::LiveOptions{}, &err)) << err;
+  ASSERT_TRUE(s.open(&host, vt::LiveOptions{}).ok());
   EXPECT_TRUE(s.shared_with_another_consumer());
   EXPECT_EQ(host.event_mask(), 0x00021000u);  // its mask kept
   s.close();
@@ -84,10 +82,9 @@ TEST(LiveSession, StartsCleanlyOnEveryCpuAtOnce) {
   uint64_t now = 5000;
   host.set_clock([&] { return now; });
   vt::LiveSession s;
-  std::string err;
   vt::LiveOptions o;
   o.event_mask = 0x0ffff000;
-  ASSERT_TRUE(s.open(&host, o, &err)) << err;
+  ASSERT_TRUE(s.open(&host, o).ok());
   EXPECT_EQ(s.rings()[0].skip_until, 5000u);
   const uint32_t w[2] = {1, 0};
   host.trace(0, TRC_SCHED_WAKE, 4000, w, 2, 0);  // older than the start

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "src/util/status.h"
+
 namespace vt {
 
 // What a toolstack can do to a guest (the detector's actions).
@@ -25,20 +27,20 @@ class TraceHost {
   virtual ~TraceHost() = default;
 
   // Number of CPU ids (max_cpu_id + 1) and the TSC frequency in Hz.
-  virtual bool physinfo(uint32_t* nr_cpus, double* tsc_hz, std::string* err) = 0;
+  virtual Status physinfo(uint32_t* nr_cpus, double* tsc_hz) = 0;
 
   // Allocates `pages` per CPU if nothing is allocated yet (Xen takes the size
   // once per boot and silently keeps the first one), turns tracing on, and
   // returns where t_info is.
-  virtual bool enable(uint32_t pages, TraceInfo* info, std::string* err) = 0;
-  virtual bool disable(std::string* err) = 0;
-  virtual bool set_event_mask(uint32_t mask, std::string* err) = 0;
-  virtual bool set_cpu_mask(const std::vector<uint32_t>& cpus, std::string* err) = 0;
+  virtual Status enable(uint32_t pages, TraceInfo* info) = 0;
+  virtual Status disable() = 0;
+  virtual Status set_event_mask(uint32_t mask) = 0;
+  virtual Status set_cpu_mask(const std::vector<uint32_t>& cpus) = 0;
 
   // Maps t_info read-only / a CPU's page list read-write and virtually
-  // contiguous. nullptr on failure, with the reason in *err.
-  virtual const uint8_t* map_t_info(uint64_t mfn, uint32_t bytes, std::string* err) = 0;
-  virtual uint8_t* map_pages(const std::vector<uint64_t>& mfns, std::string* err) = 0;
+  // contiguous.
+  virtual Status map_t_info(uint64_t mfn, uint32_t bytes, const uint8_t** out) = 0;
+  virtual Status map_pages(const std::vector<uint64_t>& mfns, uint8_t** out) = 0;
   virtual void unmap(const void* addr, uint64_t bytes) = 0;
 
   // A descriptor that becomes readable when the hypervisor raises
@@ -53,7 +55,7 @@ class TraceHost {
 
   // Pauses, shuts down or destroys a guest. Called from the classifier
   // thread, never on the record path.
-  virtual bool domain_op(DomainOp op, uint32_t domid, std::string* err) = 0;
+  virtual Status domain_op(DomainOp op, uint32_t domid) = 0;
 
   virtual std::string describe() const = 0;
 };

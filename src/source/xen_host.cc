@@ -24,7 +24,8 @@ void quiet_vmessage(xentoollog_logger*, xentoollog_level, int, const char*, cons
 void quiet_destroy(xentoollog_logger*) {}
 xentoollog_logger quiet_logger = {quiet_vmessage, nullptr, quiet_destroy};
 
-std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+// kIoError "what: strerror(errno)".
+Status errno_status(const char* what) { return Status::IoError(std::string(what) + ": " + std::strerror(errno)); }
 
 class XenHost : public TraceHost {
  public:
@@ -35,112 +36,86 @@ class XenHost : public TraceHost {
     if (xch_) xc_interface_close(xch_);
   }
 
-  bool init(std::string* err) {
+  Status init() {
     xch_ = xc_interface_open(&quiet_logger, &quiet_logger, 0);
-    if (!xch_) {
-      *err = "no Xen hypervisor here (" + errno_text("cannot open the privcmd interface") +
-             "); run in dom0 of a Xen host, or use --sim";
-      return false;
-    }
+    if (!xch_)
+      return Status::Unavailable(std::string("no Xen hypervisor here (cannot open the privcmd interface: ") +
+                                 std::strerror(errno) + ")");
     fmem_ = xenforeignmemory_open(&quiet_logger, 0);
-    if (!fmem_) {
-      *err = errno_text("xenforeignmemory_open");
-      return false;
-    }
+    if (!fmem_) return errno_status("xenforeignmemory_open");
     xce_ = xenevtchn_open(&quiet_logger, 0);
-    return true;
+    return Status::Ok();
   }
 
-  bool physinfo(uint32_t* nr_cpus, double* tsc_hz, std::string* err) override {
+  Status physinfo(uint32_t* nr_cpus, double* tsc_hz) override {
     xc_physinfo_t info;
     std::memset(&info, 0, sizeof info);
-    if (xc_physinfo(xch_, &info) != 0) {
-      if (err) *err = errno_text("xc_physinfo");
-      return false;
-    }
+    if (xc_physinfo(xch_, &info) != 0) return errno_status("xc_physinfo");
     *nr_cpus = info.max_cpu_id + 1;
     *tsc_hz = double(info.cpu_khz) * 1000.0;
-    return true;
+    return Status::Ok();
   }
 
-  bool enable(uint32_t pages, TraceInfo* info, std::string* err) override {
+  Status enable(uint32_t pages, TraceInfo* info) override {
     unsigned long mfn = 0, size = 0;
-    if (xc_tbuf_enable(xch_, pages, &mfn, &size) != 0) {
-      *err = errno_text("xc_tbuf_enable");
-      return false;
-    }
+    if (xc_tbuf_enable(xch_, pages, &mfn, &size) != 0) return errno_status("xc_tbuf_enable");
     info->t_info_mfn = mfn;
     info->t_info_bytes = uint32_t(size);  // t_info's size in bytes, whatever xenctrl.h says
-    return true;
+    return Status::Ok();
   }
 
-  bool disable(std::string* err) override {
-    if (xc_tbuf_disable(xch_) != 0) {
-      *err = errno_text("xc_tbuf_disable");
-      return false;
-    }
-    return true;
+  Status disable() override {
+    if (xc_tbuf_disable(xch_) != 0) return errno_status("xc_tbuf_disable");
+    return Status::Ok();
   }
 
-  bool set_event_mask(uint32_t mask, std::string* err) override {
-    if (xc_tbuf_set_evt_mask(xch_, mask) != 0) {
-      *err = errno_text("xc_tbuf_set_evt_mask");
-      return false;
-    }
-    return true;
+  Status set_event_mask(uint32_t mask) override {
+    if (xc_tbuf_set_evt_mask(xch_, mask) != 0) return errno_status("xc_tbuf_set_evt_mask");
+    return Status::Ok();
   }
 
-  bool set_cpu_mask(const std::vector<uint32_t>& cpus, std::string* err) override {
+  Status set_cpu_mask(const std::vector<uint32_t>& cpus) override {
     xc_cpumap_t map = xc_cpumap_alloc(xch_);
-    if (!map) {
-      *err = errno_text("xc_cpumap_alloc");
-      return false;
-    }
+    if (!map) return errno_status("xc_cpumap_alloc");
     const int max = xc_get_max_cpus(xch_);
     for (uint32_t c : cpus) {
       if (int(c) >= max) {
         free(map);
-        *err = "--trace-cpus: CPU " + std::to_string(c) + " does not exist on this host";
-        return false;
+        return Status::InvalidArgument("CPU " + std::to_string(c) + " does not exist on this host");
       }
       map[c / 8] |= uint8_t(1u << (c % 8));
     }
     const int rc = xc_tbuf_set_cpu_mask(xch_, map);
+    const Status st = rc == 0 ? Status::Ok() : errno_status("xc_tbuf_set_cpu_mask");
     free(map);
-    if (rc != 0) {
-      *err = errno_text("xc_tbuf_set_cpu_mask");
-      return false;
-    }
-    return true;
+    return st;
   }
 
-  const uint8_t* map_t_info(uint64_t mfn, uint32_t bytes, std::string* err) override {
+  Status map_t_info(uint64_t mfn, uint32_t bytes, const uint8_t** out) override {
     const size_t pages = (bytes + XC_PAGE_SIZE - 1) / XC_PAGE_SIZE;
     std::vector<xen_pfn_t> pfns(pages);
     for (size_t i = 0; i < pages; ++i) pfns[i] = xen_pfn_t(mfn + i);
     void* p = xenforeignmemory_map(fmem_, DOMID_XEN, PROT_READ, pages, pfns.data(), nullptr);
-    if (!p) *err = errno_text("mapping t_info");
-    return static_cast<const uint8_t*>(p);
+    if (!p) return errno_status("mapping t_info");
+    *out = static_cast<const uint8_t*>(p);
+    return Status::Ok();
   }
 
-  uint8_t* map_pages(const std::vector<uint64_t>& mfns, std::string* err) override {
+  Status map_pages(const std::vector<uint64_t>& mfns, uint8_t** out) override {
     std::vector<xen_pfn_t> pfns(mfns.begin(), mfns.end());
     std::vector<int> errs(mfns.size(), 0);
     void* p = xenforeignmemory_map(fmem_, DOMID_XEN, PROT_READ | PROT_WRITE, pfns.size(), pfns.data(),
                                    errs.data());
-    if (!p) {
-      *err = errno_text("mapping a trace buffer");
-      return nullptr;
-    }
+    if (!p) return errno_status("mapping a trace buffer");
     for (size_t i = 0; i < errs.size(); ++i) {
       if (errs[i] != 0) {
         xenforeignmemory_unmap(fmem_, p, pfns.size());
-        *err = "mapping trace page " + std::to_string(i) + " (MFN " + std::to_string(mfns[i]) +
-               "): " + std::strerror(-errs[i]);
-        return nullptr;
+        return Status::IoError("mapping trace page " + std::to_string(i) + " (MFN " + std::to_string(mfns[i]) +
+                               "): " + std::strerror(-errs[i]));
       }
     }
-    return static_cast<uint8_t*>(p);
+    *out = static_cast<uint8_t*>(p);
+    return Status::Ok();
   }
 
   void unmap(const void* addr, uint64_t bytes) override {
@@ -167,13 +142,10 @@ class XenHost : public TraceHost {
 
   uint64_t now_tsc() override { return __rdtsc(); }  // dom0's TSC: the host's, on PV dom0
 
-  bool domain_op(DomainOp op, uint32_t domid, std::string* err) override {
+  Status domain_op(DomainOp op, uint32_t domid) override {
     // Its own handle: this runs on the classifier thread.
     if (!ctl_) ctl_ = xc_interface_open(&quiet_logger, &quiet_logger, 0);
-    if (!ctl_) {
-      *err = errno_text("xc_interface_open");
-      return false;
-    }
+    if (!ctl_) return errno_status("xc_interface_open");
     int rc;
     const char* what;
     switch (op) {
@@ -183,8 +155,7 @@ class XenHost : public TraceHost {
         break;
       default: rc = xc_domain_destroy(ctl_, domid), what = "xc_domain_destroy"; break;
     }
-    if (rc != 0) *err = errno_text(what);
-    return rc == 0;
+    return rc == 0 ? Status::Ok() : errno_status(what);
   }
 
   std::string describe() const override { return "Xen (libxenctrl)"; }
@@ -200,10 +171,11 @@ class XenHost : public TraceHost {
 
 }  // namespace
 
-std::unique_ptr<TraceHost> open_xen_host(std::string* err) {
+Status open_xen_host(std::unique_ptr<TraceHost>* out) {
   auto h = std::make_unique<XenHost>();
-  if (!h->init(err)) return nullptr;
-  return h;
+  if (Status st = h->init(); !st.ok()) return st;
+  *out = std::move(h);
+  return Status::Ok();
 }
 
 }  // namespace vt

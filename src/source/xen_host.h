@@ -17,8 +17,8 @@
 
 namespace vt {
 
-// nullptr, with one line in *err, when there is no Xen here (not dom0, no
-// privcmd) or the libraries cannot be opened.
-std::unique_ptr<TraceHost> open_xen_host(std::string* err);
+// kUnavailable when there is no Xen here (not dom0, no privcmd); kIoError
+// when the libraries cannot be opened.
+Status open_xen_host(std::unique_ptr<TraceHost>* out);
 
 }  // namespace vt

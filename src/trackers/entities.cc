@@ -55,7 +55,7 @@ uint32_t DomainTable::create_vcpu(uint32_t d, uint32_t id) {
 
 uint32_t DomainTable::on_add(uint32_t domid, uint64_t tsc) {
   if (domid > xt::kMaxDomid) {
-    ++bad_ids;
+    ++stats[Stat::bad_ids];
     return kNone;
   }
   const uint32_t cur = by_domid_[domid];
@@ -78,7 +78,7 @@ uint32_t DomainTable::on_add(uint32_t domid, uint64_t tsc) {
 void DomainTable::on_remove(uint32_t domid, uint64_t tsc) {
   const uint32_t d = domain(domid, tsc);
   if (d == kNone) {
-    ++bad_ids;
+    ++stats[Stat::bad_ids];
     return;
   }
   if (!domains[d].removed) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "src/util/stats.h"
 #include "xentrace/events.h"
 
 namespace vt {
@@ -23,6 +24,11 @@ constexpr uint32_t kMaxVcpuId = 4095;  // larger ids in a payload are treated as
 // xenalyze, no time is counted before a vCPU is first seen running. kLost:
 // records about it were lost, state unknown until its next runstate change.
 enum VState : uint8_t { kRunning = 0, kRunnable, kBlocked, kOffline, kLost, kInit };
+// The first four are Xen's runstates, in Xen's order: a runstate change's
+// state is a VState as it is.
+static_assert(int(kRunning) == int(xt::kRunning) && int(kRunnable) == int(xt::kRunnable) &&
+              int(kBlocked) == int(xt::kBlocked) && int(kOffline) == int(xt::kOffline) &&
+              int(kLost) == xt::kNumRunstates);
 constexpr int kTimedStates = 5;  // kRunning..kLost accumulate time
 const char* vstate_name(int s);
 
@@ -154,7 +160,8 @@ class DomainTable {
   std::vector<Domain> domains;
   std::vector<Vcpu> vcpus;
   std::vector<Pcpu> pcpus;
-  uint64_t bad_ids = 0;  // payloads naming impossible domain or vCPU ids
+  // The trackers' statistics (Stat::bad_ids, pv_unattributed, lost_records, ...).
+  Stats stats;
 
  private:
   uint32_t create(uint32_t domid, uint64_t tsc, bool added);

@@ -26,12 +26,14 @@ void lost_records(DomainTable& t, uint32_t cpu, uint64_t tsc, uint32_t count, ui
   Pcpu& p = t.pcpu(cpu);
   p.lost_records += count;
   ++p.lost_reports;
+  t.stats[Stat::lost_records] += count;
+  ++t.stats[Stat::lost_reports];
   if (first_tsc > tsc) first_tsc = tsc;  // a corrupt first_tsc must not widen the range forward
   if (p.current != kNone) blind(t, p.current, first_tsc, tsc);
   // Xen packs this word domid-low, vcpu-high (the reverse of runstate
   // records). That vCPU is the one running here now: PV records that follow
   // are its own, though its runstate is unknown until its next change.
-  const uint32_t vi = t.vcpu(named & 0xffff, named >> 16, tsc);
+  const uint32_t vi = t.vcpu(xt::lost_domid(named), xt::lost_vcpu(named), tsc);
   if (vi != kNone && vi != p.current) blind(t, vi, first_tsc, tsc);
   p.current = vi;
 }

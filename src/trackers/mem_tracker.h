@@ -11,7 +11,7 @@ namespace vt {
 inline void mem_grant(DomainTable& t, uint32_t event, uint32_t domid, uint64_t tsc) {
   const uint32_t d = t.domain(domid, tsc);
   if (d == kNone) {
-    ++t.bad_ids;
+    ++t.stats[Stat::bad_ids];
     return;
   }
   uint64_t* n = t.domains[d].c.n;

@@ -8,18 +8,15 @@
 
 namespace vt {
 
-struct PvStats {
-  uint64_t unattributed = 0;  // PV records on a pCPU with no known running vCPU
-};
-
 // A PV Linux kernel makes a stack_switch hypercall (usually inside the
 // multicall batch of a context switch) each time it switches tasks on a
 // vCPU: a count of the guest's own scheduling, seen from outside. A kernel
 // spinning with preemption or interrupts off makes none.
-inline void pv_record(DomainTable& t, PvStats& s, uint32_t cpu, const xt::Record& r) {
+inline void pv_record(DomainTable& t, uint32_t cpu, const xt::Record& r) {
+  ++t.stats[Stat::pv_records];
   const uint32_t vi = cpu < t.pcpus.size() ? t.pcpus[cpu].current : kNone;
   if (vi == kNone) {
-    ++s.unattributed;
+    ++t.stats[Stat::pv_unattributed];
     return;
   }
   uint64_t* n = t.vcpus[vi].c.n;

@@ -23,7 +23,7 @@ void runstate_enter(Vcpu& v, VState next, uint64_t tsc) {
 void runstate_change(DomainTable& t, uint32_t cpu, uint64_t tsc, uint32_t event, uint32_t packed) {
   const uint32_t vi = t.vcpu(xt::packed_domid(packed), xt::packed_vcpu(packed), tsc);
   if (vi == kNone) {
-    ++t.bad_ids;
+    ++t.stats[Stat::bad_ids];
     return;
   }
   Vcpu& v = t.vcpus[vi];

@@ -14,7 +14,7 @@ namespace vt {
 inline void sched_count(DomainTable& t, uint32_t domid, uint32_t vcpu, uint64_t tsc, Count which) {
   const uint32_t vi = t.vcpu(domid, vcpu, tsc);
   if (vi == kNone) {
-    ++t.bad_ids;
+    ++t.stats[Stat::bad_ids];
     return;
   }
   ++t.vcpus[vi].c.n[which];
@@ -25,7 +25,7 @@ inline void sched_infnext(DomainTable& t, uint32_t domid, uint32_t unit, uint32_
                           uint32_t slice_ns, uint64_t tsc) {
   const uint32_t vi = t.vcpu(domid, unit, tsc);
   if (vi == kNone) {
-    ++t.bad_ids;
+    ++t.stats[Stat::bad_ids];
     return;
   }
   uint64_t* n = t.vcpus[vi].c.n;

@@ -1,6 +1,6 @@
 // Test support: hand-built Xen 4.17 record sequences and xentrace files.
-// Each helper writes the payload Xen 4.17 writes for that event (see
-// docs/events.md); tests state the expected figures by hand.
+// Each helper writes the payload Xen 4.17 writes for that event (the event
+// table, xentrace/events.h); tests state the expected figures by hand.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,7 @@
 
 #include "xentrace/events.h"
 #include "xentrace/record.h"
+#include "xentrace/tokenizer.h"
 #include "xentrace/trace_writer.h"
 
 namespace vt::test {
@@ -27,6 +28,25 @@ inline void append(std::vector<uint8_t>* out, const Rec& r) {
   const uint32_t n = xt::encode_record(buf, r.event, r.has_tsc, r.tsc, r.words.data(),
                                        uint32_t(r.words.size()));
   out->insert(out->end(), buf, buf + n);
+}
+
+// One record as the tokenizer (the decoder that ships) reads it, its bytes
+// kept alive with it; converts to the xt::Record the trackers take.
+struct Decoded {
+  std::vector<uint8_t> bytes;
+  xt::Record rec;
+  Decoded() = default;
+  Decoded(Decoded&&) = default;  // the payload pointer follows the moved buffer
+  Decoded(const Decoded&) = delete;
+  operator const xt::Record&() const { return rec; }
+};
+
+inline Decoded decode(const Rec& r) {
+  Decoded d;
+  append(&d.bytes, r);
+  xt::TokenizerState s{d.bytes.data(), d.bytes.data() + d.bytes.size()};
+  if (xt::next_record(&s, &d.rec) != xt::TokenStatus::kRecord) d.rec = xt::Record{};
+  return d;
 }
 
 inline std::vector<uint8_t> bytes_of(const std::vector<Rec>& recs) {

@@ -1,0 +1,209 @@
+#include "src/detector/verdicts.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "src/util/json.h"
+
+#ifndef VTRACE_DATADIR
+#define VTRACE_DATADIR "/usr/local/share/vtrace"
+#endif
+#ifndef VTRACE_SOURCE_DIR
+#define VTRACE_SOURCE_DIR ""
+#endif
+#ifndef VTRACE_BINARY_DIR
+#define VTRACE_BINARY_DIR ""
+#endif
+
+namespace vt {
+
+const char* verdict_name(VerdictKind k) {
+  switch (k) {
+    case VerdictKind::kNormal:
+      return "normal";
+    case VerdictKind::kFaulty:
+      return "faulty";
+    case VerdictKind::kRecovered:
+      return "recovered";
+  }
+  return "?";
+}
+
+std::string verdict_json(const Verdict& v, const std::string& action, const std::string& result) {
+  char b[256];
+  std::snprintf(b, sizeof b,
+                "{\"t\": %.3f, \"domid\": %u, \"generation\": %u, \"verdict\": \"%s\", \"score\": %.6f", v.t,
+                v.domid, v.generation, verdict_name(v.kind), v.score);
+  std::string s = b;
+  if (!action.empty()) s += ", \"action\": " + json_string(action);
+  if (!result.empty()) s += ", \"action_result\": " + json_string(result);
+  return s + "}";
+}
+
+Detector::Detector(const Model& m, int strikes, double threshold)
+    : ens_(compile(m)),
+      window_(m.window),
+      strikes_(strikes > 0 ? strikes : m.strikes),
+      threshold_(std::isnan(threshold) ? m.threshold : threshold),
+      slot_of_(size_t(xt::kMaxDomid) + 1, kNone) {}
+
+void Detector::on_samples(const std::vector<DomainSample>& period, double hz, std::vector<Verdict>* out) {
+  rows_.clear();
+  for (const DomainSample& s : period) rows_.push_back(row_from_sample(s, hz));
+  on_rows(rows_.data(), rows_.size(), out);
+}
+
+void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* out,
+                       std::vector<Judgement>* judged) {
+  out->clear();
+  if (n > cap_) {
+    cap_ = n;
+    x_.assign(size_t(kNumFeatures) * cap_, 0.0f);
+    scores_.resize(cap_);
+    votes_.resize(cap_);
+    batch_slot_.resize(cap_);
+    batch_row_.resize(cap_);
+  }
+  size_t nb = 0;
+  float f[kNumFeatures];
+  for (size_t i = 0; i < n; ++i) {
+    const SecondRow& r = rows[i];
+    uint32_t& si = slot_of_[r.domid & xt::kMaxDomid];
+    if (si == kNone) {
+      si = uint32_t(slots_.size());
+      slots_.push_back(std::make_unique<Slot>());
+    }
+    Slot& s = *slots_[si];
+    if (s.w.used && s.w.generation != r.generation) s = Slot();  // a new domain with this id
+    bool restarted = false;
+    const Push p = push_row(&s.w, window_, r, f, &restarted);
+    if (restarted) s.faulty_run = s.normal_run = 0;
+    if (p != Push::kJudged) continue;
+    for (int k = 0; k < kNumFeatures; ++k) x_[size_t(k) * cap_ + nb] = f[k];
+    batch_slot_[nb] = si;
+    batch_row_[nb] = &r;
+    ++nb;
+  }
+  if (nb == 0) return;
+  score_batch(ens_, x_.data(), cap_, nb, scores_.data(), votes_.data());
+  for (size_t j = 0; j < nb; ++j) {
+    Slot& s = *slots_[batch_slot_[j]];
+    const SecondRow& r = *batch_row_[j];
+    const double score = scores_[j];
+    if (judged) judged->push_back({r.t, r.domid, r.generation, score});
+    const bool faulty = score <= threshold_;
+    if (faulty)
+      ++s.faulty_run, s.normal_run = 0;
+    else
+      ++s.normal_run, s.faulty_run = 0;
+    Verdict v{r.t + r.span_s, r.domid, r.generation, VerdictKind::kNormal, score};
+    if (s.state == State::kUnjudged) {
+      s.state = State::kNormal;
+      out->push_back(v);
+    }
+    if (s.state == State::kNormal && s.faulty_run >= uint32_t(strikes_)) {
+      s.state = State::kFaulty;
+      v.kind = VerdictKind::kFaulty;
+      out->push_back(v);
+    } else if (s.state == State::kFaulty && s.normal_run >= uint32_t(strikes_)) {
+      s.state = State::kNormal;
+      v.kind = VerdictKind::kRecovered;
+      out->push_back(v);
+    }
+  }
+}
+
+namespace {
+
+bool exists(const std::string& p) { return access(p.c_str(), R_OK) == 0; }
+
+std::string self_exe() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "";
+  return std::string(buf, size_t(n));
+}
+
+}  // namespace
+
+std::string default_model_path(std::string* searched) {
+  std::vector<std::string> tried;
+  std::string found;
+  auto try_path = [&](const std::string& p) {
+    if (!found.empty() || p.empty()) return;
+    tried.push_back(p);
+    if (exists(p)) found = p;
+  };
+  if (const char* env = std::getenv("VTRACE_MODEL"); env && *env) {
+    if (searched) *searched = std::string("$VTRACE_MODEL=") + env;
+    return env;
+  }
+  const std::string exe = self_exe();
+  const std::string bin_dir = VTRACE_BINARY_DIR;
+  if (!bin_dir.empty() && exe.rfind(bin_dir + "/", 0) == 0)
+    try_path(std::string(VTRACE_SOURCE_DIR) + "/src/detector/models/default.json");
+  if (const size_t slash = exe.rfind('/'); slash != std::string::npos)
+    try_path(exe.substr(0, slash) + "/../share/vtrace/models/default.json");
+  try_path(std::string(VTRACE_DATADIR) + "/models/default.json");
+  if (searched) {
+    searched->clear();
+    for (const std::string& t : tried) *searched += (searched->empty() ? "" : ", ") + t;
+  }
+  return found;
+}
+
+Status DetectStage::open(const DetectOptions& o) {
+  actions_.spec = ActionSpec();
+  actions_.spec.dry_run = o.dry_run;
+  actions_.control = o.control;
+  if (Status st = parse_action(o.action, &actions_.spec); !st.ok()) return st;
+  if (Status st = actions_.check(); !st.ok()) return st;
+  if (o.strikes < 0 || o.strikes > kMaxStrikes)
+    return Status::InvalidArgument("a strike count of " + std::to_string(o.strikes) + " is not in 1.." +
+                                   std::to_string(kMaxStrikes) + " (or 0: the model's)");
+  std::string path = o.model_path;
+  if (path.empty()) {
+    std::string searched;
+    path = default_model_path(&searched);
+    if (path.empty()) return Status::Unavailable("no default model found (looked in " + searched + ")");
+  }
+  if (Status st = load_model(path, &model_); !st.ok()) return st;
+  if (o.verdicts_path.empty() || o.verdicts_path == "-") {
+    out_ = stdout;
+  } else {
+    out_ = std::fopen(o.verdicts_path.c_str(), "w");
+    if (!out_) return Status::IoError(o.verdicts_path + ": " + std::strerror(errno));
+    own_out_ = true;
+  }
+  det_ = std::make_unique<Detector>(model_, o.strikes);
+  return Status::Ok();
+}
+
+void DetectStage::on_samples(const std::vector<DomainSample>& period, double hz) {
+  det_->on_samples(period, hz, &verdicts_);
+  for (const Verdict& v : verdicts_) {
+    std::string action, result;
+    if (v.kind == VerdictKind::kFaulty && actions_.spec.kind != ActionKind::kNone) {
+      action = actions_.spec.kind == ActionKind::kExec ? "exec:" + actions_.spec.command
+                                                       : action_name(actions_.spec.kind);
+      result = actions_.act(v.domid, v.generation, v.t, v.score);
+    }
+    std::fprintf(out_, "%s\n", verdict_json(v, action, result).c_str());
+  }
+  if (!verdicts_.empty()) std::fflush(out_);
+  actions_.reap(false);
+}
+
+void DetectStage::finish() {
+  actions_.reap(true);
+  if (out_) std::fflush(out_);
+}
+
+DetectStage::~DetectStage() {
+  if (own_out_ && out_) std::fclose(out_);
+}
+
+}  // namespace vt

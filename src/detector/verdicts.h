@@ -1,0 +1,154 @@
+// The runtime detector: per-second samples in, verdict changes out.
+//
+// Contract
+//  * Input: each 1 s period's DomainSamples (the pipeline's sample sink,
+//    period_s = 1) or, offline, SecondRows; any number of domains per call.
+//    Domains are keyed by (domid, generation): a new generation is a new
+//    domain with a fresh history.
+//  * Each call: every row goes through the domain's window (features.h:
+//    5 s mean, first 5 s of a domain not judged, windows containing a
+//    blinded second not judged); all judged domains are then scored in one
+//    batch (ensemble.h: flattened trees over a feature-major matrix). No
+//    allocation once the number of domains has been seen (first sight of a
+//    domain and growth of the batch allocate).
+//  * score = fraction of trees voting normal; a judged second votes faulty
+//    iff score <= threshold (the model's unless overridden).
+//  * Strike rule, per domain: the first judged second emits "normal"; after
+//    `strikes` consecutive faulty votes (default the model's, 3) the domain
+//    becomes "faulty"; a faulty domain becomes "recovered" (and is then
+//    watched as normal again) after `strikes` consecutive normal votes.
+//    Unjudged seconds (blinded) leave the counts as they are; a restarted
+//    history (gap, new generation) clears them.
+//  * Output: verdict changes only, in input order within a call. t is the
+//    end of the judged second (start + span), seconds since trace start:
+//    the earliest time the verdict could be known.
+//  * Verdict lines (verdict_json): one JSON object per line,
+//      {"t": 83.000, "domid": 5, "generation": 0, "verdict": "faulty",
+//       "score": 0.12}
+//    plus "action" and "action_result" when an action was taken.
+//  * Not thread-safe: one thread (the classifier thread) owns a Detector.
+//
+// DetectStage bundles what `vtrace replay --detect` and the live classifier
+// need: model lookup and loading, the Detector, the verdict file and the
+// action runner (actions.h). See docs/detector.md for the wiring.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "src/detector/actions.h"
+#include "src/detector/ensemble.h"
+#include "src/detector/features.h"
+#include "src/detector/model.h"
+#include "src/samples/sample.h"
+#include "src/util/status.h"
+
+namespace vt {
+
+enum class VerdictKind : uint8_t { kNormal, kFaulty, kRecovered };
+const char* verdict_name(VerdictKind k);
+
+struct Verdict {
+  double t = 0;  // end of the judged second, seconds since trace start
+  uint16_t domid = 0;
+  uint32_t generation = 0;
+  VerdictKind kind = VerdictKind::kNormal;
+  double score = 0;  // fraction of trees voting normal
+};
+
+// Every judged second (for evaluation and tests).
+struct Judgement {
+  double t = 0;  // start of the judged second, as in the row
+  uint16_t domid = 0;
+  uint32_t generation = 0;
+  double score = 0;
+};
+
+// One line, without the newline. action/result are left out when empty.
+std::string verdict_json(const Verdict& v, const std::string& action = "", const std::string& result = "");
+
+class Detector {
+ public:
+  // strikes <= 0: the model's; threshold NaN: the model's. The model must be
+  // validated (load_model / validate_model).
+  explicit Detector(const Model& m, int strikes = 0, double threshold = NAN);
+
+  void on_samples(const std::vector<DomainSample>& period, double hz, std::vector<Verdict>* out);
+  void on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* out,
+               std::vector<Judgement>* judged = nullptr);
+
+  int strikes() const { return strikes_; }
+  double threshold() const { return threshold_; }
+  size_t domains() const { return slots_.size(); }
+
+ private:
+  enum class State : uint8_t { kUnjudged, kNormal, kFaulty };
+  struct Slot {
+    DomainWindow w;
+    State state = State::kUnjudged;
+    uint32_t faulty_run = 0, normal_run = 0;
+  };
+
+  FlatEnsemble ens_;
+  WindowConfig window_;
+  int strikes_;
+  double threshold_;
+  std::vector<uint32_t> slot_of_;             // domid -> slot, kNone
+  std::vector<std::unique_ptr<Slot>> slots_;  // stable addresses
+  std::vector<SecondRow> rows_;               // on_samples' conversion buffer
+  // The batch: feature-major matrix, capacity cap_ columns.
+  size_t cap_ = 0;
+  std::vector<float> x_;
+  std::vector<double> scores_;
+  std::vector<uint16_t> votes_;
+  std::vector<uint32_t> batch_slot_;
+  std::vector<const SecondRow*> batch_row_;
+};
+
+// Where the default model is: $VTRACE_MODEL if set; for a vtrace in its
+// build tree, <source>/src/detector/models/default.json; for an installed one,
+// <exe>/../share/vtrace/models/default.json, then
+// VTRACE_DATADIR/models/default.json. Empty (and *searched lists the
+// places) if none exists.
+std::string default_model_path(std::string* searched);
+
+struct DetectOptions {
+  std::string model_path;     // empty: default_model_path()
+  int strikes = 0;            // 0: the model's; else 1..kMaxStrikes
+  std::string verdicts_path;  // empty or "-": stdout
+  // A spelling parse_action takes; the default does nothing.
+  std::string action = action_name(ActionKind::kNone);
+  bool dry_run = false;
+  DomainControl control;  // live path: pause/shutdown/destroy
+};
+
+class DetectStage {
+ public:
+  // Checks the action and strikes (kInvalidArgument naming the value),
+  // loads the model (kUnavailable when there is no default model; the
+  // model file's kIoError or kCorruption), opens the verdict file
+  // (kIoError). One line, naming no command-line flag.
+  Status open(const DetectOptions& o);
+  // Feeds one period; writes verdict lines and runs actions.
+  void on_samples(const std::vector<DomainSample>& period, double hz);
+  // Waits for running actions, flushes the verdict file.
+  void finish();
+  ~DetectStage();
+
+  const Model& model() const { return model_; }
+  const Detector& detector() const { return *det_; }
+
+ private:
+  Model model_;
+  std::unique_ptr<Detector> det_;
+  ActionRunner actions_;
+  std::FILE* out_ = nullptr;
+  bool own_out_ = false;
+  std::vector<Verdict> verdicts_;
+};
+
+}  // namespace vt

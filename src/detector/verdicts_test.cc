@@ -1,0 +1,220 @@
+// Runtime detector: the strike rule second by second, blindness, new
+// generations, batches of many domains, the DomainSample path, verdict
+// lines, and DetectStage end to end with a dry-run action.
+#include "src/detector/verdicts.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace vt {
+namespace {
+
+// One tree: hypercalls_per_s <= 10 ? FAULTY : normal. Window 1, no
+// warm-up, so each second is judged on its own row.
+Model stump(int window = 1, int warmup = 0) {
+  Model m;
+  m.features = {"hypercalls_per_s"};
+  m.window = {window, warmup};
+  m.threshold = 0.5;
+  m.strikes = 3;
+  ModelTree t;
+  t.feature = {0, -1, -1};
+  t.threshold = {10, 0, 0};
+  t.left = {1, -1, -1};
+  t.right = {2, -1, -1};
+  t.value = {0.5, 0.0, 1.0};
+  m.trees = {t};
+  const Status st = validate_model(&m);
+  EXPECT_TRUE(st.ok()) << st.message();
+  return m;
+}
+
+SecondRow row(uint16_t domid, uint64_t t, uint64_t hypercalls, bool blinded = false, uint32_t gen = 0) {
+  SecondRow r;
+  r.index = t;
+  r.t = double(t);
+  r.span_s = 1;
+  r.domid = domid;
+  r.generation = gen;
+  r.n[kHypercalls] = hypercalls;
+  r.blinded = blinded;
+  return r;
+}
+
+std::string run(Detector* d, const std::vector<SecondRow>& rows) {
+  std::string s;
+  std::vector<Verdict> v;
+  for (const SecondRow& r : rows) {
+    d->on_rows(&r, 1, &v);
+    for (const Verdict& x : v) s += std::to_string(int(x.t)) + ":" + verdict_name(x.kind) + " ";
+  }
+  return s;
+}
+
+TEST(Runtime, StrikeRuleSecondBySecond) {
+  Detector d(stump());
+  // hypercalls: 100 100 0 0 100 0 0 0 0 100 100 0 100 100 100
+  // votes:        n   n f f   n f f f f   n   n f   n   n   n
+  // verdicts: normal at t=0 (end 1); three faulty in a row at t=5,6,7:
+  // faulty at end 8; three normal in a row at 12,13,14: recovered at end 15.
+  const uint64_t hc[] = {100, 100, 0, 0, 100, 0, 0, 0, 0, 100, 100, 0, 100, 100, 100};
+  std::vector<SecondRow> rows;
+  for (uint64_t t = 0; t < 15; ++t) rows.push_back(row(7, t, hc[t]));
+  EXPECT_EQ(run(&d, rows), "1:normal 8:faulty 15:recovered ");
+}
+
+TEST(Runtime, StrikesFromTheCaller) {
+  Detector d(stump(), 1);
+  std::vector<SecondRow> rows{row(7, 0, 100), row(7, 1, 0), row(7, 2, 100), row(7, 3, 100)};
+  EXPECT_EQ(run(&d, rows), "1:normal 2:faulty 3:recovered ");
+}
+
+TEST(Runtime, BlindedSecondsLeaveTheCountAsItIs) {
+  Detector d(stump());
+  // Faulty, faulty, blinded (not judged), faulty: the third strike is at t=3.
+  std::vector<SecondRow> rows{row(7, 0, 0), row(7, 1, 0), row(7, 2, 0, true), row(7, 3, 0)};
+  EXPECT_EQ(run(&d, rows), "1:normal 4:faulty ");
+}
+
+TEST(Runtime, WarmupAndWindowFromTheModel) {
+  Detector d(stump(5, 5));
+  // Rows 0..9 at 100 hypercalls/s, then 0 from t=10. First judged: t=5
+  // (warm-up). The 5 s mean is 80 at t=10, 60, 40, 20, then 0 at t=14:
+  // faulty votes from t=14, the third at t=16 (verdict at its end, 17).
+  std::vector<SecondRow> rows;
+  for (uint64_t t = 0; t < 20; ++t) rows.push_back(row(7, t, t < 10 ? 100 : 0));
+  EXPECT_EQ(run(&d, rows), "6:normal 17:faulty ");
+}
+
+TEST(Runtime, NewGenerationIsANewDomain) {
+  Detector d(stump());
+  std::vector<SecondRow> rows{row(7, 0, 0), row(7, 1, 0), row(7, 2, 0), row(7, 3, 0, false, 1),
+                              row(7, 4, 0, false, 1)};
+  EXPECT_EQ(run(&d, rows), "1:normal 3:faulty 4:normal ");
+}
+
+TEST(Runtime, ManyDomainsInOneBatchMatchOneByOne) {
+  Detector batch(stump(2, 2)), single(stump(2, 2));
+  std::vector<Verdict> vb, vs, all_single;
+  std::vector<Judgement> jb, js;
+  for (uint64_t t = 0; t < 12; ++t) {
+    std::vector<SecondRow> rows;
+    for (uint16_t dom = 0; dom < 37; ++dom) rows.push_back(row(dom, t, (t * 7 + dom * 13) % 23));
+    batch.on_rows(rows.data(), rows.size(), &vb, &jb);
+    for (const SecondRow& r : rows) {
+      single.on_rows(&r, 1, &vs, &js);
+      all_single.insert(all_single.end(), vs.begin(), vs.end());
+    }
+    ASSERT_EQ(vb.size(), all_single.size()) << t;
+    for (size_t i = 0; i < vb.size(); ++i) {
+      EXPECT_EQ(vb[i].domid, all_single[i].domid);
+      EXPECT_EQ(vb[i].kind, all_single[i].kind);
+      EXPECT_EQ(vb[i].score, all_single[i].score);
+    }
+    all_single.clear();
+  }
+  ASSERT_EQ(jb.size(), js.size());
+  EXPECT_EQ(jb.size(), 37u * 10u);  // seconds 2..11 judged
+  EXPECT_EQ(batch.domains(), 37u);
+}
+
+TEST(Runtime, SamplesPathEqualsRowsPath) {
+  const double hz = 1e9;
+  Detector a(stump()), b(stump());
+  std::vector<Verdict> va, vb;
+  for (uint64_t t = 0; t < 6; ++t) {
+    DomainSample s;
+    s.index = t;
+    s.start_s = double(t);
+    s.span_s = 1;
+    s.domid = 3;
+    s.vcpus = 1;
+    s.d.cycles[kRunning] = uint64_t(0.5 * hz);
+    s.d.n[kHypercalls] = t < 2 ? 100 : 0;
+    a.on_samples({s}, hz, &va);
+    const SecondRow r = row_from_sample(s, hz);
+    b.on_rows(&r, 1, &vb);
+    ASSERT_EQ(va.size(), vb.size());
+    for (size_t i = 0; i < va.size(); ++i) EXPECT_EQ(va[i].kind, vb[i].kind);
+  }
+}
+
+TEST(Runtime, VerdictLine) {
+  Verdict v{83.0, 5, 1, VerdictKind::kFaulty, 0.12};
+  EXPECT_EQ(verdict_json(v),
+            R"({"t": 83.000, "domid": 5, "generation": 1, "verdict": "faulty", "score": 0.120000})");
+  EXPECT_EQ(verdict_json(v, "pause", "dry-run"),
+            R"({"t": 83.000, "domid": 5, "generation": 1, "verdict": "faulty", "score": 0.120000, )"
+            R"("action": "pause", "action_result": "dry-run"})");
+}
+
+TEST(Runtime, DetectStageWritesVerdictsAndDryRunsTheAction) {
+  const std::string model = testing::TempDir() + "/stump.json";
+  const Status saved = save_model(model, stump());
+  ASSERT_TRUE(saved.ok()) << saved.message();
+  DetectOptions o;
+  o.model_path = model;
+  o.verdicts_path = testing::TempDir() + "/verdicts.jsonl";
+  o.action = "pause";
+  {
+    DetectStage bad;
+    const Status refused = bad.open(o);  // pause on a trace needs a dry run
+    EXPECT_EQ(refused.code(), Status::Code::kInvalidArgument);
+    EXPECT_NE(refused.message().find("pause needs a live host"), std::string::npos) << refused.message();
+  }
+  o.dry_run = true;
+  DetectStage st;
+  const Status opened = st.open(o);
+  ASSERT_TRUE(opened.ok()) << opened.message();
+  const double hz = 1e9;
+  for (uint64_t t = 0; t < 5; ++t) {
+    DomainSample s;
+    s.index = t;
+    s.start_s = double(t);
+    s.span_s = 1;
+    s.domid = 9;
+    s.vcpus = 1;
+    st.on_samples({s}, hz);  // no hypercalls: faulty votes
+  }
+  st.finish();
+  std::ifstream f(o.verdicts_path);
+  std::string l1, l2, l3;
+  std::getline(f, l1);
+  std::getline(f, l2);
+  EXPECT_EQ(l1, R"({"t": 1.000, "domid": 9, "generation": 0, "verdict": "normal", "score": 0.000000})");
+  EXPECT_EQ(l2, R"({"t": 3.000, "domid": 9, "generation": 0, "verdict": "faulty", "score": 0.000000, )"
+                R"("action": "pause", "action_result": "dry-run"})");
+  EXPECT_FALSE(std::getline(f, l3));
+}
+
+TEST(Runtime, DetectStageRejectsABadModelAndAction) {
+  DetectOptions o;
+  o.model_path = testing::TempDir() + "/none.json";
+  DetectStage st;
+  Status r = st.open(o);
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(r.message().find("none.json"), std::string::npos);
+  const std::string model = testing::TempDir() + "/stump2.json";
+  ASSERT_TRUE(save_model(model, stump()).ok());
+  o.model_path = model;
+  o.action = "reboot";
+  r = st.open(o);
+  EXPECT_EQ(r.code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(r.message(), "'reboot' is not one of none, pause, shutdown, destroy, exec:CMD");
+}
+
+TEST(Runtime, DefaultModelIsFoundFromTheBuildTree) {
+  std::string searched;
+  unsetenv("VTRACE_MODEL");
+  const std::string p = default_model_path(&searched);
+  // The test binary lives in the build tree: the source tree's model.
+  EXPECT_NE(p.find("models/default.json"), std::string::npos) << searched;
+  setenv("VTRACE_MODEL", "/some/where.json", 1);
+  EXPECT_EQ(default_model_path(&searched), "/some/where.json");
+  unsetenv("VTRACE_MODEL");
+}
+
+}  // namespace
+}  // namespace vt

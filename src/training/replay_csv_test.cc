@@ -1,0 +1,114 @@
+// Replay CSV reader: fields land where the writer put them, and every kind
+// of malformed file is one line naming the line and column.
+#include "src/training/replay_csv.h"
+
+#include <gtest/gtest.h>
+
+#include "src/exporters/sample_writer.h"
+
+namespace vt {
+namespace {
+
+const std::string kHeader = SampleWriter::csv_header(false);
+
+// A row with the value of each column chosen so that a mix-up shows.
+std::string row() {
+  return "7,1.000000,5,2,2,0.500000,0.250000,1.250000,0.000000,0.000000,"  // t..lost_s
+         "11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,"             // counts
+         "31,32,33,0.400000,0.300000,17.500,2.250,1";
+}
+
+TEST(ReplayCsv, ColumnsByName) {
+  std::vector<SecondRow> rows;
+  const Status st = parse_replay_csv(kHeader + "\n" + row() + "\n", "x.csv", &rows);
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_EQ(rows.size(), 1u);
+  const SecondRow& r = rows[0];
+  EXPECT_EQ(r.index, 7u);
+  EXPECT_EQ(r.t, 7);
+  EXPECT_EQ(r.span_s, 1);
+  EXPECT_EQ(r.domid, 5);
+  EXPECT_EQ(r.generation, 2u);
+  EXPECT_EQ(r.vcpus, 2u);
+  EXPECT_EQ(r.state_s[kRunning], 0.5);
+  EXPECT_EQ(r.state_s[kRunnable], 0.25);
+  EXPECT_EQ(r.state_s[kBlocked], 1.25);
+  for (int k = 0; k < kNumCounts; ++k) EXPECT_EQ(r.n[k], uint64_t(11 + k)) << count_name(k);
+  EXPECT_EQ(r.dn[kGrantMap], 31u);
+  EXPECT_EQ(r.dn[kGrantUnmap], 32u);
+  EXPECT_EQ(r.dn[kGrantTransfer], 33u);
+  EXPECT_EQ(r.max_vcpu_running, 0.4);
+  EXPECT_EQ(r.min_vcpu_blocked, 0.3);
+  EXPECT_EQ(r.min_vcpu_hc_rate, 17.5);
+  EXPECT_EQ(r.min_vcpu_switch_rate, 2.25);
+  EXPECT_TRUE(r.blinded);
+}
+
+TEST(ReplayCsv, ColumnOrderAndExtraColumnsDoNotMatter) {
+  // Move domid to the end and add a column the reader does not know.
+  std::string h = kHeader, r = row();
+  std::vector<std::string_view> hf, rf;
+  split_csv_line(h, &hf);
+  split_csv_line(r, &rf);
+  std::string h2 = "extra", r2 = "x";
+  for (size_t i = 0; i < hf.size(); ++i)
+    if (hf[i] != "domid") h2 += "," + std::string(hf[i]), r2 += "," + std::string(rf[i]);
+  h2 += ",domid";
+  r2 += ",5";
+  std::vector<SecondRow> rows;
+  const Status st = parse_replay_csv(h2 + "\r\n" + r2 + "\r\n", "x.csv", &rows);
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].domid, 5);
+  EXPECT_EQ(rows[0].n[kWakes], 12u);
+}
+
+// row() with field `i` replaced.
+std::string with(size_t i, const std::string& v) {
+  std::vector<std::string_view> f;
+  const std::string r = row();
+  split_csv_line(r, &f);
+  std::string o;
+  for (size_t k = 0; k < f.size(); ++k) o += (k ? "," : "") + (k == i ? v : std::string(f[k]));
+  return o;
+}
+
+struct Bad {
+  std::string text;
+  std::string message;
+};
+
+TEST(ReplayCsv, MalformedFilesGiveOneClearLine) {
+  std::string no_running = kHeader;
+  no_running.replace(no_running.find("running_s"), 9, "runing_s");
+  const std::string h = kHeader + "\n";
+  const Bad cases[] = {
+      {"", "x.csv: line 1: empty file"},
+      {no_running + "\n", "x.csv: line 1: missing column 'running_s'"},
+      {SampleWriter::csv_header(true) + "\n", "x.csv: line 1: per-vCPU rows"},
+      {h + row() + ",9\n", "x.csv: line 2: 36 fields, the header has 35"},
+      {h + row() + "\n" + with(2, "abc") + "\n",
+       "x.csv: line 3: column 'domid': 'abc' is not a non-negative integer"},
+      {h + with(0, "7.5") + "\n", "x.csv: line 2: column 't': '7.5' is not a whole number"},
+      {h + with(1, "1.5") + "\n", "x.csv: line 2: column 'span_s': '1.5' is not at most 1 s"},
+      {h + with(1, "-1") + "\n", "x.csv: line 2: column 'span_s': '-1' is not a non-negative number"},
+      {h + with(1, "nan") + "\n", "x.csv: line 2: column 'span_s': 'nan' is not a non-negative number"},
+      {h + with(5, "") + "\n", "x.csv: line 2: column 'running_s': '' is not a non-negative number"},
+      {h + with(5, "1e39") + "\n",
+       "x.csv: line 2: column 'running_s': '1e39' is not a non-negative number (at most 1e12)"},
+      {h + with(34, "2") + "\n", "x.csv: line 2: column 'blinded': '2' is not 0 or 1"},
+      {h + with(2, "40000") + "\n", "x.csv: line 2: column 'domid': '40000' is not a domain id"},
+      {h + with(10, "-3") + "\n", "x.csv: line 2: column 'exec_count': '-3' is not a non-negative integer"},
+  };
+  for (const Bad& b : cases) {
+    std::vector<SecondRow> rows;
+    const Status st = parse_replay_csv(b.text, "x.csv", &rows);
+    EXPECT_EQ(st.code(), Status::Code::kCorruption) << b.message;
+    const std::string& err = st.message();
+    EXPECT_EQ(err.substr(0, b.message.size()), b.message) << err;
+    EXPECT_EQ(err.find('\n'), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace vt
