@@ -15,7 +15,7 @@ const char* runstate_name(int s) {
 const char* event_name(uint32_t event) {
   if (const EventInfo* e = event_info(event)) return e->name;
   // Every scheduler's own events, by scheduler (TRC_SCHED_CLASS).
-  if ((event & 0x0ffff000) == TRC_SCHED_CLASS) {
+  if ((event & ~uint32_t(0xfff)) == TRC_SCHED_CLASS) {  // class and subclass
     switch ((event >> TRC_SCHED_ID_SHIFT) & 7) {
       case TRC_SCHED_CSCHED: return "credit";
       case TRC_SCHED_CSCHED2: return "credit2";

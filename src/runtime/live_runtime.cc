@@ -65,7 +65,6 @@ LiveRuntime::LiveRuntime(LiveSession* session, const RuntimeOptions& o)
     }
     DomainSample end;
     end.domid = kPeriodEnd;
-    end.index = period.empty() ? 0 : period.front().index;
     if (!queue_.push(end)) samples_dropped_.fetch_add(1, std::memory_order_relaxed);
   });
 }

@@ -130,7 +130,7 @@ Status load_dataset(const std::vector<std::string>& label_files, const DatasetOp
         const std::string v = get("domid");
         unsigned long long x = 0;
         auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-        if (v.empty() || ec != std::errc() || p != v.data() + v.size() || x > 0x7fff)
+        if (v.empty() || ec != std::errc() || p != v.data() + v.size() || x > xt::kMaxDomid)
           return fail("column 'domid': '" + v + "' is not a domain id (0..32767)");
         l.domid = uint16_t(x);
       }

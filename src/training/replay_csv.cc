@@ -161,7 +161,7 @@ Status parse_replay_csv(std::string_view text, const std::string& name, std::vec
         uint64_t v;
         if (!parse_u64(f, &v)) return bad("a non-negative integer");
         if (s == kSlotDomid) {
-          if (v > 0x7fff) return bad("a domain id (0..32767)");
+          if (v > xt::kMaxDomid) return bad("a domain id (0..32767)");
           r.domid = uint16_t(v);
         } else if (s == kSlotGeneration) {
           if (v > 0xffffffffu) return bad("a 32-bit generation");
