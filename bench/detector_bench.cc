@@ -11,7 +11,6 @@
 // on uniform inputs (every branch a coin toss: the worst case for a
 // branchy walk). The counter tree_domain is the time per tree per domain.
 #include <benchmark/benchmark.h>
-
 #include <memory>
 #include <vector>
 

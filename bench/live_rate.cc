@@ -110,7 +110,8 @@ Run run_once(const Args& a, double speed, std::vector<std::pair<double, double>>
 
 void print(const Run& r) {
   std::printf("%8.1f %14.3f %14.3f %12llu %12llu %14.4f   lost per CPU:", r.speed, r.written_per_s / 1e6,
-              r.consumed_per_s / 1e6, (unsigned long long)r.lost, (unsigned long long)r.reported, r.cpu_per_m);
+              r.consumed_per_s / 1e6, (unsigned long long)r.lost, (unsigned long long)r.reported,
+              r.cpu_per_m);
   for (uint64_t l : r.lost_per_cpu) std::printf(" %llu", (unsigned long long)l);
   std::printf("\n");
   std::fflush(stdout);
@@ -129,23 +130,32 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (k == "--scenario") a.scenario = val();
-    else if (k == "--seconds") a.seconds = std::atof(val().c_str());
-    else if (k == "--pages") a.pages = uint32_t(std::atoi(val().c_str()));
-    else if (k == "--consumer-cpu") a.consumer_cpu = std::atoi(val().c_str());
-    else if (k == "--sim-cpu") a.sim_cpu = std::atoi(val().c_str());
+    if (k == "--scenario")
+      a.scenario = val();
+    else if (k == "--seconds")
+      a.seconds = std::atof(val().c_str());
+    else if (k == "--pages")
+      a.pages = uint32_t(std::atoi(val().c_str()));
+    else if (k == "--consumer-cpu")
+      a.consumer_cpu = std::atoi(val().c_str());
+    else if (k == "--sim-cpu")
+      a.sim_cpu = std::atoi(val().c_str());
     else if (k == "--speeds") {
       std::string v = val();
-      for (char* t = std::strtok(v.data(), ","); t; t = std::strtok(nullptr, ",")) a.speeds.push_back(std::atof(t));
-    } else if (k == "--search") a.search = true;
-    else if (k == "--recover") a.recover = true;
+      for (char* t = std::strtok(v.data(), ","); t; t = std::strtok(nullptr, ","))
+        a.speeds.push_back(std::atof(t));
+    } else if (k == "--search")
+      a.search = true;
+    else if (k == "--recover")
+      a.recover = true;
     else {
       std::fprintf(stderr, "live_rate: unknown flag %s\n", k.c_str());
       return 2;
     }
   }
-  std::printf("scenario %s, %u pages per CPU, consumer pinned to CPU %d, simulation to CPU %d, %.1f s per run\n",
-              a.scenario.c_str(), a.pages, a.consumer_cpu, a.sim_cpu, a.seconds);
+  std::printf(
+      "scenario %s, %u pages per CPU, consumer pinned to CPU %d, simulation to CPU %d, %.1f s per run\n",
+      a.scenario.c_str(), a.pages, a.consumer_cpu, a.sim_cpu, a.seconds);
   std::printf("%8s %14s %14s %12s %12s %14s\n", "speed", "written M/s", "consumed M/s", "lost (Xen)",
               "reported", "CPU s per M");
   for (double s : a.speeds) print(run_once(a, s));
@@ -175,14 +185,15 @@ int main(int argc, char** argv) {
         hi = mid;
       }
     }
-    std::printf("highest rate held with zero loss: %.2f M records/s written and consumed (speed %.0f), "
-                "consumer CPU %.4f s per million records\n",
-                best.consumed_per_s / 1e6, best.speed, best.cpu_per_m);
+    std::printf(
+        "highest rate held with zero loss: %.2f M records/s written and consumed (speed %.0f), "
+        "consumer CPU %.4f s per million records\n",
+        best.consumed_per_s / 1e6, best.speed, best.cpu_per_m);
   }
   if (a.recover) {
     const double high = a.speeds.size() > 1 ? a.speeds[1] : 400, low = a.speeds.empty() ? 20 : a.speeds[0];
-    std::printf("recovery: speed %.0f (overload) for %.1f s, then %.0f for %.1f s twice\n", high,
-                a.seconds, low, a.seconds);
+    std::printf("recovery: speed %.0f (overload) for %.1f s, then %.0f for %.1f s twice\n", high, a.seconds,
+                low, a.seconds);
     Run r = run_once(a, high, {{high, a.seconds}, {low, a.seconds}, {low, a.seconds}});
     print(r);
   }

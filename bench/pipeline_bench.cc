@@ -14,7 +14,6 @@
 //   Pipeline:    tokenizer + sorter + trackers (what `vtrace summary` does)
 //   PipelineSamples: the same with 1 s samples (what `vtrace replay` does)
 #include <benchmark/benchmark.h>
-
 #include <cstring>
 #include <map>
 #include <string>
@@ -148,7 +147,8 @@ void TokenizeSort(benchmark::State& st, const char* name, bool filtered) {
   const xt::ClassFilter* drop = filtered ? &vt::Trackers::unused_classes() : nullptr;
   for (auto _ : st) {
     uint64_t x = 0;
-    run_sorted(img, [&](uint32_t cpu, const xt::Record& r) { x += r.event + cpu; }, drop);
+    run_sorted(
+        img, [&](uint32_t cpu, const xt::Record& r) { x += r.event + cpu; }, drop);
     benchmark::DoNotOptimize(x);
   }
   st.SetItemsProcessed(int64_t(st.iterations() * img.records));

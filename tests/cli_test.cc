@@ -1,17 +1,17 @@
 // The vtrace binary as a user runs it: figures, output formats, and one
 // clear line with a non-zero exit for every kind of bad input.
-#include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <map>
 #include <random>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <sys/wait.h>
 
 #include "tests/support/run_vtrace.h"
 #include "tests/support/test_data.h"
@@ -44,11 +44,12 @@ size_t lines(const std::string& s) { return size_t(std::count(s.begin(), s.end()
 TEST(Cli, SummaryCsvHeaderAndRows) {
   Result r = run("summary --format csv" + kHz + " " + kBusyTrace);
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out.substr(0, r.out.find('\n')),
-            "domid,vcpu,generation,running_s,runnable_s,blocked_s,offline_s,exec_count,wakes,blocks,hypercalls");
-  EXPECT_EQ(lines(r.out), 4u);  // d0v0, d0v1, d1v0
+  EXPECT_EQ(
+      r.out.substr(0, r.out.find('\n')),
+      "domid,vcpu,generation,running_s,runnable_s,blocked_s,offline_s,exec_count,wakes,blocks,hypercalls");
+  EXPECT_EQ(lines(r.out), 4u);                                        // d0v0, d0v1, d1v0
   EXPECT_NE(r.out.find("\n1,0,0,9.93"), std::string::npos) << r.out;  // the busy guest
-  EXPECT_EQ(r.err, "");  // frequency given: nothing to say
+  EXPECT_EQ(r.err, "");                                               // frequency given: nothing to say
 }
 
 TEST(Cli, SaysWhichFrequencyItAssumed) {
@@ -127,17 +128,20 @@ TEST(Cli, ReadsCompressedTracesAndStandardInput) {
 TEST(Cli, DecodedImageBeyondTheMemoryLimitGoesToAFile) {
   const std::string trace = kDom0Trace;
   const Result plain = run("summary --format csv" + kHz + " " + trace);
-  const Result spilled = run("summary --format csv" + kHz + " " + trace + ".zst", "", "VTRACE_DECODE_MEMORY=100K");
+  const Result spilled =
+      run("summary --format csv" + kHz + " " + trace + ".zst", "", "VTRACE_DECODE_MEMORY=100K");
   EXPECT_EQ(spilled.status, 0) << spilled.err;
   EXPECT_EQ(spilled.out, plain.out);
-  const Result piped = run("summary --format csv" + kHz + " -", "cat " + trace + ".gz", "VTRACE_DECODE_MEMORY=100K");
+  const Result piped =
+      run("summary --format csv" + kHz + " -", "cat " + trace + ".gz", "VTRACE_DECODE_MEMORY=100K");
   EXPECT_EQ(piped.out, plain.out) << piped.err;
 
   const Result nowhere = run("summary --format csv" + kHz + " " + trace + ".xz", "",
                              "TMPDIR=/nonexistent-vtrace-dir VTRACE_DECODE_MEMORY=100K");
   EXPECT_EQ(nowhere.status, 1);
   EXPECT_EQ(lines(nowhere.err), 1u) << nowhere.err;
-  EXPECT_NE(nowhere.err.find("/nonexistent-vtrace-dir: No such file or directory"), std::string::npos) << nowhere.err;
+  EXPECT_NE(nowhere.err.find("/nonexistent-vtrace-dir: No such file or directory"), std::string::npos)
+      << nowhere.err;
   const Result kept = run("summary --keep-going --format csv" + kHz + " " + trace + ".xz", "",
                           "TMPDIR=/nonexistent-vtrace-dir VTRACE_DECODE_MEMORY=100K");
   EXPECT_EQ(kept.status, 3) << kept.err;
@@ -163,7 +167,8 @@ TEST(Cli, UndecodedCompressionIsNamed) {
     const Result r = run("summary" + kHz + " " + write_file(std::string("t.") + name, file));
     EXPECT_EQ(r.status, 1);
     EXPECT_EQ(lines(r.err), 1u) << r.err;
-    EXPECT_NE(r.err.find(std::string("this is ") + name + " data, which vtrace does not decode"), std::string::npos)
+    EXPECT_NE(r.err.find(std::string("this is ") + name + " data, which vtrace does not decode"),
+              std::string::npos)
         << r.err;
     EXPECT_NE(r.err.find("byte 0: not a xentrace file"), std::string::npos) << r.err;
   }
@@ -181,9 +186,10 @@ TEST(Cli, TruncatedCompressedTraceNamesBothOffsets) {
   const Result r = run("summary --format csv" + kHz + " " + path);
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(lines(r.err), 1u) << r.err;
-  EXPECT_TRUE(std::regex_search(r.err, std::regex("cut.xtr.zst: byte [0-9]+ of the decoded zstd data: .*zstd data "
-                                                  "ends early \\(truncated\\) at compressed byte " +
-                                                  std::to_string(z.size()))))
+  EXPECT_TRUE(
+      std::regex_search(r.err, std::regex("cut.xtr.zst: byte [0-9]+ of the decoded zstd data: .*zstd data "
+                                          "ends early \\(truncated\\) at compressed byte " +
+                                          std::to_string(z.size()))))
       << r.err;
   EXPECT_EQ(r.out, "");
 
@@ -315,8 +321,8 @@ namespace {
 // --detect prints verdict changes as JSON lines, in the documented shape,
 // whatever the model decides; bad detector flags are usage errors.
 TEST(Cli, ReplayDetectPrintsVerdictLines) {
-  Result r = run("replay --detect" + kHz + " " + std::string(VTRACE_TEST_DATA) +
-                 "/xen417-busy-guest-sched-10s.xtr");
+  Result r =
+      run("replay --detect" + kHz + " " + std::string(VTRACE_TEST_DATA) + "/xen417-busy-guest-sched-10s.xtr");
   ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_GT(lines(r.out), 0u);
   std::istringstream in(r.out);
@@ -324,7 +330,8 @@ TEST(Cli, ReplayDetectPrintsVerdictLines) {
   const std::regex shape(
       R"re(^\{"t": [0-9]+\.[0-9]+, "domid": [0-9]+, "generation": [0-9]+, "verdict": "(normal|faulty|recovered)", "score": [01]\.[0-9]+.*\}$)re");
   while (std::getline(in, line)) EXPECT_TRUE(std::regex_match(line, shape)) << line;
-  EXPECT_NE(r.out.find("\"verdict\": \"normal\""), std::string::npos);  // every domain is judged once at least
+  EXPECT_NE(r.out.find("\"verdict\": \"normal\""),
+            std::string::npos);  // every domain is judged once at least
 }
 
 TEST(Cli, DetectFlagsAreChecked) {
@@ -356,7 +363,8 @@ TEST(Cli, RunOnTheSimulatedHypervisorDetects) {
   Result r = run("run --sim demo,speed=4 --pages 2048 --sim-seconds 33 --detect");
   ASSERT_EQ(r.status, 0) << r.err;
   for (int d = 0; d <= 6; ++d)
-    EXPECT_NE(r.out.find("\"domid\": " + std::to_string(d) + ","), std::string::npos) << "d" << d << "\n" << r.out;
+    EXPECT_NE(r.out.find("\"domid\": " + std::to_string(d) + ","), std::string::npos) << "d" << d << "\n"
+                                                                                      << r.out;
   std::istringstream in(r.out);
   std::string line;
   std::map<int, double> faulty_at;
@@ -374,7 +382,8 @@ TEST(Cli, RunOnTheSimulatedHypervisorDetects) {
     EXPECT_LE(faulty_at[d], 35) << r.out;
   }
   EXPECT_NE(r.err.find("0 lost by the hypervisor"), std::string::npos) << r.err;
-  EXPECT_EQ(r.err.find("came after the merge had passed"), std::string::npos) << r.err;  // the simulator's clock is exact
+  EXPECT_EQ(r.err.find("came after the merge had passed"), std::string::npos)
+      << r.err;                                                           // the simulator's clock is exact
   EXPECT_EQ(r.err.find("no trace records"), std::string::npos) << r.err;  // the silence watch stays quiet
   r = run("run --sim demo --slack-ms -1");
   EXPECT_EQ(r.status, 2) << r.err;

@@ -1,13 +1,13 @@
 // vtrace train / eval / explain as a user runs them: outputs, the committed
 // default model reproduced by its documented command, and one clear line
 // with the right exit status for bad flags, models and datasets.
-#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>

@@ -4,12 +4,12 @@
 // recorded from the simulated hypervisor (which xenalyze must accept
 // without a warning). The idle domain is left out: xenalyze's idle
 // accounting is an artifact of its pCPU model (docs/xenalyze.md).
-#include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <unistd.h>
+#include <gtest/gtest.h>
 
 #include "src/pipeline/read_trace.h"
 #include "src/runtime/recorder.h"
@@ -59,8 +59,8 @@ size_t compare_with_xenalyze(const std::string& path, const std::string& hz_arg,
       // Relative 0.5%; xenalyze prints integer average cycles, so allow the
       // rounding of count * average as well.
       EXPECT_NEAR(ours, theirs, 0.005 * theirs + count)
-          << "d" << domid << "v" << vcpu << " " << name << ": vtrace " << ours / hz
-          << " s, xenalyze " << theirs / hz << " s";
+          << "d" << domid << "v" << vcpu << " " << name << ": vtrace " << ours / hz << " s, xenalyze "
+          << theirs / hz << " s";
       // Same conventions, so the same number of stints (CONTINUE_RUNNING splits them).
       EXPECT_EQ(double(v->c.stints[state]), count) << "d" << domid << "v" << vcpu << " " << name;
     }
@@ -83,7 +83,8 @@ TEST(XenalyzeAgreement, RealTraceSchedulerClass) {
 // 2-vCPU web server guest; its first 2.5 MB, cut where a xentrace pass
 // ends): multicall subcalls, grant operations, two busy pCPUs.
 TEST(XenalyzeAgreement, LabTraceHead) {
-  EXPECT_EQ(compare_with_xenalyze(vt::test::kLabHeadTrace, vt::test::kLabHeadHzArg, vt::test::kLabHeadHz), 4u);
+  EXPECT_EQ(compare_with_xenalyze(vt::test::kLabHeadTrace, vt::test::kLabHeadHzArg, vt::test::kLabHeadHz),
+            4u);
 }
 
 // The lab data set's four committed raw traces (tests/detector/lab/traces,
@@ -118,7 +119,7 @@ TEST(XenalyzeAgreement, SimulatedHypervisorRecording) {
   vt::sim::Simulator sim(&host, sc);
   vt::LiveSession session;
   vt::LiveOptions lo;
-  lo.pages = 2048;  // 8 MiB a CPU: no loss even when CI starves the recorder
+  lo.pages = 2048;             // 8 MiB a CPU: no loss even when CI starves the recorder
   lo.event_mask = 0x0ffff000;  // everything, as `xentrace -e all`
   ASSERT_TRUE(session.open(&host, lo).ok());
   const std::string path = testing::TempDir() + "/sim-demo.xtr";

@@ -1,13 +1,13 @@
 #include "xentrace/byte_buffer.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <sys/mman.h>
 
 namespace xt {
 namespace {

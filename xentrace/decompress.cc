@@ -38,7 +38,9 @@ struct Out {
     return false;
   }
   uint8_t* at() { return b->data() + used; }
-  uint64_t room() const { return std::min<uint64_t>({b->capacity() - used, end() - used, uint64_t(1) << 30}); }
+  uint64_t room() const {
+    return std::min<uint64_t>({b->capacity() - used, end() - used, uint64_t(1) << 30});
+  }
   void finish() { b->set_size(std::min(used, end() == UINT64_MAX ? used : end() - 1)); }
 };
 
@@ -46,8 +48,8 @@ DecodeStatus fail(uint64_t off, std::string what) { return {false, off, std::mov
 
 DecodeStatus over_limit(Codec c, uint64_t off, const Out& o) {
   if (o.no_memory)
-    return fail(off, std::string(codec_name(c)) + ": no room for more than " + std::to_string(o.used - o.base) +
-                         " decoded bytes (" + o.b->error() + ")");
+    return fail(off, std::string(codec_name(c)) + ": no room for more than " +
+                         std::to_string(o.used - o.base) + " decoded bytes (" + o.b->error() + ")");
   return fail(off, std::string(codec_name(c)) + " data decodes to more than " + std::to_string(o.max_out) +
                        " bytes (the limit)");
 }
@@ -90,8 +92,8 @@ DecodeStatus decode_zstd(const uint8_t* d, uint64_t n, Out* o) {
       break;
     }
     if (in.pos == in.size) {
-      if (r == 0) break;                // the last frame is complete and flushed
-      if (out.pos < out.size) {         // room left, yet the frame wants more input
+      if (r == 0) break;         // the last frame is complete and flushed
+      if (out.pos < out.size) {  // room left, yet the frame wants more input
         st = fail(n, "zstd data ends early (truncated)");
         break;
       }
@@ -184,7 +186,8 @@ DecodeStatus decode_xz(const uint8_t* d, uint64_t n, Out* o) {
       st = fail(n, "xz data ends early (truncated)");
       break;
     }
-    st = fail(n - s.avail_in, std::string(r == LZMA_MEM_ERROR ? "xz: " : "xz data corrupt: ") + lzma_error(r));
+    st =
+        fail(n - s.avail_in, std::string(r == LZMA_MEM_ERROR ? "xz: " : "xz data corrupt: ") + lzma_error(r));
     break;
   }
   lzma_end(&s);
@@ -220,8 +223,7 @@ const char* codec_name(Codec c) {
   return "none";
 }
 
-DecodeStatus decompress(Codec c, const uint8_t* data, uint64_t size, ByteBuffer* out,
-                        uint64_t max_out) {
+DecodeStatus decompress(Codec c, const uint8_t* data, uint64_t size, ByteBuffer* out, uint64_t max_out) {
   Out o{out, out->size(), out->size(), max_out};
   DecodeStatus st;
   switch (c) {

@@ -4,10 +4,9 @@
 // over-long stream must keep what came before its fault.
 #include "xentrace/decompress.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <iterator>
 
 #include "xentrace/mapped_file.h"
@@ -277,7 +276,8 @@ TEST(ByteBuffer, NoRoomForTheFileIsAnErrorNotACrash) {
   const std::vector<uint8_t> head(1000, 0xab);
   ASSERT_TRUE(b.append(head.data(), head.size()));
   EXPECT_FALSE(b.reserve(10u << 20));
-  EXPECT_NE(b.error().find("/nonexistent-vtrace-dir: No such file or directory"), std::string::npos) << b.error();
+  EXPECT_NE(b.error().find("/nonexistent-vtrace-dir: No such file or directory"), std::string::npos)
+      << b.error();
   EXPECT_EQ(bytes(b), head);
 }
 

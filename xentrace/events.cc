@@ -37,14 +37,22 @@ int pack_payload(uint32_t event, std::initializer_list<uint64_t> values, uint32_
     const uint32_t takes = f.kind == FieldKind::kDomVcpu || f.kind == FieldKind::kPackedDomVcpu ||
                                    f.kind == FieldKind::kLostDomVcpu
                                ? 2
-                               : f.kind == FieldKind::kNone || f.kind == FieldKind::kRunstates ? 0 : 1;
+                           : f.kind == FieldKind::kNone || f.kind == FieldKind::kRunstates ? 0
+                                                                                           : 1;
     if (end - v < takes || n + field_words(f.kind) > kMaxExtraWords) return -1;
     switch (f.kind) {
-      case FieldKind::kNone: case FieldKind::kRunstates: break;
-      case FieldKind::kDomVcpu: out[n++] = uint32_t(v[0]); out[n++] = uint32_t(v[1]); break;
+      case FieldKind::kNone:
+      case FieldKind::kRunstates: break;
+      case FieldKind::kDomVcpu:
+        out[n++] = uint32_t(v[0]);
+        out[n++] = uint32_t(v[1]);
+        break;
       case FieldKind::kPackedDomVcpu: out[n++] = pack_dom_vcpu(uint32_t(v[0]), uint32_t(v[1])); break;
       case FieldKind::kLostDomVcpu: out[n++] = pack_lost_vcpu(uint32_t(v[0]), uint32_t(v[1])); break;
-      case FieldKind::kTsc: out[n++] = uint32_t(v[0]); out[n++] = uint32_t(v[0] >> 32); break;
+      case FieldKind::kTsc:
+        out[n++] = uint32_t(v[0]);
+        out[n++] = uint32_t(v[0] >> 32);
+        break;
       default: out[n++] = uint32_t(v[0]); break;
     }
     v += takes;

@@ -34,9 +34,7 @@ const char* runstate_name(int s);
 
 // TRC_SCHED_RUNSTATE_CHANGE carries the old and new state in the event id:
 // base | old << 8 | new << 4.
-inline bool is_runstate_change(uint32_t event) {
-  return (event & ~0x330u) == TRC_SCHED_RUNSTATE_CHANGE;
-}
+inline bool is_runstate_change(uint32_t event) { return (event & ~0x330u) == TRC_SCHED_RUNSTATE_CHANGE; }
 inline int runstate_old(uint32_t event) { return (event >> 8) & 3; }
 inline int runstate_new(uint32_t event) { return (event >> 4) & 3; }
 inline uint32_t runstate_change_event(int old_state, int new_state) {
@@ -62,9 +60,15 @@ inline uint32_t event_subclass(uint32_t event) { return (event >> TRC_SUBCLS_SHI
 // The classes Xen 4.17 defines (TRC_GEN ... TRC_GUEST).
 inline bool known_class(uint32_t event) {
   switch (event_class(event) << TRC_CLS_SHIFT | 0xf000) {
-    case TRC_GEN: case TRC_SCHED: case TRC_DOM0OP: case TRC_HVM: case TRC_MEM:
-    case TRC_PV: case TRC_SHADOW: case TRC_HW: case TRC_GUEST:
-      return true;
+    case TRC_GEN:
+    case TRC_SCHED:
+    case TRC_DOM0OP:
+    case TRC_HVM:
+    case TRC_MEM:
+    case TRC_PV:
+    case TRC_SHADOW:
+    case TRC_HW:
+    case TRC_GUEST: return true;
   }
   return false;
 }
@@ -99,8 +103,10 @@ enum class FieldKind : uint8_t {
 };
 constexpr uint32_t field_words(FieldKind k) {
   switch (k) {
-    case FieldKind::kDomVcpu: case FieldKind::kTsc: return 2;
-    case FieldKind::kNone: case FieldKind::kRunstates: return 0;
+    case FieldKind::kDomVcpu:
+    case FieldKind::kTsc: return 2;
+    case FieldKind::kNone:
+    case FieldKind::kRunstates: return 0;
     default: return 1;
   }
 }
@@ -112,9 +118,9 @@ struct Field {
 constexpr int kMaxFields = 4;
 
 struct EventInfo {
-  uint32_t id;       // runstate changes: TRC_SCHED_RUNSTATE_CHANGE; PV: without TRC_64_FLAG
-  const char* name;  // short, printable
-  uint32_t words;    // payload words Xen 4.17 writes (for PV: the least a reader needs)
+  uint32_t id;               // runstate changes: TRC_SCHED_RUNSTATE_CHANGE; PV: without TRC_64_FLAG
+  const char* name;          // short, printable
+  uint32_t words;            // payload words Xen 4.17 writes (for PV: the least a reader needs)
   Field fields[kMaxFields];  // empty: the words are not interpreted
 };
 
@@ -127,7 +133,9 @@ constexpr Field f(FieldKind k, const char* label) { return Field{k, label}; }
 // Sorted by id (a test checks it), so that lookups can bisect.
 inline constexpr EventInfo kEvents[] = {
     // TRC_GEN
-    {TRC_LOST_RECORDS, "lost_records", 4,
+    {TRC_LOST_RECORDS,
+     "lost_records",
+     4,
      {ev::f(FieldKind::kU32, "count"), ev::f(FieldKind::kLostDomVcpu, "current"),
       ev::f(FieldKind::kTsc, "first_tsc")}},
     {TRC_TRACE_WRAP_BUFFER, "wrap_buffer", 0, {}},
@@ -151,10 +159,14 @@ inline constexpr EventInfo kEvents[] = {
     {TRC_SCHED_T_TIMER_FN, "t_timer_fn", 0, {}},
     {TRC_SCHED_DOM_TIMER_FN, "dom_timer_fn", 0, {}},
     {TRC_SCHED_SWITCH_INFPREV, "switch_infprev", 3, {ev::dv, ev::f(FieldKind::kNs, "runtime")}},
-    {TRC_SCHED_SWITCH_INFNEXT, "switch_infnext", 4,
+    {TRC_SCHED_SWITCH_INFNEXT,
+     "switch_infnext",
+     4,
      {ev::dv, ev::f(FieldKind::kNs, "waited"), ev::f(FieldKind::kSliceNs, "slice")}},
     {TRC_SCHED_SHUTDOWN_CODE, "shutdown_code", 3, {ev::dv, ev::f(FieldKind::kU32, "reason")}},
-    {TRC_SCHED_SWITCH_INFCONT, "switch_infcont", 4,
+    {TRC_SCHED_SWITCH_INFCONT,
+     "switch_infcont",
+     4,
      {ev::dv, ev::f(FieldKind::kNs, "ran"), ev::f(FieldKind::kSliceNs, "slice")}},
     // TRC_DOM0OP
     {TRC_DOM0_DOM_ADD, "dom0_dom_add", 1, {ev::dom}},
@@ -209,8 +221,10 @@ constexpr const EventInfo* event_info(uint32_t event) {
   size_t lo = 0, hi = kNumEvents;
   while (lo < hi) {
     const size_t mid = (lo + hi) / 2;
-    if (kEvents[mid].id < k) lo = mid + 1;
-    else hi = mid;
+    if (kEvents[mid].id < k)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo < kNumEvents && kEvents[lo].id == k ? &kEvents[lo] : nullptr;
 }

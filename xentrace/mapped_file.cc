@@ -1,8 +1,6 @@
 #include "xentrace/mapped_file.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 namespace xt {
 
@@ -41,9 +41,12 @@ vt::Status decode_memory_limit(uint64_t* limit) {
   errno = 0;
   const unsigned long long n = std::strtoull(v, &end, 10);
   uint64_t unit = 1;
-  if (end != v && (*end == 'K' || *end == 'k')) unit = uint64_t(1) << 10, ++end;
-  else if (end != v && (*end == 'M' || *end == 'm')) unit = uint64_t(1) << 20, ++end;
-  else if (end != v && (*end == 'G' || *end == 'g')) unit = uint64_t(1) << 30, ++end;
+  if (end != v && (*end == 'K' || *end == 'k'))
+    unit = uint64_t(1) << 10, ++end;
+  else if (end != v && (*end == 'M' || *end == 'm'))
+    unit = uint64_t(1) << 20, ++end;
+  else if (end != v && (*end == 'G' || *end == 'g'))
+    unit = uint64_t(1) << 30, ++end;
   if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || n > UINT64_MAX / unit) {
     return vt::Status::InvalidArgument(std::string("VTRACE_DECODE_MEMORY: '") + v +
                                        "' is not a size (bytes, or a number with K, M or G)");
@@ -118,8 +121,8 @@ vt::Status MappedFile::open(const std::string& path) {
   // A pipe or character device: read it all.
   for (;;) {
     if (!copy_.reserve(copy_.size() + (1 << 20)))
-      return fail(fd, "no room to hold it past " + std::to_string(copy_.size()) + " bytes (" +
-                          copy_.error() + ")");
+      return fail(
+          fd, "no room to hold it past " + std::to_string(copy_.size()) + " bytes (" + copy_.error() + ")");
     const ssize_t n = ::read(fd, copy_.data() + copy_.size(), copy_.capacity() - copy_.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return fail(fd, std::string("read failed: ") + std::strerror(errno));

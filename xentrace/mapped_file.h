@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <string>
 
-#include "xentrace/byte_buffer.h"
 #include "src/util/status.h"
+#include "xentrace/byte_buffer.h"
 #include "xentrace/decompress.h"
 
 namespace xt {

@@ -31,9 +31,7 @@ inline uint32_t load_u32(const uint8_t* p) {
 inline uint32_t header_event(uint32_t h) { return TRC_HD_TO_EVENT(h); }
 inline uint32_t header_extra(uint32_t h) { return TRC_HD_EXTRA(h); }
 inline bool header_has_tsc(uint32_t h) { return (h & kTscFlag) != 0; }
-inline uint32_t header_size(uint32_t h) {
-  return 4 + (header_has_tsc(h) ? 8 : 0) + 4 * header_extra(h);
-}
+inline uint32_t header_size(uint32_t h) { return 4 + (header_has_tsc(h) ? 8 : 0) + 4 * header_extra(h); }
 
 // One decoded record. `payload` points into the caller's bytes.
 struct Record {

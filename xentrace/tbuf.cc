@@ -9,7 +9,7 @@ vt::Status parse_t_info(const uint8_t* t_info, uint64_t bytes, uint32_t nr_cpus,
   const uint64_t header_bytes = 2 + 2 * uint64_t(nr_cpus);
   if (bytes < header_bytes) {
     return vt::Status::Corruption("t_info: " + std::to_string(bytes) + " bytes cannot hold the header for " +
-           std::to_string(nr_cpus) + " CPUs");
+                                  std::to_string(nr_cpus) + " CPUs");
   }
   uint16_t pages;
   std::memcpy(&pages, t_info, 2);
@@ -26,12 +26,13 @@ vt::Status parse_t_info(const uint8_t* t_info, uint64_t bytes, uint32_t nr_cpus,
     if (off == 0) continue;
     if (off < first) {
       return vt::Status::Corruption("t_info: mfn_offset[" + std::to_string(c) + "] = " + std::to_string(off) +
-             " points into the header (lists start at word " + std::to_string(first) + ")");
+                                    " points into the header (lists start at word " + std::to_string(first) +
+                                    ")");
     }
     if (uint64_t(off) + pages > words) {
-      return vt::Status::Corruption("t_info: mfn_offset[" + std::to_string(c) + "] = " + std::to_string(off) + " + " +
-             std::to_string(pages) + " pages runs past the " + std::to_string(words) +
-             "-word area");
+      return vt::Status::Corruption("t_info: mfn_offset[" + std::to_string(c) + "] = " + std::to_string(off) +
+                                    " + " + std::to_string(pages) + " pages runs past the " +
+                                    std::to_string(words) + "-word area");
     }
     out->mfn_offset[c] = off;
   }

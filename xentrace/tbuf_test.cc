@@ -1,9 +1,8 @@
 #include "xentrace/tbuf.h"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <cstring>
+#include <gtest/gtest.h>
 #include <thread>
 #include <vector>
 

@@ -49,8 +49,7 @@ bool WindowCursor::next(Window* w) {
   const uint32_t h = load_u32(data_ + pos);
   if (h != kCpuChangeHeader) {
     if (pos == 0)
-      fail(0, "not a xentrace file: starts with " + hex32(h) +
-                  ", expected a CPU-change record (0x2001f003)");
+      fail(0, "not a xentrace file: starts with " + hex32(h) + ", expected a CPU-change record (0x2001f003)");
     else
       fail(pos, "expected a CPU-change record (0x2001f003), found " + hex32(h) +
                     " (previous window size wrong, or corrupt file)");
@@ -59,8 +58,8 @@ bool WindowCursor::next(Window* w) {
   const uint32_t cpu = load_u32(data_ + pos + 4);
   const uint32_t wsize = load_u32(data_ + pos + 8);
   if (cpu >= kMaxCpus) {
-    fail(pos, "window names CPU " + std::to_string(int32_t(cpu)) + ", outside 0.." +
-                  std::to_string(kMaxCpus - 1));
+    fail(pos,
+         "window names CPU " + std::to_string(int32_t(cpu)) + ", outside 0.." + std::to_string(kMaxCpus - 1));
     return false;
   }
   if (wsize % 4 != 0) {
@@ -76,9 +75,8 @@ bool WindowCursor::next(Window* w) {
     const uint64_t end = last_complete_record_end(data_, body, size_);
     w->size = uint32_t(end - body);
     pos_ = size_;
-    fail(pos, "truncated file: window of CPU " + std::to_string(cpu) + " declares " +
-                  std::to_string(wsize) + " bytes, only " + std::to_string(size_ - body) +
-                  " remain");
+    fail(pos, "truncated file: window of CPU " + std::to_string(cpu) + " declares " + std::to_string(wsize) +
+                  " bytes, only " + std::to_string(size_ - body) + " remain");
     return true;  // its complete records are still good
   }
   w->size = wsize;

@@ -1,8 +1,7 @@
 #include "xentrace/trace_file.h"
 
-#include <gtest/gtest.h>
-
 #include <cstring>
+#include <gtest/gtest.h>
 
 #include "tests/support/trace_builder.h"
 #include "xentrace/mapped_file.h"
@@ -20,7 +19,10 @@ std::vector<xt::Window> windows(const std::vector<uint8_t>&, xt::WindowCursor* c
 
 TEST(WindowCursor, WalksWindowsInFileOrder) {
   FileBuilder fb;
-  fb.window(0, {wake(10, 1, 0), block(20, 1, 0)}).window(1, {wake(15, 2, 0)}).window(0, {}).window(3, {yield(30, 1, 0)});
+  fb.window(0, {wake(10, 1, 0), block(20, 1, 0)})
+      .window(1, {wake(15, 2, 0)})
+      .window(0, {})
+      .window(3, {yield(30, 1, 0)});
   xt::WindowCursor c(fb.image.data(), fb.image.size());
   auto w = windows(fb.image, &c);
   EXPECT_FALSE(c.has_fault());

@@ -415,8 +415,7 @@ void add_detector_commands(CLI::App* app, Commands* out) {
   train->add_option("--roc-csv", tf->roc_csv, "with --leave-one-workload-out: pooled ROC as CSV");
   train->add_option("--roc-svg", tf->roc_svg, "with --leave-one-workload-out: pooled ROC as SVG");
   train->add_option("--note", tf->note, "free text stored in the model's training metadata");
-  add_named_option<Format>(train, "--format", &tf->format, "table or json", parse_report_format,
-                           format_name);
+  add_named_option<Format>(train, "--format", &tf->format, "table or json", parse_report_format, format_name);
   train->add_flag("--quiet", tf->quiet, "no progress on stderr");
   out->push_back({train, [tf] { return cmd_train(*tf); }});
 
@@ -435,8 +434,7 @@ void add_detector_commands(CLI::App* app, Commands* out) {
   eval->add_option("--roc-csv", ef->roc_csv, "write the ROC points as CSV");
   eval->add_option("--roc-svg", ef->roc_svg, "write the ROC plot as SVG");
   eval->add_option("--scores", ef->scores, "write every judged second's score and label as CSV");
-  add_named_option<Format>(eval, "--format", &ef->format, "table or json", parse_report_format,
-                           format_name);
+  add_named_option<Format>(eval, "--format", &ef->format, "table or json", parse_report_format, format_name);
   out->push_back({eval, [ef] { return cmd_eval(*ef); }});
 
   auto xf = std::make_shared<ExplainFlags>();

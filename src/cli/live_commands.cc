@@ -119,7 +119,8 @@ Status make_host(const LiveFlags& f, bool sim_given, Host* h) {
 // --events and --trace-cpus into the session's options.
 Status live_options(LiveFlags& f) {
   if (!f.events.empty()) {
-    if (Status st = parse_event_mask(f.events, &f.live.event_mask); !st.ok()) return st.with_context("--events");
+    if (Status st = parse_event_mask(f.events, &f.live.event_mask); !st.ok())
+      return st.with_context("--events");
     f.live.event_mask_given = true;
   }
   if (!f.trace_cpus.empty())
@@ -135,9 +136,9 @@ Status consumer_cpus(const std::string& s, std::vector<uint32_t>* cpus) {
   const std::vector<uint32_t> allowed = allowed_cpus();
   for (uint32_t c : *cpus)
     if (!std::binary_search(allowed.begin(), allowed.end(), c))
-      return Status::InvalidArgument("--cpus: CPU " + std::to_string(c) +
-                                     " is not one this process may run on (allowed: " +
-                                     cpu_list_string(allowed) + ")");
+      return Status::InvalidArgument(
+          "--cpus: CPU " + std::to_string(c) +
+          " is not one this process may run on (allowed: " + cpu_list_string(allowed) + ")");
   return Status::Ok();
 }
 
@@ -187,7 +188,8 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   std::thread sim_watch;
   if (host.sim && f.sim_seconds > 0) {
     sim_watch = std::thread([&host] {
-      while (!host.sim->finished() && !g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      while (!host.sim->finished() && !g_stop.load())
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
       g_stop.store(true);
     });
   }
@@ -196,8 +198,10 @@ int cmd_run(LiveFlags& f, bool sim_given) {
                session.event_mask(), session.tsc_hz());
   f.rt.external_stop = &g_stop;
   f.rt.log = stderr;
-  if (f.slack_ms >= 0) f.rt.slack_ms = f.slack_ms;
-  else if (host.sim) f.rt.slack_ms = 0;  // the simulator's clock is exact
+  if (f.slack_ms >= 0)
+    f.rt.slack_ms = f.slack_ms;
+  else if (host.sim)
+    f.rt.slack_ms = 0;  // the simulator's clock is exact
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   LiveRuntime rt(&session, f.rt);
@@ -248,8 +252,9 @@ int cmd_record(LiveFlags& f, bool sim_given) {
   if (std::fclose(out) != 0 && rs.ok()) rs = Status::IoError("write failed");
   if (!rs.ok()) return report(rs.with_context(f.out));
   std::fprintf(stderr, "vtrace: %s: %llu records in %llu windows, %llu lost by the hypervisor; cpu-hz=%.0f\n",
-               f.out.c_str(), (unsigned long long)st[Stat::records_read], (unsigned long long)st[Stat::windows],
-               (unsigned long long)st[Stat::lost_records], session.tsc_hz());
+               f.out.c_str(), (unsigned long long)st[Stat::records_read],
+               (unsigned long long)st[Stat::windows], (unsigned long long)st[Stat::lost_records],
+               session.tsc_hz());
   return kExitOk;
 }
 
@@ -291,7 +296,8 @@ int cmd_sim(LiveFlags& f, bool list) {
   });
   simulator.start(seconds);
   std::thread watcher([&] {
-    while (!simulator.finished() && !g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    while (!simulator.finished() && !g_stop.load())
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     simulator.stop();
     done = true;
   });
@@ -308,8 +314,8 @@ int cmd_sim(LiveFlags& f, bool list) {
   std::printf("scenario %s: %u pCPUs, %zu guests, %.1f s simulated; %llu records, %llu lost\n",
               sc.name.c_str(), sc.pcpus, sc.guests.size(), seconds,
               (unsigned long long)st[Stat::records_read], (unsigned long long)st[Stat::lost_records]);
-  std::printf("%6s %10s | %10s %10s %10s | %10s %10s %10s\n", "domid", "behaviour", "truth run",
-              "truth rbl", "truth blk", "vtrace run", "vtrace rbl", "vtrace blk");
+  std::printf("%6s %10s | %10s %10s %10s | %10s %10s %10s\n", "domid", "behaviour", "truth run", "truth rbl",
+              "truth blk", "vtrace run", "vtrace rbl", "vtrace blk");
   for (const auto& [domid, t] : truth) {
     const char* b = "dom0";
     for (const sim::GuestSpec& g : sc.guests)
@@ -318,8 +324,9 @@ int cmd_sim(LiveFlags& f, bool list) {
     std::printf("%6u %10s | %10.4f %10.4f %10.4f | %10.4f %10.4f %10.4f\n", domid, b, t[0], t[1], t[2], m[0],
                 m[1], m[2]);
   }
-  std::printf("(vtrace counts a vCPU from when it is first seen running, as xenalyze does; the truth "
-              "from the start)\n");
+  std::printf(
+      "(vtrace counts a vCPU from when it is first seen running, as xenalyze does; the truth "
+      "from the start)\n");
   return kExitOk;
 }
 

@@ -1,10 +1,10 @@
 #include "src/detector/actions.h"
 
 #include <spawn.h>
-#include <sys/wait.h>
 
 #include <cerrno>
 #include <cstring>
+#include <sys/wait.h>
 
 extern char** environ;
 
@@ -12,16 +12,11 @@ namespace vt {
 
 const char* action_name(ActionKind k) {
   switch (k) {
-    case ActionKind::kNone:
-      return "none";
-    case ActionKind::kPause:
-      return "pause";
-    case ActionKind::kShutdown:
-      return "shutdown";
-    case ActionKind::kDestroy:
-      return "destroy";
-    case ActionKind::kExec:
-      return "exec";
+    case ActionKind::kNone: return "none";
+    case ActionKind::kPause: return "pause";
+    case ActionKind::kShutdown: return "shutdown";
+    case ActionKind::kDestroy: return "destroy";
+    case ActionKind::kExec: return "exec";
   }
   return "?";
 }

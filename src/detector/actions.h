@@ -17,12 +17,11 @@
 // "done", "skipped: ..." or "failed: ..." (empty for none).
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 #include "src/util/status.h"

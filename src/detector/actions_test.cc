@@ -2,10 +2,9 @@
 // verdict in its environment, and a domain control callback.
 #include "src/detector/actions.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdio>
 #include <fstream>
+#include <gtest/gtest.h>
 
 namespace vt {
 namespace {

@@ -3,9 +3,8 @@
 // random models and inputs (block and tail paths).
 #include "src/detector/ensemble.h"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
+#include <gtest/gtest.h>
 
 #include "src/training/rng.h"
 

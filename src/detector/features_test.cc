@@ -3,11 +3,10 @@
 // (DomainSample) with the training path (replay CSV) on real Xen traces.
 #include "src/detector/features.h"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <gtest/gtest.h>
 #include <memory>
 #include <string>
 #include <vector>

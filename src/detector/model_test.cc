@@ -2,9 +2,8 @@
 // line for each kind of malformed file.
 #include "src/detector/model.h"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
+#include <gtest/gtest.h>
 
 namespace vt {
 namespace {

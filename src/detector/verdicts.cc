@@ -22,12 +22,9 @@ namespace vt {
 
 const char* verdict_name(VerdictKind k) {
   switch (k) {
-    case VerdictKind::kNormal:
-      return "normal";
-    case VerdictKind::kFaulty:
-      return "faulty";
-    case VerdictKind::kRecovered:
-      return "recovered";
+    case VerdictKind::kNormal: return "normal";
+    case VerdictKind::kFaulty: return "faulty";
+    case VerdictKind::kRecovered: return "recovered";
   }
   return "?";
 }

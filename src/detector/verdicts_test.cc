@@ -3,9 +3,8 @@
 // lines, and DetectStage end to end with a dry-run action.
 #include "src/detector/verdicts.h"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
+#include <gtest/gtest.h>
 
 namespace vt {
 namespace {

@@ -22,20 +22,26 @@ void fields(std::FILE* out, const xt::EventInfo& e, const xt::Record& r) {
         if (l) std::fprintf(out, " %s", l);
         dv(out, r.word(w), r.word(w + 1));
         break;
-      case xt::FieldKind::kPackedDomVcpu: dv(out, xt::packed_domid(r.word(w)), xt::packed_vcpu(r.word(w))); break;
+      case xt::FieldKind::kPackedDomVcpu:
+        dv(out, xt::packed_domid(r.word(w)), xt::packed_vcpu(r.word(w)));
+        break;
       case xt::FieldKind::kLostDomVcpu:
         std::fprintf(out, " %s", l);
         dv(out, xt::lost_domid(r.word(w)), xt::lost_vcpu(r.word(w)));
         break;
       case xt::FieldKind::kDomid:
-        if (l) std::fprintf(out, " %s=d%u", l, r.word(w));
-        else std::fprintf(out, " d%u", r.word(w));
+        if (l)
+          std::fprintf(out, " %s=d%u", l, r.word(w));
+        else
+          std::fprintf(out, " d%u", r.word(w));
         break;
       case xt::FieldKind::kU32: std::fprintf(out, " %s=%u", l, r.word(w)); break;
       case xt::FieldKind::kNs: std::fprintf(out, " %s=%uns", l, r.word(w)); break;
       case xt::FieldKind::kSliceNs:
-        if (r.word(w) == xt::kNoSliceLimit) std::fprintf(out, " %s=unlimited", l);
-        else std::fprintf(out, " %s=%uns", l, r.word(w));
+        if (r.word(w) == xt::kNoSliceLimit)
+          std::fprintf(out, " %s=unlimited", l);
+        else
+          std::fprintf(out, " %s=%uns", l, r.word(w));
         break;
       case xt::FieldKind::kTsc: std::fprintf(out, " %s=%llu", l, (unsigned long long)r.word64(w)); break;
       case xt::FieldKind::kRunstates:
@@ -57,12 +63,16 @@ void write_dump_line(std::FILE* out, double t_s, uint32_t cpu, uint64_t offset, 
                name ? name : "unknown");
   if (xt::is_pv_event(r.event)) {  // PV records name no vCPU: the one running there
     const uint32_t vi = cpu < table.pcpus.size() ? table.pcpus[cpu].current : kNone;
-    if (vi != kNone) dv(out, table.vcpus[vi].domid, table.vcpus[vi].id);
-    else std::fprintf(out, " d?v?");
+    if (vi != kNone)
+      dv(out, table.vcpus[vi].domid, table.vcpus[vi].id);
+    else
+      std::fprintf(out, " d?v?");
   }
   const xt::EventInfo* e = xt::event_info(r.event);
-  if (e && e->fields[0].kind != xt::FieldKind::kNone && r.n_extra >= e->words) fields(out, *e, r);
-  else raw_words(out, r);
+  if (e && e->fields[0].kind != xt::FieldKind::kNone && r.n_extra >= e->words)
+    fields(out, *e, r);
+  else
+    raw_words(out, r);
   std::fputc('\n', out);
 }
 

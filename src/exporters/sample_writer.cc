@@ -20,8 +20,8 @@ void SampleWriter::write(const std::vector<DomainSample>& period) {
     if (f_ == Format::kCsv) std::fprintf(out_, "%s\n", csv_header(per_vcpu_).c_str());
     if (f_ == Format::kTable)
       std::fprintf(out_, "%8s %6s %5s %9s %9s %9s %7s %7s %7s %10s %7s %s\n", "t", "domid", "vcpu",
-                   "running%", "runnable%", "blocked%", "execs", "wakes", "blocks", "hypercalls",
-                   "grants", "flags");
+                   "running%", "runnable%", "blocked%", "execs", "wakes", "blocks", "hypercalls", "grants",
+                   "flags");
   }
   for (const DomainSample& s : period) {
     if (per_vcpu_) {
@@ -44,8 +44,8 @@ void SampleWriter::row(const DomainSample& s, const VcpuCounters& c, int vcpu) {
       if (dom_row) {
         for (int i = 0; i < kNumDomainCounts; ++i)
           if (i != kBlindTicks) std::fprintf(out_, ",%llu", (unsigned long long)s.dd.n[i]);
-        std::fprintf(out_, ",%.6f,%.6f,%.3f,%.3f,%d", s.max_vcpu_running, s.min_vcpu_blocked, s.min_vcpu_hc_rate,
-                     s.min_vcpu_switch_rate, s.blinded ? 1 : 0);
+        std::fprintf(out_, ",%.6f,%.6f,%.3f,%.3f,%d", s.max_vcpu_running, s.min_vcpu_blocked,
+                     s.min_vcpu_hc_rate, s.min_vcpu_switch_rate, s.blinded ? 1 : 0);
       }
       std::fprintf(out_, "\n");
       break;
@@ -75,10 +75,12 @@ void SampleWriter::row(const DomainSample& s, const VcpuCounters& c, int vcpu) {
       // Percent of the vCPU time available: a domain row divides by its vCPUs.
       const double span = (s.span_s > 0 ? s.span_s : 1) * (dom_row && s.vcpus > 1 ? s.vcpus : 1);
       char v[16];
-      if (dom_row) std::snprintf(v, sizeof v, "*%u", s.vcpus);
-      else std::snprintf(v, sizeof v, "%d", vcpu);
-      std::fprintf(out_, "%8.0f %6u %5s %9.2f %9.2f %9.2f %7llu %7llu %7llu %10llu %7llu %s\n",
-                   s.start_s, s.domid, v, 100 * seconds(c.cycles[kRunning], hz_) / span,
+      if (dom_row)
+        std::snprintf(v, sizeof v, "*%u", s.vcpus);
+      else
+        std::snprintf(v, sizeof v, "%d", vcpu);
+      std::fprintf(out_, "%8.0f %6u %5s %9.2f %9.2f %9.2f %7llu %7llu %7llu %10llu %7llu %s\n", s.start_s,
+                   s.domid, v, 100 * seconds(c.cycles[kRunning], hz_) / span,
                    100 * seconds(c.cycles[kRunnable], hz_) / span,
                    100 * seconds(c.cycles[kBlocked], hz_) / span, (unsigned long long)c.n[kExecCount],
                    (unsigned long long)c.n[kWakes], (unsigned long long)c.n[kBlocks],

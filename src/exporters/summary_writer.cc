@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "src/exporters/stats_writer.h"
-#include "src/util/json.h"
 #include "src/samples/sample.h"
+#include "src/util/json.h"
 
 namespace vt {
 
@@ -52,8 +52,7 @@ void write_csv(std::FILE* out, const Trackers& t, const RunInfo& info) {
   for (const Row& r : rows(t, info)) {
     const VcpuCounters& c = r.v->c;
     std::fprintf(out, "%u,%u,%u,%.6f,%.6f,%.6f,%.6f,%llu,%llu,%llu,%llu\n", r.dom->domid, r.v->id,
-                 r.dom->generation,
-                 seconds(c.cycles[kRunning], hz), seconds(c.cycles[kRunnable], hz),
+                 r.dom->generation, seconds(c.cycles[kRunning], hz), seconds(c.cycles[kRunnable], hz),
                  seconds(c.cycles[kBlocked], hz), seconds(c.cycles[kOffline], hz),
                  (unsigned long long)c.n[kExecCount], (unsigned long long)c.n[kWakes],
                  (unsigned long long)c.n[kBlocks], (unsigned long long)c.n[kHypercalls]);
@@ -63,13 +62,12 @@ void write_csv(std::FILE* out, const Trackers& t, const RunInfo& info) {
 void write_table(std::FILE* out, const Trackers& t, const Stats& stats, const RunInfo& info) {
   const double hz = info.cpu_hz;
   std::fprintf(out, "vtrace summary of %s\n", info.path.c_str());
-  std::fprintf(out, "  %.3f s of trace, %llu records, %zu pCPUs, cpu-hz %.6f GHz (%s)\n",
-               duration_s(t, info), (unsigned long long)stats[Stat::records_read], t.table.pcpus.size(),
-               hz / 1e9,
+  std::fprintf(out, "  %.3f s of trace, %llu records, %zu pCPUs, cpu-hz %.6f GHz (%s)\n", duration_s(t, info),
+               (unsigned long long)stats[Stat::records_read], t.table.pcpus.size(), hz / 1e9,
                info.cpu_hz_assumed ? "assumed: pass --cpu-hz" : "given");
-  std::fprintf(out, "\n%6s %5s %10s %10s %10s %10s %8s %8s %7s %7s %7s %10s %7s %7s\n", "domid",
-               "vcpu", "running_s", "runnable_s", "blocked_s", "offline_s", "lost_s", "execs",
-               "wakes", "blocks", "yields", "hypercalls", "traps", "pgfault");
+  std::fprintf(out, "\n%6s %5s %10s %10s %10s %10s %8s %8s %7s %7s %7s %10s %7s %7s\n", "domid", "vcpu",
+               "running_s", "runnable_s", "blocked_s", "offline_s", "lost_s", "execs", "wakes", "blocks",
+               "yields", "hypercalls", "traps", "pgfault");
   for (const Row& r : rows(t, info)) {
     const VcpuCounters& c = r.v->c;
     char dom[32];
@@ -77,7 +75,8 @@ void write_table(std::FILE* out, const Trackers& t, const Stats& stats, const Ru
       std::snprintf(dom, sizeof dom, "%u#%u", r.dom->domid, r.dom->generation);
     else
       std::snprintf(dom, sizeof dom, "%u", r.dom->domid);
-    std::fprintf(out, "%6s %5u %10.4f %10.4f %10.4f %10.4f %8.4f %8llu %7llu %7llu %7llu %10llu %7llu %7llu\n",
+    std::fprintf(out,
+                 "%6s %5u %10.4f %10.4f %10.4f %10.4f %8.4f %8llu %7llu %7llu %7llu %10llu %7llu %7llu\n",
                  dom, r.v->id, seconds(c.cycles[kRunning], hz), seconds(c.cycles[kRunnable], hz),
                  seconds(c.cycles[kBlocked], hz), seconds(c.cycles[kOffline], hz),
                  seconds(c.cycles[kLost], hz), (unsigned long long)c.n[kExecCount],
@@ -124,12 +123,12 @@ void write_json(std::FILE* out, const Trackers& t, const Stats& stats, const Run
   std::fprintf(out, "],\n \"pcpus\": [");
   for (size_t cpu = 0; cpu < t.table.pcpus.size(); ++cpu) {
     const Pcpu& p = t.table.pcpus[cpu];
-    std::fprintf(out, "%s{\"cpu\": %zu, \"lost_records\": %llu, \"lost_reports\": %llu}",
-                 cpu ? ", " : "", cpu, (unsigned long long)p.lost_records,
-                 (unsigned long long)p.lost_reports);
+    std::fprintf(out, "%s{\"cpu\": %zu, \"lost_records\": %llu, \"lost_reports\": %llu}", cpu ? ", " : "",
+                 cpu, (unsigned long long)p.lost_records, (unsigned long long)p.lost_reports);
   }
   std::fprintf(out, "],\n \"pv_unattributed\": %llu, \"unknown_class_records\": %llu}\n",
-               (unsigned long long)stats[Stat::pv_unattributed], (unsigned long long)stats[Stat::unknown_class]);
+               (unsigned long long)stats[Stat::pv_unattributed],
+               (unsigned long long)stats[Stat::unknown_class]);
 }
 
 }  // namespace

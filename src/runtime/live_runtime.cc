@@ -146,7 +146,8 @@ void LiveRuntime::consumer(uint32_t i) {
       std::this_thread::sleep_for(std::chrono::microseconds(uint64_t(opt_.poll_ms * 1000)));
     }
     const uint64_t now = session_->host()->now_tsc();
-    for (size_t r = i; r < rings_.size(); r += nthreads) drain(rings_[r], *channels_[r], now, slack_cycles_, teep_);
+    for (size_t r = i; r < rings_.size(); r += nthreads)
+      drain(rings_[r], *channels_[r], now, slack_cycles_, teep_);
     if (i == 0) be_tracker();
     if (Clock::now() >= deadline_ || (opt_.external_stop && opt_.external_stop->load())) stop_ = true;
   }

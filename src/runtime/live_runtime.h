@@ -52,7 +52,7 @@ struct RuntimeOptions {
   uint32_t chunks_per_cpu = 16;
   size_t sample_queue = 1 << 16;
   const std::atomic<bool>* external_stop = nullptr;  // e.g. set by SIGINT
-  std::FILE* record = nullptr;  // also write everything drained here (xentrace format)
+  std::FILE* record = nullptr;                       // also write everything drained here (xentrace format)
   // No record from any CPU for this long (wall seconds; 0: never) means the
   // detector is blind: tracing was turned off or the mask changed under us.
   // One line goes to `log` when it starts and one when records come back.

@@ -4,18 +4,18 @@
 // the simulator's own ground truth. Run under ThreadSanitizer in CI.
 #include "src/runtime/live_runtime.h"
 
-#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <functional>
+#include <gtest/gtest.h>
 #include <map>
 #include <mutex>
 #include <regex>
 #include <thread>
 
+#include "src/pipeline/read_trace.h"
 #include "src/sim/host.h"
 #include "src/sim/simulator.h"
-#include "src/pipeline/read_trace.h"
 #include "xentrace/events.h"
 
 namespace {
@@ -167,8 +167,7 @@ struct SilenceRun {
   vt::Stats stats;
   std::string log;
 };
-SilenceRun run_with_silence_watch(vt::sim::SimHost& host,
-                                  const std::function<void(vt::LiveSession&)>& before,
+SilenceRun run_with_silence_watch(vt::sim::SimHost& host, const std::function<void(vt::LiveSession&)>& before,
                                   const std::function<void()>& hv) {
   SilenceRun out;
   vt::LiveSession session;
@@ -209,16 +208,18 @@ TEST(LiveRuntime, SaysSoWhenRecordsStopAndWhenTheyComeBack) {
   hc.nr_cpus = 2;
   vt::sim::SimHost host(hc);
   const uint32_t w[2] = {1, 0};
-  SilenceRun r = run_with_silence_watch(host, [](vt::LiveSession&) {}, [&] {
-    vt::TraceInfo info;
-    host.trace(0, TRC_SCHED_WAKE, 1000, w, 2, 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    EXPECT_TRUE(host.disable().ok());
-    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // silent: 0.2 s is passed
-    EXPECT_TRUE(host.enable(1, &info).ok());
-    host.trace(1, TRC_SCHED_WAKE, 1001, w, 2, 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  });
+  SilenceRun r = run_with_silence_watch(
+      host, [](vt::LiveSession&) {},
+      [&] {
+        vt::TraceInfo info;
+        host.trace(0, TRC_SCHED_WAKE, 1000, w, 2, 0);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        EXPECT_TRUE(host.disable().ok());
+        std::this_thread::sleep_for(std::chrono::milliseconds(600));  // silent: 0.2 s is passed
+        EXPECT_TRUE(host.enable(1, &info).ok());
+        host.trace(1, TRC_SCHED_WAKE, 1001, w, 2, 0);
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      });
   EXPECT_GE(r.stats[vt::Stat::silences], 1u) << r.log;
   EXPECT_NE(r.log.find("no trace records from any CPU for 0.2 s"), std::string::npos) << r.log;
   EXPECT_NE(r.log.find("trace records again after"), std::string::npos) << r.log;

@@ -49,7 +49,8 @@ void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, co
         const double run = double(vs.d.cycles[kRunning]);
         if (run >= kBusyVcpuFrac * span_cycles) {
           s.min_vcpu_hc_rate = std::min(s.min_vcpu_hc_rate, double(vs.d.n[kHypercalls]) * hz / run);
-          s.min_vcpu_switch_rate = std::min(s.min_vcpu_switch_rate, double(vs.d.n[kGuestSwitches]) * hz / run);
+          s.min_vcpu_switch_rate =
+              std::min(s.min_vcpu_switch_rate, double(vs.d.n[kGuestSwitches]) * hz / run);
         }
       }
       vcpu_buf->push_back(vs);

@@ -19,10 +19,10 @@ namespace vt {
 constexpr double kDefaultCpuHz = 2.4e9;
 
 struct SampleOptions {
-  bool enabled = false;        // close periods and build samples
+  bool enabled = false;  // close periods and build samples
   double cpu_hz = kDefaultCpuHz;
   double period_s = 1.0;
-  bool include_idle = false;   // samples (and summaries) for the idle domain too
+  bool include_idle = false;  // samples (and summaries) for the idle domain too
 };
 
 struct VcpuSample {
@@ -31,9 +31,9 @@ struct VcpuSample {
 };
 
 struct DomainSample {
-  uint64_t index = 0;    // period number k
-  double start_s = 0;    // k * period, seconds since trace start
-  double span_s = 0;     // length of the period (the last one may be short)
+  uint64_t index = 0;  // period number k
+  double start_s = 0;  // k * period, seconds since trace start
+  double span_s = 0;   // length of the period (the last one may be short)
   uint16_t domid = 0;
   uint32_t generation = 0;
   uint32_t vcpus = 0;  // vCPUs with a known state in the period
@@ -49,7 +49,7 @@ struct DomainSample {
   // The same for the guest's task switches (kGuestSwitches): a vCPU whose
   // kernel spins switches no task, whatever its hypercalls.
   double min_vcpu_switch_rate = 0;
-  bool blinded = false;         // lost records touched it in this period
+  bool blinded = false;  // lost records touched it in this period
   const VcpuSample* vcpu = nullptr;
   uint32_t n_vcpu = 0;
 };

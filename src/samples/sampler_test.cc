@@ -2,9 +2,8 @@
 // figure is computed by hand in the comments.
 #include "src/samples/sampler.h"
 
-#include <gtest/gtest.h>
-
 #include <functional>
+#include <gtest/gtest.h>
 
 #include "tests/support/trace_builder.h"
 
@@ -93,7 +92,7 @@ TEST(Samples, QuietestBusyVcpuRates) {
       .on(2, runstate(50, 1, 2, R, B))
       .on(3, runstate(80, 2, 0, R, B));
   for (uint64_t t = 100; t < 600; t += 100) f.on(0, hypercall(t, 1));  // d1v0: 5 in 1 s
-  f.on(1, hypercall(300, 1))                          // d1v1: 1 in 0.5 s
+  f.on(1, hypercall(300, 1))                                           // d1v1: 1 in 0.5 s
       .on(1, runstate(500, 1, 1, R, B))
       .on(0, hypercall(600, xt::kHypercallStackSwitch))  // d1v0: and 1 task switch
       .on(0, wake(1000, 0, 0))
@@ -126,7 +125,6 @@ TEST(Samples, LostRecordsBlindThePeriod) {
   std::vector<std::pair<uint64_t, bool>> want = {{0, false}, {1, true}, {2, false}, {3, false}};
   EXPECT_EQ(blinded, want);
 }
-
 
 TEST(Samples, TscJumpIsSkippedNotSampledForever) {
   Feed f;

@@ -1,7 +1,5 @@
 #include "src/sim/host.h"
 
-#include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +8,8 @@
 #include <cstring>
 #include <numeric>
 #include <random>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 
 #include "xentrace/events.h"
 #include "xentrace/tbuf.h"
@@ -23,9 +23,8 @@ SimHost::SimHost(const HostConfig& c) : cfg_(c) {
   memfd_ = memfd_create("vtrace-sim-xen", MFD_CLOEXEC);
   eventfd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   clock_ = [hz = cfg_.tsc_hz, t0 = std::chrono::steady_clock::now()] {
-    const double ns = double(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                 std::chrono::steady_clock::now() - t0)
-                                 .count());
+    const double ns = double(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
     return uint64_t(1e12 + ns * hz / 1e9);
   };
 }
@@ -205,7 +204,8 @@ void SimHost::notify_ack() {
 uint64_t SimHost::now_tsc() { return clock_(); }
 
 Status SimHost::domain_op(DomainOp op, uint32_t domid) {
-  if (!domain_op_ || !domain_op_(op, domid)) return Status::Unavailable("sim: no domain " + std::to_string(domid));
+  if (!domain_op_ || !domain_op_(op, domid))
+    return Status::Unavailable("sim: no domain " + std::to_string(domid));
   return Status::Ok();
 }
 
@@ -214,11 +214,10 @@ std::string SimHost::describe() const {
          std::to_string(cfg_.nr_cpus_compiled) + ")";
 }
 
-bool SimHost::trace(uint32_t cpu, uint32_t event, uint64_t tsc, const uint32_t* extra,
-                    uint32_t n_extra, uint32_t current) {
+bool SimHost::trace(uint32_t cpu, uint32_t event, uint64_t tsc, const uint32_t* extra, uint32_t n_extra,
+                    uint32_t current) {
   if (!enabled_.load(std::memory_order_acquire) || cpu >= cpus_.size()) return false;
-  if (!xt::mask_admits(evt_mask_.load(std::memory_order_relaxed), event) || !cpu_mask_[cpu])
-    return false;
+  if (!xt::mask_admits(evt_mask_.load(std::memory_order_relaxed), event) || !cpu_mask_[cpu]) return false;
   Cpu& c = *cpus_[cpu];
   if (!c.has_buffer) return false;  // Xen drops records of a CPU without a buffer
   while (c.lock.test_and_set(std::memory_order_acquire)) {
@@ -252,8 +251,6 @@ uint64_t SimHost::lost_total() const {
   return n;
 }
 
-xt::Ring SimHost::ring_for_test(uint32_t cpu) const {
-  return cpus_[cpu]->producer.ring();
-}
+xt::Ring SimHost::ring_for_test(uint32_t cpu) const { return cpus_[cpu]->producer.ring(); }
 
 }  // namespace vt::sim

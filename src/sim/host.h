@@ -34,8 +34,8 @@ namespace vt::sim {
 constexpr uint64_t kMfnBase = 0x80000;
 
 struct HostConfig {
-  uint32_t nr_cpus = 4;              // CPU ids 0..nr_cpus-1 (physinfo max_cpu_id + 1)
-  uint32_t nr_cpus_compiled = 256;   // Xen's NR_CPUS: length of mfn_offset[]
+  uint32_t nr_cpus = 4;                // CPU ids 0..nr_cpus-1 (physinfo max_cpu_id + 1)
+  uint32_t nr_cpus_compiled = 256;     // Xen's NR_CPUS: length of mfn_offset[]
   std::vector<uint32_t> offline_cpus;  // offline when buffers are allocated: no buffer
   double tsc_hz = 2.4e9;
   uint64_t seed = 1;  // for the MFN scatter

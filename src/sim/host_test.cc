@@ -3,7 +3,6 @@
 #include "src/sim/host.h"
 
 #include <gtest/gtest.h>
-
 #include <set>
 
 #include "xentrace/events.h"
@@ -167,7 +166,8 @@ TEST(SimHost, BogusConsTurnsTracingOffEverywhere) {
 // Xen's words out; values that do not fit the event are a bug and abort.
 TEST(SimPayload, PackedByTheEventTable) {
   uint32_t w[xt::kMaxExtraWords];
-  ASSERT_EQ(vt::sim::pack_payload_or_abort(xt::runstate_change_event(xt::kBlocked, xt::kRunnable), {3, 1}, w), 1u);
+  ASSERT_EQ(vt::sim::pack_payload_or_abort(xt::runstate_change_event(xt::kBlocked, xt::kRunnable), {3, 1}, w),
+            1u);
   EXPECT_EQ(w[0], xt::pack_dom_vcpu(3, 1));
   ASSERT_EQ(vt::sim::pack_payload_or_abort(TRC_LOST_RECORDS, {5, 7, 2, 0x123456789ull}, w), 4u);
   EXPECT_EQ(w[0], 5u);

@@ -19,15 +19,16 @@ uint32_t pack_payload_or_abort(uint32_t event, std::initializer_list<uint64_t> v
   const int n = xt::pack_payload(event, values, out);
   if (n < 0) {
     const char* name = xt::event_name(event);
-    std::fprintf(stderr, "vtrace sim: %zu values do not fit the fields of event %#x (%s) in xentrace/events.h\n",
+    std::fprintf(stderr,
+                 "vtrace sim: %zu values do not fit the fields of event %#x (%s) in xentrace/events.h\n",
                  values.size(), event, name ? name : "not in the table");
     std::abort();
   }
   return uint32_t(n);
 }
 
-void RingProducer::put(uint32_t& prod, uint32_t event, bool with_tsc, uint64_t tsc,
-                       const uint32_t* extra, uint32_t n_extra) {
+void RingProducer::put(uint32_t& prod, uint32_t event, bool with_tsc, uint64_t tsc, const uint32_t* extra,
+                       uint32_t n_extra) {
   const uint32_t size = ring_.data_size;
   uint8_t* p = ring_.base + xt::kTbufHeaderBytes + physical(prod, size);
   uint32_t bytes;
@@ -35,8 +36,7 @@ void RingProducer::put(uint32_t& prod, uint32_t event, bool with_tsc, uint64_t t
     bytes = xt::encode_record(p, event, with_tsc, tsc, extra, n_extra);
   } else {  // WRAP padding: header (and TSC) only; the payload stays stale, as in Xen
     bytes = xt::encode_record(p, event, with_tsc, tsc, nullptr, 0) + 4 * n_extra;
-    const uint32_t h = (event & 0x0fffffffu) | (with_tsc ? xt::kTscFlag : 0) |
-                       (n_extra << TRACE_EXTRA_SHIFT);
+    const uint32_t h = (event & 0x0fffffffu) | (with_tsc ? xt::kTscFlag : 0) | (n_extra << TRACE_EXTRA_SHIFT);
     std::memcpy(p, &h, 4);
   }
   // Publish only after the bytes (Xen: smp_wmb() before updating prod).
@@ -58,8 +58,8 @@ bool RingProducer::lose(uint64_t tsc) {
   return false;
 }
 
-bool RingProducer::write(uint32_t event, bool with_tsc, uint64_t tsc, const uint32_t* extra,
-                         uint32_t n_extra, uint32_t current, bool* highwater) {
+bool RingProducer::write(uint32_t event, bool with_tsc, uint64_t tsc, const uint32_t* extra, uint32_t n_extra,
+                         uint32_t current, bool* highwater) {
   const uint32_t size = ring_.data_size;
   uint32_t prod = std::atomic_ref<uint32_t>(*ring_.prod_word()).load(std::memory_order_relaxed);
   // The consumer's full fence before it stores cons pairs with this acquire:
@@ -106,7 +106,8 @@ bool RingProducer::write(uint32_t event, bool with_tsc, uint64_t tsc, const uint
     if (kLostRecordBytes > tail) put_wrap(prod, tail, tsc);
     uint32_t words[xt::kMaxExtraWords];
     const uint32_t n = pack_payload_or_abort(
-        TRC_LOST_RECORDS, {lost_now_, xt::lost_domid(current), xt::lost_vcpu(current), lost_first_tsc_}, words);
+        TRC_LOST_RECORDS, {lost_now_, xt::lost_domid(current), xt::lost_vcpu(current), lost_first_tsc_},
+        words);
     put(prod, TRC_LOST_RECORDS, true, tsc, words, n);
     ++stats_.lost_records_emitted;
     lost_now_ = 0;

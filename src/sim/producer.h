@@ -36,12 +36,12 @@ uint32_t pack_payload_or_abort(uint32_t event, std::initializer_list<uint64_t> v
                                uint32_t out[xt::kMaxExtraWords]);
 
 struct ProducerStats {
-  uint64_t written = 0;          // records written, not counting WRAP/LOST
-  uint64_t lost = 0;             // records dropped for lack of space
+  uint64_t written = 0;  // records written, not counting WRAP/LOST
+  uint64_t lost = 0;     // records dropped for lack of space
   uint64_t lost_records_emitted = 0;
   uint64_t wraps = 0;
   uint64_t highwater_crossings = 0;
-  uint64_t bogus = 0;            // writes that found prod or cons bogus
+  uint64_t bogus = 0;  // writes that found prod or cons bogus
 };
 
 class RingProducer {

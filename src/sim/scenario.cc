@@ -25,7 +25,7 @@ const char* behaviour_name(Behaviour b) {
 
 bool parse_behaviour(const std::string& s, Behaviour* b) {
   static const std::map<std::string, Behaviour> names = {
-      {"idle", Behaviour::kIdle}, {"io", Behaviour::kIo},       {"cpu", Behaviour::kCpu},
+      {"idle", Behaviour::kIdle},   {"io", Behaviour::kIo},     {"cpu", Behaviour::kCpu},
       {"storm", Behaviour::kStorm}, {"hang", Behaviour::kHang}, {"hangirq", Behaviour::kHangIrqsOn}};
   auto it = names.find(s);
   if (it == names.end()) return false;
@@ -96,7 +96,8 @@ Status parse_scenario(const std::string& spec, Scenario* out) {
     guests = 8;
     mix = "cpu:1";
   } else if (preset != "custom") {
-    return Status::InvalidArgument("unknown preset '" + preset + "' (demo, dense, overload, or key=value pairs)");
+    return Status::InvalidArgument("unknown preset '" + preset +
+                                   "' (demo, dense, overload, or key=value pairs)");
   }
   sc.name = preset;
   for (const auto& kv_pair : kv) {
@@ -150,7 +151,7 @@ Status parse_scenario(const std::string& spec, Scenario* out) {
 
   if (preset == "demo" && !kv.count("guests") && !kv.count("mix")) {
     // A small host where every behaviour is visible.
-    const Behaviour kinds[] = {Behaviour::kIdle, Behaviour::kIo,  Behaviour::kCpu,
+    const Behaviour kinds[] = {Behaviour::kIdle,  Behaviour::kIo,  Behaviour::kCpu,
                                Behaviour::kStorm, Behaviour::kCpu, Behaviour::kIdle};
     uint32_t domid = 1;
     for (Behaviour b : kinds) {

@@ -46,8 +46,8 @@ struct GuestSpec {
   double fault_at_s = -1;  // < 0: no fault
   Behaviour fault = Behaviour::kHang;
   bool fault_one_vcpu = false;  // only the last vCPU hangs
-  double start_s = 0;      // > 0: created during the run (DOM_ADD)
-  double stop_s = -1;      // >= 0: destroyed then (DOM_REM)
+  double start_s = 0;           // > 0: created during the run (DOM_ADD)
+  double stop_s = -1;           // >= 0: destroyed then (DOM_REM)
 };
 
 struct Scenario {

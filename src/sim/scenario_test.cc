@@ -3,7 +3,6 @@
 #include "src/sim/scenario.h"
 
 #include <gtest/gtest.h>
-
 #include <string>
 
 namespace {

@@ -18,7 +18,7 @@ constexpr uint32_t kCredit2Schedule = TRC_SCHED_CLASS | (TRC_SCHED_CSCHED2 << TR
 constexpr uint32_t kCredit2Burn = TRC_SCHED_CLASS | (TRC_SCHED_CSCHED2 << TRC_SCHED_ID_SHIFT) | 3;
 
 struct Params {
-  double burst_ns;       // mean run before blocking; 0: never blocks
+  double burst_ns;  // mean run before blocking; 0: never blocks
   double sleep_lo_ns, sleep_hi_ns;
   double hypercalls_per_s;  // while running
   double page_faults_per_s;
@@ -47,8 +47,8 @@ constexpr uint32_t kSpinOps[] = {23, 24};
 
 }  // namespace
 
-Shard::Shard(SimHost* host, const Scenario& sc, std::vector<uint32_t> pcpus,
-             std::vector<GuestSpec> guests, uint32_t dom0_vcpu, uint64_t seed)
+Shard::Shard(SimHost* host, const Scenario& sc, std::vector<uint32_t> pcpus, std::vector<GuestSpec> guests,
+             uint32_t dom0_vcpu, uint64_t seed)
     : host_(host), sc_(sc), guests_(std::move(guests)), rng_(seed) {
   hz_ = host_->config().tsc_hz;
   for (uint32_t cpu : pcpus) {
@@ -152,9 +152,7 @@ void Shard::handle(const Event& e) {
       break;
     }
     case kStart:
-    case kStop:
-      lifecycle(e.idx, e.kind == kStart, e.t);
-      break;
+    case kStop: lifecycle(e.idx, e.kind == kStart, e.t); break;
   }
 }
 
@@ -244,7 +242,7 @@ void Shard::flush_pv(uint32_t p, uint64_t t) {
     } else {
       const uint64_t k = ih + v.truth.hypercalls;
       const uint32_t op = behaviour(v) == Behaviour::kHangIrqsOn ? kSpinOps[k % std::size(kSpinOps)]
-                                                                  : kOps[k % std::size(kOps)];
+                                                                 : kOps[k % std::size(kOps)];
       uint32_t w[xt::kMaxExtraWords];
       const uint32_t n = pack_payload_or_abort(TRC_PV_HYPERCALL_V2, {op}, w);
       ok = host_->trace(x.cpu, TRC_PV_HYPERCALL_V2, tsc_at(at, hz_), w, n, packed);

@@ -41,8 +41,8 @@ class Shard {
  public:
   // `pcpus`: the CPUs this shard simulates; `guests`: guests placed here;
   // `dom0_vcpu`: this shard's dom0 vCPU id (pinned to its first pCPU).
-  Shard(SimHost* host, const Scenario& sc, std::vector<uint32_t> pcpus,
-        std::vector<GuestSpec> guests, uint32_t dom0_vcpu, uint64_t seed);
+  Shard(SimHost* host, const Scenario& sc, std::vector<uint32_t> pcpus, std::vector<GuestSpec> guests,
+        uint32_t dom0_vcpu, uint64_t seed);
 
   // Processes every event before `until_ns` (simulated time).
   void run_until(uint64_t until_ns);
@@ -81,10 +81,10 @@ class Shard {
     uint32_t p = 0;      // pCPU slot in this shard
     uint8_t st = 0;      // xt::Runstate
     uint64_t st_since = 0;
-    uint64_t ran_since = 0;         // switch-in (INFPREV runtime)
-    uint64_t descheduled_at = 0;    // INFNEXT waited
-    uint64_t burst_end = 0;         // while running: when it blocks (~0: never)
-    uint32_t version = 0;           // invalidates its queued wake
+    uint64_t ran_since = 0;       // switch-in (INFPREV runtime)
+    uint64_t descheduled_at = 0;  // INFNEXT waited
+    uint64_t burst_end = 0;       // while running: when it blocks (~0: never)
+    uint32_t version = 0;         // invalidates its queued wake
     double pv_carry = 0, pf_carry = 0;
     bool alive = true;
     bool hung = false;
@@ -96,8 +96,8 @@ class Shard {
     uint64_t slice_start = 0, slice_end = 0;
     uint64_t pv_until = 0;  // PV records emitted up to here for `cur`
     uint64_t idle_since = 0;
-    uint32_t version = 0;   // invalidates its queued decision
-    bool preempt = false;   // a woken vCPU waits: switch at the next decision
+    uint32_t version = 0;             // invalidates its queued decision
+    bool preempt = false;             // a woken vCPU waits: switch at the next decision
     std::vector<uint32_t> dom0_work;  // guests whose I/O waits for dom0 (dom0's pCPU only)
   };
 

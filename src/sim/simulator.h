@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "src/sim/host.h"
-#include "src/sim/sched_model.h"
 #include "src/sim/scenario.h"
+#include "src/sim/sched_model.h"
 
 namespace vt::sim {
 
@@ -69,7 +69,7 @@ class Simulator {
     Shard::Control c;
     uint32_t domid;
   };
-  std::mutex requests_lock_;  // rare: a verdict's action
+  std::mutex requests_lock_;                    // rare: a verdict's action
   std::vector<std::vector<Request>> requests_;  // per shard
   std::vector<uint32_t> domid_shard_;
 };

@@ -86,7 +86,6 @@ class Sorter {
  private:
   enum State : uint8_t { kNeedNext, kInHeap, kEnded, kWaiting };
 
-
   // Pulls a head for every stream that needs one (first call, or after kWait
   // or kStopped).
   void refill() {

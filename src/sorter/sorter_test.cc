@@ -1,8 +1,7 @@
 #include "src/sorter/sorter.h"
 
-#include <gtest/gtest.h>
-
 #include <deque>
+#include <gtest/gtest.h>
 
 #include "tests/support/trace_builder.h"
 
@@ -43,8 +42,10 @@ std::vector<std::pair<uint32_t, uint64_t>> drain(vt::Sorter<VecStream>& s, vt::S
 
 TEST(Sorter, MergesByTscAcrossStreams) {
   std::vector<VecStream> v;
-  v.emplace_back(std::vector<Rec>{vt::test::wake(10, 1, 0), vt::test::wake(40, 1, 0), vt::test::wake(50, 1, 0)});
-  v.emplace_back(std::vector<Rec>{vt::test::wake(20, 2, 0), vt::test::wake(30, 2, 0), vt::test::wake(60, 2, 0)});
+  v.emplace_back(
+      std::vector<Rec>{vt::test::wake(10, 1, 0), vt::test::wake(40, 1, 0), vt::test::wake(50, 1, 0)});
+  v.emplace_back(
+      std::vector<Rec>{vt::test::wake(20, 2, 0), vt::test::wake(30, 2, 0), vt::test::wake(60, 2, 0)});
   v.emplace_back(std::vector<Rec>{});
   vt::Sorter<VecStream> s(&v);
   vt::SortStatus st;
@@ -71,7 +72,8 @@ TEST(Sorter, TiesStayWithTheStreamThatJustDelivered) {
 
 TEST(Sorter, BackwardsTscIsRaisedAndCounted) {
   std::vector<VecStream> v;
-  v.emplace_back(std::vector<Rec>{vt::test::wake(100, 1, 0), vt::test::wake(90, 1, 0), vt::test::wake(110, 1, 0)});
+  v.emplace_back(
+      std::vector<Rec>{vt::test::wake(100, 1, 0), vt::test::wake(90, 1, 0), vt::test::wake(110, 1, 0)});
   vt::Sorter<VecStream> s(&v);
   vt::SortStatus st;
   auto out = drain(s, &st);
@@ -159,7 +161,8 @@ TEST(Sorter, StopsAtABadRecordAfterDeliveringEverythingEarlier) {
 
 TEST(Sorter, SinkCanStopAndResume) {
   std::vector<VecStream> v;
-  v.emplace_back(std::vector<Rec>{vt::test::wake(10, 1, 0), vt::test::wake(20, 1, 0), vt::test::wake(30, 1, 0)});
+  v.emplace_back(
+      std::vector<Rec>{vt::test::wake(10, 1, 0), vt::test::wake(20, 1, 0), vt::test::wake(30, 1, 0)});
   vt::Sorter<VecStream> s(&v);
   int n = 0;
   EXPECT_EQ(s.run([&](uint32_t, const xt::Record&) { return ++n < 2; }), vt::SortStatus::kStopped);

@@ -6,8 +6,7 @@ Status FileSource::open(const std::string& path) {
   if (Status st = file_.open(path); !st.ok()) return st;
   open_memory(file_.data(), file_.size(), file_.path());
   const xt::DecodeStatus& d = file_.decode_status();
-  if (!d.ok)
-    input_fault_ = xt::Fault{size_, d.what + " at compressed byte " + std::to_string(d.in_offset)};
+  if (!d.ok) input_fault_ = xt::Fault{size_, d.what + " at compressed byte " + std::to_string(d.in_offset)};
   if (const char* f = xt::undecoded_format(data_, size_))
     input_fault_ = xt::Fault{0, std::string("this is ") + f +
                                     " data, which vtrace does not decode (it reads zstd, gzip and xz): "
@@ -103,8 +102,10 @@ Status FileSource::fault(int bad_stream) const {
   // A cut compressed stream usually also cuts the image's last window; the
   // decoder's fault is the cause, so it comes with whatever the image shows.
   if (input_fault_.has_value()) {
-    if (f) f->what += "; " + input_fault_->what;
-    else f = *input_fault_;
+    if (f)
+      f->what += "; " + input_fault_->what;
+    else
+      f = *input_fault_;
   }
   return f ? Status::Corruption(describe(*f)) : Status::Ok();
 }

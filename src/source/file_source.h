@@ -93,10 +93,10 @@ class FileSource {
   uint64_t size_ = 0;
   std::string name_;
   xt::WindowCursor cursor_{nullptr, 0};
-  std::optional<xt::Fault> scan_fault_;  // the first pass met this fault: the run stops there too
+  std::optional<xt::Fault> scan_fault_;   // the first pass met this fault: the run stops there too
   std::optional<xt::Fault> input_fault_;  // the compressed stream broke: the image ends here
-  std::vector<Stream> streams_;         // one per CPU, ascending; fixed after open
-  std::vector<uint32_t> stream_index_;  // CPU -> index in streams_, or kNoStream
+  std::vector<Stream> streams_;           // one per CPU, ascending; fixed after open
+  std::vector<uint32_t> stream_index_;    // CPU -> index in streams_, or kNoStream
   static constexpr uint32_t kNoStream = 0xffffffffu;
 };
 

@@ -61,7 +61,8 @@ TEST(FileSource, OverrunningRecordIsAFaultAtItsOffset) {
   EXPECT_EQ(order, (std::vector<uint64_t>{100, 200}));
   const vt::Status f = src.fault(sorter.bad_stream());
   EXPECT_EQ(f.code(), vt::Status::Code::kCorruption);
-  EXPECT_EQ(f.message(), "lying.xtr: byte 44: record of CPU 0 runs past the end of its window (corrupt header)");
+  EXPECT_EQ(f.message(),
+            "lying.xtr: byte 44: record of CPU 0 runs past the end of its window (corrupt header)");
 }
 
 // Garbage after the last window: the first pass saw it, so the merge ends

@@ -34,12 +34,10 @@ Status LiveSession::open(TraceHost* host, const LiveOptions& o) {
   if (Status st = xt::parse_t_info(t_info_map_, t_info_bytes_, nr_cpus, &t_info_); !st.ok()) return st;
   for (uint32_t c = 0; c < nr_cpus; ++c) {
     if (!t_info_.has_buffer(c)) continue;  // offline when the buffers were allocated
-    if (!o.trace_cpus.empty() &&
-        std::find(o.trace_cpus.begin(), o.trace_cpus.end(), c) == o.trace_cpus.end())
+    if (!o.trace_cpus.empty() && std::find(o.trace_cpus.begin(), o.trace_cpus.end(), c) == o.trace_cpus.end())
       continue;
     std::vector<uint64_t> mfns(t_info_.pages_per_cpu);
-    for (uint32_t j = 0; j < t_info_.pages_per_cpu; ++j)
-      mfns[j] = xt::t_info_mfn(t_info_map_, t_info_, c, j);
+    for (uint32_t j = 0; j < t_info_.pages_per_cpu; ++j) mfns[j] = xt::t_info_mfn(t_info_map_, t_info_, c, j);
     LiveRing r;
     r.cpu = c;
     if (Status st = host_->map_pages(mfns, &r.map); !st.ok()) return st;
@@ -149,9 +147,7 @@ void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack, Tee* tee)
     if (rd.total() == 0) rd.state = xt::RingState::kEmpty;
   }
   switch (rd.state) {
-    case xt::RingState::kEmpty:
-      ch.publish_quiet(now_tsc > slack ? now_tsc - slack : 0);
-      return;
+    case xt::RingState::kEmpty: ch.publish_quiet(now_tsc > slack ? now_tsc - slack : 0); return;
     case xt::RingState::kBogusProd:
       // Nothing we may write: a bad cons would stop tracing host-wide. Retry later.
       ++r.bogus;
@@ -168,8 +164,7 @@ void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack, Tee* tee)
       }
       return;
     }
-    case xt::RingState::kData:
-      break;
+    case xt::RingState::kData: break;
   }
   uint32_t copied = 0;
   Chunk* c = nullptr;
@@ -194,13 +189,16 @@ void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack, Tee* tee)
     }
   }
   if (c) {
-    if (c->len) ch.push_full(c);
-    else ch.keep_spare(c);
+    if (c->len)
+      ch.push_full(c);
+    else
+      ch.keep_spare(c);
   }
   if (copied && tee) {
     const uint32_t a = std::min(copied, rd.first_len);
     MutexLock g(&tee->lock);
-    if (tee->file && !xt::write_window(tee->file, r.cpu, rd.first, a, rd.second, copied - a)) tee->failed = true;
+    if (tee->file && !xt::write_window(tee->file, r.cpu, rd.first, a, rd.second, copied - a))
+      tee->failed = true;
   }
   if (copied) xt::ring_release(r.ring, rd.cons, copied);
   r.bytes += copied;

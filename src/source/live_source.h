@@ -40,11 +40,11 @@ namespace vt {
 constexpr uint32_t kDefaultEventMask = TRC_SCHED | TRC_MEM | TRC_PV;  // 0x0032f000
 
 struct LiveOptions {
-  uint32_t pages = 128;                        // requested per CPU (Xen may keep an earlier size)
+  uint32_t pages = 128;  // requested per CPU (Xen may keep an earlier size)
   uint32_t event_mask = kDefaultEventMask;
-  bool event_mask_given = false;               // --events: set it even if another consumer runs
-  std::vector<uint32_t> trace_cpus;            // hypervisor CPUs to trace; empty: all
-  bool discard_backlog = true;                 // start from now, as xentrace -D
+  bool event_mask_given = false;     // --events: set it even if another consumer runs
+  std::vector<uint32_t> trace_cpus;  // hypervisor CPUs to trace; empty: all
+  bool discard_backlog = true;       // start from now, as xentrace -D
 };
 
 struct LiveRing {

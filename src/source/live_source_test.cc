@@ -2,9 +2,8 @@
 // teardown, draining, bogus ring states, lost records.
 #include "src/source/live_source.h"
 
-#include <gtest/gtest.h>
-
 #include <cstring>
+#include <gtest/gtest.h>
 
 #include "src/sim/host.h"
 #include "src/sorter/sorter.h"
@@ -96,7 +95,7 @@ TEST(LiveSession, StartsCleanlyOnEveryCpuAtOnce) {
   for (size_t i = 0; i < 2; ++i) vt::drain(s.rings()[i], *ch[i], 7000, 0);
   EXPECT_EQ(s.rings()[0].skipped_bytes, 40u);
   EXPECT_EQ(s.rings()[1].skipped_bytes, 20u);
-  EXPECT_EQ(s.rings()[0].skip_until, 0u);  // passed the start on CPU 0
+  EXPECT_EQ(s.rings()[0].skip_until, 0u);     // passed the start on CPU 0
   EXPECT_EQ(s.rings()[1].skip_until, 5000u);  // not yet on CPU 1
   host.trace(1, TRC_SCHED_YIELD, 7500, w, 2, 0);
   for (size_t i = 0; i < 2; ++i) vt::drain(s.rings()[i], *ch[i], 8000, 0);  // both quiet up to 8000
@@ -124,9 +123,9 @@ TEST(LiveSource, DrainDeliversEverythingInOrderAcrossCpus) {
   for (size_t i = 0; i < 2; ++i) streams[i].ch = rig.channels[i].get();
   vt::Sorter<vt::LiveStream> s(&streams);
   EXPECT_EQ(s.run([&](uint32_t, const xt::Record& r) {
-              tscs.push_back(r.tsc);
-              return true;
-            }),
+    tscs.push_back(r.tsc);
+    return true;
+  }),
             vt::SortStatus::kWait);  // live streams never end
   ASSERT_EQ(tscs.size(), 300u);
   for (size_t i = 0; i < tscs.size(); ++i) EXPECT_EQ(tscs[i], 1000 + i);

@@ -18,8 +18,8 @@ namespace vt {
 enum class DomainOp { kPause, kShutdown, kDestroy };
 
 struct TraceInfo {
-  uint64_t t_info_mfn = 0;     // 0: no buffers allocated
-  uint32_t t_info_bytes = 0;   // size of the t_info area
+  uint64_t t_info_mfn = 0;    // 0: no buffers allocated
+  uint32_t t_info_bytes = 0;  // size of the t_info area
 };
 
 class TraceHost {

@@ -1,13 +1,13 @@
 #include "src/source/xen_host.h"
 
 #include <poll.h>
-#include <sys/mman.h>
-#include <x86intrin.h>
 
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
+#include <sys/mman.h>
 #include <vector>
+#include <x86intrin.h>
 
 extern "C" {
 #include <xenctrl.h>
@@ -25,7 +25,9 @@ void quiet_destroy(xentoollog_logger*) {}
 xentoollog_logger quiet_logger = {quiet_vmessage, nullptr, quiet_destroy};
 
 // kIoError "what: strerror(errno)".
-Status errno_status(const char* what) { return Status::IoError(std::string(what) + ": " + std::strerror(errno)); }
+Status errno_status(const char* what) {
+  return Status::IoError(std::string(what) + ": " + std::strerror(errno));
+}
 
 class XenHost : public TraceHost {
  public:
@@ -104,14 +106,14 @@ class XenHost : public TraceHost {
   Status map_pages(const std::vector<uint64_t>& mfns, uint8_t** out) override {
     std::vector<xen_pfn_t> pfns(mfns.begin(), mfns.end());
     std::vector<int> errs(mfns.size(), 0);
-    void* p = xenforeignmemory_map(fmem_, DOMID_XEN, PROT_READ | PROT_WRITE, pfns.size(), pfns.data(),
-                                   errs.data());
+    void* p =
+        xenforeignmemory_map(fmem_, DOMID_XEN, PROT_READ | PROT_WRITE, pfns.size(), pfns.data(), errs.data());
     if (!p) return errno_status("mapping a trace buffer");
     for (size_t i = 0; i < errs.size(); ++i) {
       if (errs[i] != 0) {
         xenforeignmemory_unmap(fmem_, p, pfns.size());
-        return Status::IoError("mapping trace page " + std::to_string(i) + " (MFN " + std::to_string(mfns[i]) +
-                               "): " + std::strerror(-errs[i]));
+        return Status::IoError("mapping trace page " + std::to_string(i) + " (MFN " +
+                               std::to_string(mfns[i]) + "): " + std::strerror(-errs[i]));
       }
     }
     *out = static_cast<uint8_t*>(p);

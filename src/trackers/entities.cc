@@ -16,15 +16,15 @@ const char* vstate_name(int s) {
 
 const char* count_name(int c) {
   static const char* const kNames[kNumCounts] = {
-      "exec_count",   "wakes",  "blocks",   "sleeps",     "yields",   "continue_running",
-      "infcont",      "hypercalls", "traps", "page_faults", "pv_other", "guest_switches", "slice_ns",
-      "slices",       "waited_ns",  "inconsistent", "lost_hits"};
+      "exec_count", "wakes",      "blocks",    "sleeps",       "yields",   "continue_running",
+      "infcont",    "hypercalls", "traps",     "page_faults",  "pv_other", "guest_switches",
+      "slice_ns",   "slices",     "waited_ns", "inconsistent", "lost_hits"};
   return c >= 0 && c < kNumCounts ? kNames[c] : "?";
 }
 
 const char* domain_count_name(int c) {
-  static const char* const kNames[kNumDomainCounts] = {"grant_map", "grant_unmap",
-                                                       "grant_transfer", "blind_ticks"};
+  static const char* const kNames[kNumDomainCounts] = {"grant_map", "grant_unmap", "grant_transfer",
+                                                       "blind_ticks"};
   return c >= 0 && c < kNumDomainCounts ? kNames[c] : "?";
 }
 
@@ -69,7 +69,7 @@ uint32_t DomainTable::on_add(uint32_t domid, uint64_t tsc) {
     return kNone;
   }
   if (old.created_in_trace) return kNone;  // the second record of one creation
-  old.removed = true;  // an older domain whose removal the trace missed
+  old.removed = true;                      // an older domain whose removal the trace missed
   old.removed_tsc = tsc;
   create(domid, tsc, true);
   return cur;

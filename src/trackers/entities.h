@@ -68,7 +68,8 @@ struct VcpuCounters {
   }
   VcpuCounters operator-(const VcpuCounters& o) const {
     VcpuCounters r;
-    for (int s = 0; s < kTimedStates; ++s) r.cycles[s] = cycles[s] - o.cycles[s], r.stints[s] = stints[s] - o.stints[s];
+    for (int s = 0; s < kTimedStates; ++s)
+      r.cycles[s] = cycles[s] - o.cycles[s], r.stints[s] = stints[s] - o.stints[s];
     for (int i = 0; i < kNumCounts; ++i) r.n[i] = n[i] - o.n[i];
     return r;
   }
@@ -81,7 +82,7 @@ struct Vcpu {
   VState state = kInit;
   uint64_t since = 0;        // TSC up to which time has been charged (valid unless kInit)
   uint64_t stint_start = 0;  // TSC at which `state` began
-  uint32_t pcpu = kNone;  // where it last ran
+  uint32_t pcpu = kNone;     // where it last ran
   VcpuCounters c;
   VcpuCounters sampled;  // `c` at the last sample boundary
 };
@@ -121,8 +122,8 @@ struct Pcpu {
   uint32_t current = kNone;  // vCPU running here, from the runstate stream
   bool seen = false;
   uint64_t first_tsc = 0, last_tsc = 0;  // of this pCPU's records, any class
-  uint64_t lost_records = 0;  // sum of TRC_LOST_RECORDS counts
-  uint64_t lost_reports = 0;  // number of TRC_LOST_RECORDS records
+  uint64_t lost_records = 0;             // sum of TRC_LOST_RECORDS counts
+  uint64_t lost_reports = 0;             // number of TRC_LOST_RECORDS records
 };
 
 class DomainTable {

@@ -15,9 +15,12 @@ inline void mem_grant(DomainTable& t, uint32_t event, uint32_t domid, uint64_t t
     return;
   }
   uint64_t* n = t.domains[d].c.n;
-  if (event == TRC_MEM_PAGE_GRANT_MAP) ++n[kGrantMap];
-  else if (event == TRC_MEM_PAGE_GRANT_UNMAP) ++n[kGrantUnmap];
-  else ++n[kGrantTransfer];
+  if (event == TRC_MEM_PAGE_GRANT_MAP)
+    ++n[kGrantMap];
+  else if (event == TRC_MEM_PAGE_GRANT_UNMAP)
+    ++n[kGrantUnmap];
+  else
+    ++n[kGrantTransfer];
 }
 
 }  // namespace vt

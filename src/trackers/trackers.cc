@@ -30,10 +30,8 @@ void Trackers::dispatch(uint32_t cpu, const xt::Record& r) {
   switch (e) {
     case TRC_SCHED_CONTINUE_RUNNING:  // running -> running: a new stint
       if (need(xt::kWords<TRC_SCHED_CONTINUE_RUNNING>)) {
-        sched_count(table, xt::packed_domid(r.word(0)), xt::packed_vcpu(r.word(0)), r.tsc,
-                    kContinueRunning);
-        runstate_change(table, cpu, r.tsc, xt::runstate_change_event(xt::kRunning, xt::kRunning),
-                        r.word(0));
+        sched_count(table, xt::packed_domid(r.word(0)), xt::packed_vcpu(r.word(0)), r.tsc, kContinueRunning);
+        runstate_change(table, cpu, r.tsc, xt::runstate_change_event(xt::kRunning, xt::kRunning), r.word(0));
       }
       break;
     case TRC_SCHED_WAKE:

@@ -2,10 +2,9 @@
 // is computed by hand in the comments.
 #include "src/trackers/trackers.h"
 
+#include <functional>
 #include <gtest/gtest.h>
 #include <xen/xen.h>
-
-#include <functional>
 
 #include "tests/support/trace_builder.h"
 
@@ -38,14 +37,14 @@ struct Feed {
 // One vCPU: run, block, woken from another CPU, run, continue, preempted.
 Feed lifecycle() {
   Feed f;
-  f.on(0, runstate(100, 1, 0, Q, R))   // first seen running: counted from 100
-      .on(0, runstate(300, 1, 0, R, B))  // running 200
-      .on(1, wake(450, 1, 0))            // the waker's CPU
-      .on(1, runstate(450, 1, 0, B, Q))  // blocked 150
-      .on(0, runstate(500, 1, 0, Q, R))  // runnable 50
+  f.on(0, runstate(100, 1, 0, Q, R))       // first seen running: counted from 100
+      .on(0, runstate(300, 1, 0, R, B))    // running 200
+      .on(1, wake(450, 1, 0))              // the waker's CPU
+      .on(1, runstate(450, 1, 0, B, Q))    // blocked 150
+      .on(0, runstate(500, 1, 0, Q, R))    // runnable 50
       .on(0, continue_running(700, 1, 0))  // running 200, a new stint
-      .on(0, runstate(900, 1, 0, R, Q))  // running 200
-      .on(1, wake(1000, 2, 0));          // last record of the trace
+      .on(0, runstate(900, 1, 0, R, Q))    // running 200
+      .on(1, wake(1000, 2, 0));            // last record of the trace
   return f;
 }
 
@@ -73,7 +72,7 @@ TEST(Runstate, XenalyzeEndRuleDropsOpenIntervalsOfVcpusNotRunning) {
 TEST(Runstate, XenalyzeEndRuleChargesRunningVcpuToItsPcpusLastRecord) {
   Feed f;
   f.on(0, runstate(100, 1, 0, Q, R))
-      .on(0, hypercall(400, 24))       // pCPU 0's last record
+      .on(0, hypercall(400, 24))          // pCPU 0's last record
       .on(1, runstate(900, 2, 0, Q, R));  // the trace's last record, on pCPU 1
   f.t.finish(vt::EndRule::kXenalyze);
   EXPECT_EQ(f.v(1, 0).c.cycles[kRunning], 300u);
@@ -82,7 +81,7 @@ TEST(Runstate, XenalyzeEndRuleChargesRunningVcpuToItsPcpusLastRecord) {
 
 TEST(Runstate, VcpuFirstSeenMidTraceCountsFromFirstRunning) {
   Feed f;
-  f.on(0, wake(1000, 1, 0))  // pCPU 0's first record
+  f.on(0, wake(1000, 1, 0))               // pCPU 0's first record
       .on(1, runstate(1500, 3, 1, B, Q))  // first sight, not running: stays uncounted
       .on(1, runstate(1700, 3, 1, Q, R))  // counted from here
       .on(1, runstate(2000, 3, 1, R, B))
@@ -112,7 +111,9 @@ TEST(Runstate, InconsistentChangeIsCountedAndResynchronises) {
 
 TEST(Runstate, OfflineIsAState) {
   Feed f;
-  f.on(0, runstate(0, 2, 0, Q, R)).on(0, runstate(10, 2, 0, R, O)).on(0, runstate(50, 2, 0, O, R))
+  f.on(0, runstate(0, 2, 0, Q, R))
+      .on(0, runstate(10, 2, 0, R, O))
+      .on(0, runstate(50, 2, 0, O, R))
       .on(0, runstate(60, 2, 0, R, B));
   f.t.finish(vt::EndRule::kXenalyze);
   EXPECT_EQ(f.v(2, 0).c.cycles[vt::kOffline], 40u);
@@ -125,7 +126,7 @@ TEST(Domains, DomidReuseMakesANewGeneration) {
       .on(0, {TRC_DOM0_DOM_ADD, 10, {5}})  // the second record of the same creation
       .on(0, runstate(100, 5, 0, Q, R))
       .on(0, runstate(300, 5, 0, R, B))
-      .on(1, dom_rem(400, 5))  // blocked 100 until removal
+      .on(1, dom_rem(400, 5))            // blocked 100 until removal
       .on(1, runstate(450, 5, 0, B, O))  // straggler: ignored
       .on(1, dom_add(500, 5))
       .on(0, runstate(600, 5, 0, Q, R))
@@ -173,7 +174,8 @@ TEST(Pv, StackSwitchCountsGuestTaskSwitches) {
   Feed f;
   f.on(0, runstate(10, 1, 0, Q, R))
       .on(0, hypercall(11, __HYPERVISOR_stack_switch))
-      .on(0, hypercall(12, __HYPERVISOR_stack_switch | TRC_PV_HYPERCALL_V2_ARG_64(0) | TRC_PV_HYPERCALL_V2_ARG_32(1)))
+      .on(0, hypercall(12, __HYPERVISOR_stack_switch | TRC_PV_HYPERCALL_V2_ARG_64(0) |
+                               TRC_PV_HYPERCALL_V2_ARG_32(1)))
       .on(0, Rec{TRC_PV_HYPERCALL_SUBCALL, 13, {__HYPERVISOR_stack_switch}})
       .on(0, hypercall(14, __HYPERVISOR_iret))
       .on(0, hypercall(15, __HYPERVISOR_set_segment_base))

@@ -4,10 +4,9 @@
 // tools/detector/sklearn_check.py, run by ctest.)
 #include "src/training/cart.h"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <functional>
+#include <gtest/gtest.h>
 #include <limits>
 
 #include "src/training/rng.h"

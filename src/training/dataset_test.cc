@@ -2,9 +2,8 @@
 // trace path, and one clear line for every malformed labels file.
 #include "src/training/dataset.h"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
+#include <gtest/gtest.h>
 
 #include "src/exporters/sample_writer.h"
 #include "tests/support/test_data.h"

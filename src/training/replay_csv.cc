@@ -43,26 +43,16 @@ enum Slot : int {
 
 std::string slot_name(int s) {
   switch (s) {
-    case kSlotT:
-      return "t";
-    case kSlotSpan:
-      return "span_s";
-    case kSlotDomid:
-      return "domid";
-    case kSlotGeneration:
-      return "generation";
-    case kSlotVcpus:
-      return "vcpus";
-    case kSlotMaxRun:
-      return "max_vcpu_running";
-    case kSlotMinBlocked:
-      return "min_vcpu_blocked";
-    case kSlotMinHcRate:
-      return "min_vcpu_hc_rate";
-    case kSlotMinSwitchRate:
-      return "min_vcpu_switch_rate";
-    case kSlotBlinded:
-      return "blinded";
+    case kSlotT: return "t";
+    case kSlotSpan: return "span_s";
+    case kSlotDomid: return "domid";
+    case kSlotGeneration: return "generation";
+    case kSlotVcpus: return "vcpus";
+    case kSlotMaxRun: return "max_vcpu_running";
+    case kSlotMinBlocked: return "min_vcpu_blocked";
+    case kSlotMinHcRate: return "min_vcpu_hc_rate";
+    case kSlotMinSwitchRate: return "min_vcpu_switch_rate";
+    case kSlotBlinded: return "blinded";
   }
   if (s >= kSlotState && s < kSlotCount) return std::string(vstate_name(s - kSlotState)) + "_s";
   if (s >= kSlotCount && s < kSlotDomCount) return count_name(s - kSlotCount);

@@ -3,10 +3,9 @@
 // tools/detector/sklearn_check.py.
 #include "src/training/roc.h"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <fstream>
+#include <gtest/gtest.h>
 
 namespace vt {
 namespace {

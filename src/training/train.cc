@@ -208,9 +208,7 @@ Status train_model(const Dataset& d, const std::vector<uint32_t>& runs, const Tr
     Tree t;
     double alpha = 0;
     switch (p.prune) {
-      case PruneRule::kNone:
-        t = full;
-        break;
+      case PruneRule::kNone: t = full; break;
       case PruneRule::kTrain:
         compute_pruning(&full);
         t = prune_tree(full, 0.0);

@@ -2,10 +2,9 @@
 // recomputed independently, feature subsets, and bad training data.
 #include "src/training/train.h"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cmath>
+#include <gtest/gtest.h>
 
 #include "src/detector/ensemble.h"
 #include "src/training/rng.h"

@@ -18,10 +18,14 @@ Status parse_hz(const std::string& s, double* hz) {
   double v = std::strtod(s.c_str(), &end);
   if (end == s.c_str() || errno != 0 || !std::isfinite(v)) return bad;
   const std::string suffix(end);
-  if (suffix == "G" || suffix == "g") v *= 1e9;
-  else if (suffix == "M" || suffix == "m") v *= 1e6;
-  else if (suffix == "K" || suffix == "k") v *= 1e3;
-  else if (!suffix.empty()) return bad;
+  if (suffix == "G" || suffix == "g")
+    v *= 1e9;
+  else if (suffix == "M" || suffix == "m")
+    v *= 1e6;
+  else if (suffix == "K" || suffix == "k")
+    v *= 1e3;
+  else if (!suffix.empty())
+    return bad;
   if (!(v >= 1e6 && v <= 1e11)) return Status::InvalidArgument(s + " is outside 1 MHz .. 100 GHz");
   *hz = v;
   return Status::Ok();
@@ -30,8 +34,7 @@ Status parse_hz(const std::string& s, double* hz) {
 Status parse_cpu_list(const std::string& s, std::vector<uint32_t>* cpus) {
   cpus->clear();
   auto number = [](const std::string& t, uint32_t* out) {
-    if (t.empty() || t.size() > 5 || t.find_first_not_of("0123456789") != std::string::npos)
-      return false;
+    if (t.empty() || t.size() > 5 || t.find_first_not_of("0123456789") != std::string::npos) return false;
     *out = uint32_t(std::strtoul(t.c_str(), nullptr, 10));
     return *out < 4096;
   };

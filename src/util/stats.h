@@ -20,45 +20,46 @@ enum class Severity : uint8_t { kInfo, kDataLoss, kError };
 
 // X(name, severity, unit, description). The description follows the count
 // in a sentence: "<count> <description>".
-#define VTRACE_STATS(X)                                                                              \
-  /* Sources: xentrace files and live rings. */                                                    \
-  X(records_read, kInfo, "records", "records read (every class; WRAP padding not counted)")         \
-  X(records_filtered, kInfo, "records", "records of classes no tracker reads, dropped unread")      \
-  X(wrap_records, kInfo, "records", "TRC_TRACE_WRAP_BUFFER padding records skipped")                \
-  X(windows, kInfo, "windows", "xentrace windows (CPU-change records) read")                       \
-  X(ring_bytes, kInfo, "bytes", "bytes read from the hypervisor's rings")                          \
-  X(ring_drains, kInfo, "drains", "reads of a hypervisor ring")                                    \
-  X(backlog_bytes, kInfo, "bytes", "bytes older than the session's start, skipped")                \
-  X(ring_stalls, kInfo, "drains", "ring reads that found no free chunk (the rest waited in the ring)") \
+#define VTRACE_STATS(X)                                                                                  \
+  /* Sources: xentrace files and live rings. */                                                          \
+  X(records_read, kInfo, "records", "records read (every class; WRAP padding not counted)")              \
+  X(records_filtered, kInfo, "records", "records of classes no tracker reads, dropped unread")           \
+  X(wrap_records, kInfo, "records", "TRC_TRACE_WRAP_BUFFER padding records skipped")                     \
+  X(windows, kInfo, "windows", "xentrace windows (CPU-change records) read")                             \
+  X(ring_bytes, kInfo, "bytes", "bytes read from the hypervisor's rings")                                \
+  X(ring_drains, kInfo, "drains", "reads of a hypervisor ring")                                          \
+  X(backlog_bytes, kInfo, "bytes", "bytes older than the session's start, skipped")                      \
+  X(ring_stalls, kInfo, "drains", "ring reads that found no free chunk (the rest waited in the ring)")   \
   X(bogus_ring_states, kError, "events", "times a ring's prod or cons was out of range or inconsistent") \
-  X(ring_resyncs, kDataLoss, "events", "rings resynchronised after a bogus cons or span")            \
-  X(resync_dropped_bytes, kDataLoss, "bytes", "unread bytes dropped by resynchronisations")          \
-  X(bad_chunks, kError, "events",                                                                  \
-    "reads cut short by a record running past what the ring had written (the rest was skipped)")   \
-  X(left_in_rings, kDataLoss, "bytes",                                                             \
-    "bytes left unread in the rings at exit (a CPU held the merge while the others' chunks were full)") \
-  /* Sorter. */                                                                                    \
-  X(records_merged, kInfo, "records", "records merged in TSC order and tracked")                    \
+  X(ring_resyncs, kDataLoss, "events", "rings resynchronised after a bogus cons or span")                \
+  X(resync_dropped_bytes, kDataLoss, "bytes", "unread bytes dropped by resynchronisations")              \
+  X(bad_chunks, kError, "events",                                                                        \
+    "reads cut short by a record running past what the ring had written (the rest was skipped)")         \
+  X(left_in_rings, kDataLoss, "bytes",                                                                   \
+    "bytes left unread in the rings at exit (a CPU held the merge while the others' chunks were full)")  \
+  /* Sorter. */                                                                                          \
+  X(records_merged, kInfo, "records", "records merged in TSC order and tracked")                         \
   X(tsc_backwards, kError, "records", "records had a TSC below their CPU's previous one (raised to it)") \
-  X(late, kDataLoss, "records",                                                                    \
-    "records came after the merge had passed their time (a CPU's clock or its records in flight "  \
-    "lagged more than the slack); each was counted at the merge's time")                          \
-  /* Trackers. */                                                                                  \
-  X(pv_records, kInfo, "records", "PV-class records")                                              \
-  X(pv_unattributed, kDataLoss, "records", "PV records on a pCPU with no known running vCPU (not attributed)") \
-  X(unknown_class, kError, "records", "records of classes Xen 4.17 does not define")              \
-  X(short_payload, kError, "records", "records with fewer payload words than Xen writes (ignored)") \
-  X(bad_ids, kError, "records", "records naming impossible domain or vCPU ids (ignored)")         \
-  X(lost_records, kDataLoss, "records", "records lost by the hypervisor (TRC_LOST_RECORDS counts)") \
-  X(lost_reports, kInfo, "records", "TRC_LOST_RECORDS records")                                    \
-  /* Samples. */                                                                                   \
-  X(periods, kInfo, "periods", "sample periods closed")                                            \
-  X(tsc_jumps, kError, "events",                                                                   \
-    "jumps of more than an hour's worth of periods in trace time (the empty periods were skipped)") \
-  /* The live runtime. */                                                                          \
-  X(samples_dropped, kDataLoss, "samples", "samples dropped: the classifier's queue was full")      \
-  X(silences, kDataLoss, "events", "spells without a record from any CPU (the detector was blind)") \
-  X(consumer_cpu_ns, kInfo, "ns", "CPU time of the consumer and tracker threads")                  \
+  X(late, kDataLoss, "records",                                                                          \
+    "records came after the merge had passed their time (a CPU's clock or its records in flight "        \
+    "lagged more than the slack); each was counted at the merge's time")                                 \
+  /* Trackers. */                                                                                        \
+  X(pv_records, kInfo, "records", "PV-class records")                                                    \
+  X(pv_unattributed, kDataLoss, "records",                                                               \
+    "PV records on a pCPU with no known running vCPU (not attributed)")                                  \
+  X(unknown_class, kError, "records", "records of classes Xen 4.17 does not define")                     \
+  X(short_payload, kError, "records", "records with fewer payload words than Xen writes (ignored)")      \
+  X(bad_ids, kError, "records", "records naming impossible domain or vCPU ids (ignored)")                \
+  X(lost_records, kDataLoss, "records", "records lost by the hypervisor (TRC_LOST_RECORDS counts)")      \
+  X(lost_reports, kInfo, "records", "TRC_LOST_RECORDS records")                                          \
+  /* Samples. */                                                                                         \
+  X(periods, kInfo, "periods", "sample periods closed")                                                  \
+  X(tsc_jumps, kError, "events",                                                                         \
+    "jumps of more than an hour's worth of periods in trace time (the empty periods were skipped)")      \
+  /* The live runtime. */                                                                                \
+  X(samples_dropped, kDataLoss, "samples", "samples dropped: the classifier's queue was full")           \
+  X(silences, kDataLoss, "events", "spells without a record from any CPU (the detector was blind)")      \
+  X(consumer_cpu_ns, kInfo, "ns", "CPU time of the consumer and tracker threads")                        \
   X(wall_ns, kInfo, "ns", "wall time of the run")
 
 // Stat::records_read, Stat::late, ...

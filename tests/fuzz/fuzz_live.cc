@@ -80,8 +80,8 @@ void drain_checked(Cpu& c, uint64_t now, uint64_t slack) {
   const xt::Ring& ring = c.ring.ring;
   const uint32_t ds = ring.data_size;
   const uint32_t cons0 = *ring.cons_word(), prod = *ring.prod_word();
-  const uint64_t bytes0 = c.ring.bytes, discarded0 = c.ring.discarded_bytes,
-                 skipped0 = c.ring.skipped_bytes, stalls0 = c.ring.stalls;
+  const uint64_t bytes0 = c.ring.bytes, discarded0 = c.ring.discarded_bytes, skipped0 = c.ring.skipped_bytes,
+                 stalls0 = c.ring.stalls;
   const uint64_t quiet0 = c.ch->quiet_bound();
   vt::drain(c.ring, *c.ch, now, slack);
   const uint32_t cons1 = *ring.cons_word();
@@ -156,9 +156,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const uint32_t n_extra = h % 8;
         for (uint32_t k = 0; k < n_extra; ++k) extra[k] = s.u32();
         // Classes the trackers read (scheduler, PV, memory) and some they do not.
-        static constexpr uint32_t kBase[8] = {TRC_GEN,           TRC_SCHED_MIN, TRC_SCHED_CLASS,
-                                              TRC_SCHED_VERBOSE, TRC_HVM_ENTRYEXIT, TRC_PV_ENTRY,
-                                              TRC_PV_SUBCALL,    TRC_MEM};
+        static constexpr uint32_t kBase[8] = {
+            TRC_GEN,           TRC_SCHED_MIN, TRC_SCHED_CLASS, TRC_SCHED_VERBOSE,
+            TRC_HVM_ENTRYEXIT, TRC_PV_ENTRY,  TRC_PV_SUBCALL,  TRC_MEM};
         tsc += s.u8();
         const bool with_tsc = (h & 8) != 0;
         const uint64_t lost_records0 = c.producer.stats().lost_records_emitted;
@@ -188,12 +188,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
       case 5:
-      case 6:
-        drain_checked(c, tsc + s.u8(), s.u8());
-        break;
-      case 7:
-        merge();
-        break;
+      case 6: drain_checked(c, tsc + s.u8(), s.u8()); break;
+      case 7: merge(); break;
     }
   }
   // Empty every ring (a drain can stall while the merge holds the chunks).

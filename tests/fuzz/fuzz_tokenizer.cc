@@ -1,13 +1,13 @@
 // libFuzzer target: arbitrary bytes as a xentrace file, through
 // read_trace: the window cursor, the per-CPU tokenizers, the sorter, the
-// sampler and the trackers (with and without the class filter); bytes that start like a zstd, gzip or xz
-// file also through the decoder, and its output through the same stages.
+// sampler and the trackers (with and without the class filter); bytes that
+// start like a zstd, gzip or xz file also through the decoder, and its
+// output through the same stages.
 // Nothing may crash, hang or read out of bounds, whatever the bytes.
 #include <cstddef>
 #include <cstdint>
-#include <vector>
-
 #include <cstdlib>
+#include <vector>
 
 #include "src/pipeline/read_trace.h"
 #include "xentrace/decompress.h"
@@ -31,7 +31,8 @@ void run_stages(const uint8_t* data, size_t size) {
     if (!fault.ok() && fault.message().empty()) std::abort();  // a fault always says where
     const vt::Stats st = r.stats();
     // Every record read was merged or filtered, never both.
-    if (st[vt::Stat::records_read] != st[vt::Stat::records_merged] + st[vt::Stat::records_filtered]) std::abort();
+    if (st[vt::Stat::records_read] != st[vt::Stat::records_merged] + st[vt::Stat::records_filtered])
+      std::abort();
     if (!filtered && st[vt::Stat::records_filtered] != 0) std::abort();
   }
 }

@@ -2,7 +2,6 @@
 // libFuzzer: every file named, and every regular file in a folder named.
 // A target reports a failure by crashing or aborting, which fails the run.
 #include <dirent.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -10,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 namespace {
 
 bool is_dir(const std::string& p) {
-  struct stat st{};
+  struct stat st {};
   return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
@@ -31,7 +31,7 @@ void collect(const std::string& p, std::vector<std::string>* out) {
   std::vector<std::string> names;
   while (dirent* e = readdir(d)) {
     const std::string f = p + "/" + e->d_name;
-    struct stat st{};
+    struct stat st {};
     if (stat(f.c_str(), &st) == 0 && S_ISREG(st.st_mode)) names.push_back(f);
   }
   closedir(d);

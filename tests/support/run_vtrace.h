@@ -3,14 +3,14 @@
 // output and standard error.
 #pragma once
 
-#include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <iterator>
 #include <string>
+#include <sys/wait.h>
 
 namespace vt::test {
 

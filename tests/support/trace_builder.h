@@ -25,8 +25,8 @@ struct Rec {
 
 inline void append(std::vector<uint8_t>* out, const Rec& r) {
   uint8_t buf[xt::kMaxRecordBytes];
-  const uint32_t n = xt::encode_record(buf, r.event, r.has_tsc, r.tsc, r.words.data(),
-                                       uint32_t(r.words.size()));
+  const uint32_t n =
+      xt::encode_record(buf, r.event, r.has_tsc, r.tsc, r.words.data(), uint32_t(r.words.size()));
   out->insert(out->end(), buf, buf + n);
 }
 
@@ -100,7 +100,9 @@ inline Rec hypercall(uint64_t tsc, uint32_t op) {  // TRC_PV_HYPERCALL_V2, no ar
 inline Rec pv_trap(uint64_t tsc) { return {TRC_PV_TRAP | TRC_64_FLAG, tsc, {0, 0, 14}}; }
 inline Rec pv_page_fault(uint64_t tsc) { return {TRC_PV_PAGE_FAULT | TRC_64_FLAG, tsc, {0, 0, 0, 0, 2}}; }
 inline Rec grant_map(uint64_t tsc, uint32_t granting) { return {TRC_MEM_PAGE_GRANT_MAP, tsc, {granting}}; }
-inline Rec grant_unmap(uint64_t tsc, uint32_t granting) { return {TRC_MEM_PAGE_GRANT_UNMAP, tsc, {granting}}; }
+inline Rec grant_unmap(uint64_t tsc, uint32_t granting) {
+  return {TRC_MEM_PAGE_GRANT_UNMAP, tsc, {granting}};
+}
 inline Rec grant_transfer(uint64_t tsc, uint32_t receiver) {
   return {TRC_MEM_PAGE_GRANT_TRANSFER, tsc, {receiver}};
 }

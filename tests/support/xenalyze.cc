@@ -25,7 +25,8 @@ bool run_xenalyze_summary(const std::string& trace, const std::string& cpu_hz,
   }
   static const std::regex domain_re(R"(^\|-- Domain (\d+) --\|)");
   static const std::regex vcpu_re(R"(^-- v(\d+) --)");
-  static const std::regex state_re(R"(^\s+(running|runnable|blocked|offline|lost):\s+(\d+)\s+[\d.]+s\s+(\d+))");
+  static const std::regex state_re(
+      R"(^\s+(running|runnable|blocked|offline|lost):\s+(\d+)\s+[\d.]+s\s+(\d+))");
   static const std::regex hcall_re(R"(^\s+hypercall\s+(\d+)\s*$)");
   std::istringstream in(text);
   std::string line;
