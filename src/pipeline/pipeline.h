@@ -41,7 +41,7 @@ template <class Stream>
 class Pipeline {
  public:
   Pipeline(std::vector<Stream>* streams, const PipelineOptions& o)
-      : streams_(*streams), sampler_(o.samples, &trackers_), sorter_(streams) {
+      : streams_(*streams), sampler_(o.samples), sorter_(streams) {
     for (Stream& s : streams_) s.set_filter(o.filter ? &Trackers::unused_classes() : nullptr);
   }
   Pipeline(const Pipeline&) = delete;
@@ -51,7 +51,7 @@ class Pipeline {
 
   SortStatus step() {
     return sorter_.run([this](uint32_t i, const xt::Record& r) {
-      sampler_.on_record(streams_[i].cpu(), r);
+      sampler_.on_record(trackers_, streams_[i].cpu(), r);
       return true;
     });
   }
@@ -61,13 +61,13 @@ class Pipeline {
   SortStatus step(Observer&& observe) {
     return sorter_.run([&](uint32_t i, const xt::Record& r) {
       observe(i, r);
-      sampler_.on_record(streams_[i].cpu(), r);
+      sampler_.on_record(trackers_, streams_[i].cpu(), r);
       return true;
     });
   }
 
   // Closes open intervals by `rule` and emits the last (short) period.
-  void finish(EndRule rule) { sampler_.finish(rule); }
+  void finish(EndRule rule) { sampler_.finish(trackers_, rule); }
 
   // The stream the sorter found malformed after kBad, else -1.
   int bad_stream() const { return sorter_.bad_stream(); }

@@ -1,7 +1,9 @@
 // Sampler: closes sample periods as trace time passes and hands each
 // period's samples to a sink. It sits in front of the trackers on the
 // record path: on_record() checks the period boundary (one compare), then
-// lets the trackers have the record.
+// lets the trackers have the record. The trackers are passed in on every
+// call (their owner, the pipeline, holds both side by side: no pointer to
+// load per record).
 //
 // Periods follow sample.h. A jump of more than kMaxGapPeriods periods (a
 // corrupt TSC, concatenated traces) closes the current period, skips the
@@ -25,22 +27,21 @@ constexpr uint64_t kMaxGapPeriods = 3600;
 
 class Sampler {
  public:
-  Sampler(const SampleOptions& o, Trackers* trackers);
+  explicit Sampler(const SampleOptions& o);
 
   void set_sample_sink(SampleSink sink) { sink_ = std::move(sink); }
-  inline void on_record(uint32_t cpu, const xt::Record& r);
-  void finish(EndRule rule);
+  inline void on_record(Trackers& t, uint32_t cpu, const xt::Record& r);
+  void finish(Trackers& t, EndRule rule);
 
   const SampleOptions& options() const { return opt_; }
   const Stats& stats() const { return stats_; }  // Stat::periods, tsc_jumps
 
  private:
-  void on_time(uint64_t tsc);  // the first record, or a period boundary passed
-  void close_periods(uint64_t tsc);
-  void emit_period(uint64_t to);
+  void on_time(Trackers& t, uint64_t tsc);  // the first record, or a period boundary passed
+  void close_periods(Trackers& t, uint64_t tsc);
+  void emit_period(Trackers& t, uint64_t to);
 
   SampleOptions opt_;
-  Trackers* trackers_;
   uint64_t period_cycles_;
   uint64_t period_index_ = 0;
   uint64_t period_start_ = 0;
@@ -53,10 +54,10 @@ class Sampler {
   std::vector<VcpuSample> vcpu_samples_;
 };
 
-inline void Sampler::on_record(uint32_t cpu, const xt::Record& r) {
+inline void Sampler::on_record(Trackers& t, uint32_t cpu, const xt::Record& r) {
   if (r.tsc >= next_boundary_) [[unlikely]]
-    on_time(r.tsc);
-  trackers_->on_record(cpu, r);
+    on_time(t, r.tsc);
+  t.on_record(cpu, r);
 }
 
 }  // namespace vt

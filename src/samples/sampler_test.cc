@@ -26,9 +26,9 @@ vt::SampleOptions options(bool enabled = true) {
 // `keep` picks the samples collected in `got`. Records are given already in
 // TSC order, each with its CPU.
 struct Feed {
-  explicit Feed(vt::SampleOptions o = options()) : sampler(o, &t) {}
+  explicit Feed(vt::SampleOptions o = options()) : sampler(o) {}
   Feed& on(uint32_t cpu, const Rec& r) {
-    sampler.on_record(cpu, decode(r));
+    sampler.on_record(t, cpu, decode(r));
     return *this;
   }
   const vt::Vcpu& v(uint32_t dom, uint32_t id) {
@@ -62,7 +62,7 @@ TEST(Samples, PeriodsSplitIntervalsAndSumToTheTotals) {
       .on(0, runstate(2200, 1, 0, Q, R))
       .on(0, hypercall(2300, 1))
       .on(0, wake(2600, 0, 0));
-  f.sampler.finish(vt::EndRule::kTraceEnd);
+  f.sampler.finish(f.t, vt::EndRule::kTraceEnd);
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[0].d.cycles[kRunning], 1000u);
   EXPECT_EQ(got[1].d.cycles[kRunning], 500u);
@@ -97,7 +97,7 @@ TEST(Samples, QuietestBusyVcpuRates) {
       .on(0, hypercall(600, xt::kHypercallStackSwitch))  // d1v0: and 1 task switch
       .on(0, wake(1000, 0, 0))
       .on(0, wake(1100, 0, 0));
-  f.sampler.finish(vt::EndRule::kTraceEnd);
+  f.sampler.finish(f.t, vt::EndRule::kTraceEnd);
   ASSERT_EQ(got.size(), 2u);
   const vt::DomainSample& d1 = got[0].domid == 1 ? got[0] : got[1];
   const vt::DomainSample& d2 = got[0].domid == 1 ? got[1] : got[0];
@@ -121,7 +121,7 @@ TEST(Samples, LostRecordsBlindThePeriod) {
       .on(0, runstate(1300, 1, 0, R, Q))
       .on(0, runstate(1400, 1, 0, Q, R))
       .on(0, wake(3500, 0, 0));
-  f.sampler.finish(vt::EndRule::kTraceEnd);
+  f.sampler.finish(f.t, vt::EndRule::kTraceEnd);
   std::vector<std::pair<uint64_t, bool>> want = {{0, false}, {1, true}, {2, false}, {3, false}};
   EXPECT_EQ(blinded, want);
 }
@@ -134,7 +134,7 @@ TEST(Samples, TscJumpIsSkippedNotSampledForever) {
       .on(0, runstate(2500, 1, 0, R, B))
       .on(0, wake(1000000000000ull, 1, 0))  // a corrupt jump of ~31 years at 1 kHz
       .on(0, wake(~0ull, 1, 0));            // and to the end of TSC space
-  f.sampler.finish(vt::EndRule::kTraceEnd);
+  f.sampler.finish(f.t, vt::EndRule::kTraceEnd);
   EXPECT_EQ(f.sampler.stats()[vt::Stat::tsc_jumps], 2u);
   EXPECT_LT(periods, 10u);
   EXPECT_EQ(f.v(1, 0).c.cycles[kRunning], 2500u);
@@ -147,7 +147,7 @@ TEST(Samples, TscJumpIsSkippedNotSampledForever) {
 TEST(Samples, SummaryModeIgnoresMaximalTsc) {
   Feed f(options(false));  // samples off
   f.on(0, runstate(5, 1, 0, Q, R)).on(0, wake(~0ull, 1, 0));
-  f.sampler.finish(vt::EndRule::kTraceEnd);
+  f.sampler.finish(f.t, vt::EndRule::kTraceEnd);
   EXPECT_EQ(f.t.last_tsc(), ~0ull);
   EXPECT_EQ(f.sampler.stats()[vt::Stat::periods], 0u);
   EXPECT_EQ(f.v(1, 0).c.cycles[kRunning], ~0ull - 5);

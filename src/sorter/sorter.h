@@ -98,7 +98,7 @@ class Sorter {
   }
 
   // Reads stream i's next record into heads_[i]; false if none is ready.
-  bool fetch(uint32_t i) {
+  [[gnu::always_inline]] bool fetch(uint32_t i) {
     const xt::TokenStatus st = streams_[i].next(&heads_[i]);
     if (st == xt::TokenStatus::kRecord) [[likely]] {
       const uint64_t t = heads_[i].tsc;
