@@ -215,8 +215,10 @@ constexpr uint32_t event_key(uint32_t event) {
   return event;
 }
 
-// The table's entry for `event`, or nullptr.
-constexpr const EventInfo* event_info(uint32_t event) {
+// The index of `event`'s entry in kEvents, or kNumEvents if it has none.
+// (An index, not a pointer: GCC under ASan cannot compare the address of a
+// global with null in a constant expression.)
+constexpr size_t event_index(uint32_t event) {
   const uint32_t k = event_key(event);
   size_t lo = 0, hi = kNumEvents;
   while (lo < hi) {
@@ -226,14 +228,20 @@ constexpr const EventInfo* event_info(uint32_t event) {
     else
       hi = mid;
   }
-  return lo < kNumEvents && kEvents[lo].id == k ? &kEvents[lo] : nullptr;
+  return lo < kNumEvents && kEvents[lo].id == k ? lo : kNumEvents;
+}
+
+// The table's entry for `event`, or nullptr.
+inline const EventInfo* event_info(uint32_t event) {
+  const size_t i = event_index(event);
+  return i < kNumEvents ? &kEvents[i] : nullptr;
 }
 
 // Payload words Xen writes for `event` (0 for events not in the table); a
 // compile-time constant for a constant id: kWords<TRC_SCHED_WAKE>.
 constexpr uint32_t payload_words(uint32_t event) {
-  const EventInfo* e = event_info(event);
-  return e ? e->words : 0;
+  const size_t i = event_index(event);
+  return i < kNumEvents ? kEvents[i].words : 0;
 }
 template <uint32_t Event>
 inline constexpr uint32_t kWords = payload_words(Event);
