@@ -34,11 +34,7 @@ int pack_payload(uint32_t event, std::initializer_list<uint64_t> values, uint32_
   const uint64_t* const end = values.end();
   uint32_t n = 0;
   for (const Field& f : e->fields) {
-    const uint32_t takes = f.kind == FieldKind::kDomVcpu || f.kind == FieldKind::kPackedDomVcpu ||
-                                   f.kind == FieldKind::kLostDomVcpu
-                               ? 2
-                           : f.kind == FieldKind::kNone || f.kind == FieldKind::kRunstates ? 0
-                                                                                           : 1;
+    const uint32_t takes = field_values(f.kind);
     if (end - v < takes || n + field_words(f.kind) > kMaxExtraWords) return -1;
     switch (f.kind) {
       case FieldKind::kNone:

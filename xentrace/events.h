@@ -34,7 +34,7 @@ const char* runstate_name(int s);
 
 // TRC_SCHED_RUNSTATE_CHANGE carries the old and new state in the event id:
 // base | old << 8 | new << 4.
-inline bool is_runstate_change(uint32_t event) { return (event & ~0x330u) == TRC_SCHED_RUNSTATE_CHANGE; }
+constexpr bool is_runstate_change(uint32_t event) { return (event & ~0x330u) == TRC_SCHED_RUNSTATE_CHANGE; }
 inline int runstate_old(uint32_t event) { return (event >> 8) & 3; }
 inline int runstate_new(uint32_t event) { return (event >> 4) & 3; }
 inline uint32_t runstate_change_event(int old_state, int new_state) {
@@ -54,8 +54,12 @@ inline uint32_t pack_lost_vcpu(uint32_t domid, uint32_t vcpu) { return (domid & 
 
 constexpr uint32_t kNoSliceLimit = 0xffffffffu;  // INFNEXT/INFCONT slice "-1"
 
+// x86's trace_irq record (xen/arch/x86/irq.c), which <xen/trace.h> does
+// not name.
+constexpr uint32_t kTraceIrq = TRC_GEN + 4;
+
 // Event classes and subclasses (bits 16-27 and 12-15).
-inline uint32_t event_class(uint32_t event) { return (event >> TRC_CLS_SHIFT) & 0xfff; }
+constexpr uint32_t event_class(uint32_t event) { return (event >> TRC_CLS_SHIFT) & 0xfff; }
 inline uint32_t event_subclass(uint32_t event) { return (event >> TRC_SUBCLS_SHIFT) & 0xf; }
 // The classes Xen 4.17 defines (TRC_GEN ... TRC_GUEST).
 inline bool known_class(uint32_t event) {
@@ -74,8 +78,8 @@ inline bool known_class(uint32_t event) {
 }
 
 // PV entry events, with or without TRC_64_FLAG (64-bit guest addresses).
-inline uint32_t pv_base_event(uint32_t event) { return event & ~uint32_t(TRC_64_FLAG); }
-inline bool is_pv_event(uint32_t event) { return event_class(event) == (TRC_PV >> TRC_CLS_SHIFT); }
+constexpr uint32_t pv_base_event(uint32_t event) { return event & ~uint32_t(TRC_64_FLAG); }
+constexpr bool is_pv_event(uint32_t event) { return event_class(event) == (TRC_PV >> TRC_CLS_SHIFT); }
 
 // True when Xen's filter would let `event` through `mask` (class, subclass
 // and event bits all overlap; section a.5 of the reference).
@@ -111,6 +115,19 @@ constexpr uint32_t field_words(FieldKind k) {
   }
 }
 
+// How many values pack_payload takes for a field: a vCPU two (domid,
+// vcpu) whatever its packing, a TSC one 64-bit value.
+constexpr uint32_t field_values(FieldKind k) {
+  switch (k) {
+    case FieldKind::kDomVcpu:
+    case FieldKind::kPackedDomVcpu:
+    case FieldKind::kLostDomVcpu: return 2;
+    case FieldKind::kNone:
+    case FieldKind::kRunstates: return 0;
+    default: return 1;
+  }
+}
+
 struct Field {
   FieldKind kind = FieldKind::kNone;
   const char* label = nullptr;
@@ -140,7 +157,7 @@ inline constexpr EventInfo kEvents[] = {
       ev::f(FieldKind::kTsc, "first_tsc")}},
     {TRC_TRACE_WRAP_BUFFER, "wrap_buffer", 0, {}},
     {TRC_TRACE_CPU_CHANGE, "cpu_change", 2, {}},
-    {TRC_GEN + 4, "trace_irq", 4, {}},
+    {kTraceIrq, "trace_irq", 4, {}},
     // TRC_SCHED_MIN
     {TRC_SCHED_RUNSTATE_CHANGE, "runstate_change", 1, {ev::packed, ev::states}},
     {TRC_SCHED_CONTINUE_RUNNING, "continue_running", 1, {ev::packed}},
@@ -210,8 +227,8 @@ static_assert(events_sorted(), "kEvents must be sorted by id");
 // The key an id is listed under: runstate changes and 64-bit PV variants
 // fold onto their base.
 constexpr uint32_t event_key(uint32_t event) {
-  if ((event & ~0x330u) == TRC_SCHED_RUNSTATE_CHANGE) return TRC_SCHED_RUNSTATE_CHANGE;
-  if (((event >> TRC_CLS_SHIFT) & 0xfff) == (TRC_PV >> TRC_CLS_SHIFT)) return event & ~uint32_t(TRC_64_FLAG);
+  if (is_runstate_change(event)) return TRC_SCHED_RUNSTATE_CHANGE;
+  if (is_pv_event(event)) return pv_base_event(event);
   return event;
 }
 

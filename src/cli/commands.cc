@@ -30,16 +30,21 @@ Status resolve_hz(const TraceArgs& a, double* hz, bool* assumed) {
   if (*assumed) {
     *hz = kDefaultCpuHz;
     std::fprintf(stderr,
-                 "vtrace: assuming --cpu-hz 2.4G (xenalyze's default): a xentrace file does not "
-                 "record the TSC frequency\n");
+                 "vtrace: assuming --cpu-hz %gG (xenalyze's default): a xentrace file does not "
+                 "record the TSC frequency\n",
+                 kDefaultCpuHz / 1e9);
     return Status::Ok();
   }
   return parse_hz(a.cpu_hz, hz).with_context("--cpu-hz");
 }
 
-// After a run: reports a fault (the figures before it were printed under
-// --keep-going) and the statistics if asked; picks the exit status.
-int conclude(const TraceArgs& a, const TraceReader& r, const Status& fault) {
+// After a run: when figures were printed, the statistics that say data was
+// lost or malformed (unless the output carries them: summary's table), the
+// whole table if asked, a fault (the figures before it were printed under --keep-going);
+// picks the exit status.
+int conclude(const TraceArgs& a, const TraceReader& r, const Status& fault, bool notes_printed = false) {
+  const bool figures = fault.ok() || a.keep_going;  // else the fault is the one line
+  if (figures && !notes_printed) write_stat_notes(stderr, r.stats(), "vtrace: note: ");
   if (a.stats) write_stats_table(stderr, r.stats());
   if (fault.ok()) return kExitOk;
   if (a.keep_going) {
@@ -71,7 +76,7 @@ int cmd_summary(const TraceArgs& a) {
   if (!fault.ok() && !a.keep_going) return conclude(a, r, fault);
   const RunInfo info{r.name(), hz, assumed, a.include_idle, fault.ok() ? "" : fault.message()};
   write_summary(stdout, a.format, r.trackers(), r.stats(), info);
-  return conclude(a, r, fault);
+  return conclude(a, r, fault, a.format == Format::kTable);
 }
 
 int cmd_replay(const TraceArgs& a, double period_s, bool per_vcpu, const DetectFlags& df) {
@@ -87,8 +92,7 @@ int cmd_replay(const TraceArgs& a, double period_s, bool per_vcpu, const DetectF
   TraceReader r(o);
   if (Status st = r.open(a.trace); !st.ok()) return report(st);
   SampleWriter w(stdout, a.format, per_vcpu, hz);
-  // With --detect the verdicts take stdout unless they go to a file.
-  const bool write_samples = !det || (!df.verdicts.empty() && df.verdicts != "-");
+  const bool write_samples = samples_on_stdout(df);
   r.set_sample_sink([&](const std::vector<DomainSample>& s) {
     if (write_samples) w.write(s);
     if (det) det->on_samples(s, hz);
@@ -120,7 +124,7 @@ int cmd_dump(const TraceArgs& a) {
     if (first) t0 = rec.tsc, first = false;
     write_dump_line(stdout, double(rec.tsc - t0) / hz, cpu, offset, rec, t.table);
   });
-  return conclude(a, r, r.run());
+  return conclude(a, r, r.run(), /*notes_printed=*/true);  // every record is printed
 }
 
 }  // namespace vt

@@ -21,16 +21,20 @@ void add_detect_flags(CLI::App* cmd, DetectFlags* f) {
   cmd->add_flag("--detect", f->detect,
                 "judge every domain each second and print verdict changes as JSON lines "
                 "(docs/detector.md)");
-  cmd->add_option("--model", f->model, "model file (default: the default model)");
-  cmd->add_option("--strikes", f->strikes,
+  cmd->add_option("--model", f->options.model_path, "model file (default: the default model)");
+  cmd->add_option("--strikes", f->options.strikes,
                   "consecutive faulty seconds before a verdict (default: the model's)")
       ->check(CLI::Range(1, kMaxStrikes));
-  cmd->add_option("--verdicts", f->verdicts,
+  cmd->add_option("--verdicts", f->options.verdicts_path,
                   "write verdict lines to FILE (default: stdout, in place of the samples)");
-  cmd->add_option("--action", f->action, std::string("on a faulty verdict: ") + kActionSpellings)
+  cmd->add_option("--action", f->options.action, std::string("on a faulty verdict: ") + kActionSpellings)
       ->check(action)
       ->capture_default_str();
-  cmd->add_flag("--dry-run", f->dry_run, "say what the action would do; do nothing");
+  cmd->add_flag("--dry-run", f->options.dry_run, "say what the action would do; do nothing");
+}
+
+bool samples_on_stdout(const DetectFlags& f) {
+  return !f.detect || (!f.options.verdicts_path.empty() && f.options.verdicts_path != "-");
 }
 
 Status open_detect(const DetectFlags& f, double period_s, DomainControl control,
@@ -38,12 +42,7 @@ Status open_detect(const DetectFlags& f, double period_s, DomainControl control,
   out->reset();
   if (!f.detect) return Status::Ok();
   if (period_s != 1.0) return Status::InvalidArgument("--detect judges 1 s periods: drop --period");
-  DetectOptions d;
-  d.model_path = f.model;
-  d.strikes = f.strikes;
-  d.verdicts_path = f.verdicts;
-  d.action = f.action;
-  d.dry_run = f.dry_run;
+  DetectOptions d = f.options;
   d.control = std::move(control);
   // The action's own checks first (its spelling, and whether it can be
   // carried out here), so that a refusal names the flag; the library's
@@ -60,7 +59,7 @@ Status open_detect(const DetectFlags& f, double period_s, DomainControl control,
   // strike count; and without --model, a missing default model is for that
   // flag to fix. Model and verdict file errors name their file.
   if (st.code() == Status::Code::kInvalidArgument) return st.with_context("--strikes");
-  if (st.code() == Status::Code::kUnavailable && f.model.empty()) return st.with_context("--model");
+  if (st.code() == Status::Code::kUnavailable && d.model_path.empty()) return st.with_context("--model");
   if (!st.ok()) return st;
   *out = std::move(det);
   return Status::Ok();

@@ -14,14 +14,18 @@ class App;
 
 namespace vt {
 
+// The flags bind to the library's options, whose initialisers are the
+// defaults.
 struct DetectFlags {
   bool detect = false;
-  bool dry_run = false;
-  std::string model, verdicts, action = "none";
-  int strikes = 0;
+  DetectOptions options;  // --model, --strikes, --verdicts, --action, --dry-run
 };
 
 void add_detect_flags(CLI::App* cmd, DetectFlags* f);
+
+// Whether the samples go to stdout: without --detect, or with the verdicts
+// sent to a file (--verdicts FILE); else the verdict lines take it.
+bool samples_on_stdout(const DetectFlags& f);
 
 // Opens the detector when --detect was given (*out stays empty otherwise).
 // kInvalidArgument for a bad flag, its message naming the flag; the

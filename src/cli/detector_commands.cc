@@ -370,16 +370,9 @@ void add_detector_commands(CLI::App* app, Commands* out) {
   train->add_option("--folds", p.folds, "folds for --prune cv")
       ->check(CLI::Range(2, 100))
       ->capture_default_str();
-  // Two values (the rule and its false-positive rate): checked by the
-  // library's parser as the flag is parsed, then parsed into the params.
-  const CLI::Validator threshold_rule(
-      [](std::string& s) {
-        ThresholdRule rule;
-        double fpr = 0;
-        const Status st = parse_threshold_rule(s, &rule, &fpr);
-        return st.ok() ? std::string() : st.message();
-      },
-      "");
+  // Two values (the rule and its false-positive rate), parsed into the
+  // params by the library's parser as the flag is parsed; its message is a
+  // bad rule's.
   train
       ->add_option_function<std::string>(
           "--threshold-rule",
@@ -389,7 +382,6 @@ void add_detector_commands(CLI::App* app, Commands* out) {
           },
           "miss-none (the paper's: lowest threshold with no missed faulty training window) or fpr:X")
       ->type_name("RULE")
-      ->check(threshold_rule)
       ->default_function([tf] { return threshold_rule_name(tf->p.rule, tf->p.target_fpr); })
       ->capture_default_str();
   add_named_option<bool>(

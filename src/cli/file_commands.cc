@@ -1,5 +1,6 @@
 // Registers the commands that read a xentrace file: summary, replay, dump.
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <map>
 #include <memory>
 
@@ -7,13 +8,14 @@
 #include "src/cli/commands.h"
 #include "src/cli/detect_flags.h"
 #include "src/cli/named_option.h"
+#include "src/samples/sample.h"
 
 namespace vt {
 namespace {
 
 struct FileFlags {
   TraceArgs ta;
-  double period = 1.0;
+  double period = SampleOptions{}.period_s;
   bool per_vcpu = false;
   DetectFlags detect;
 };
@@ -23,9 +25,12 @@ void add_trace_flags(CLI::App* cmd, FileFlags* f) {
                   "xentrace file (as written by xentrace or vtrace record; zstd, gzip or xz; - for "
                   "standard input)")
       ->required();
-  cmd->add_option("--cpu-hz", f->ta.cpu_hz,
-                  "TSC frequency of the traced host: Hz, or a number with K/M/G (e.g. 2.445406G); "
-                  "default 2.4G, as xenalyze");
+  char hz_help[160];
+  std::snprintf(hz_help, sizeof hz_help,
+                "TSC frequency of the traced host: Hz, or a number with K/M/G (e.g. 2.445406G); default "
+                "%gG, as xenalyze",
+                kDefaultCpuHz / 1e9);
+  cmd->add_option("--cpu-hz", f->ta.cpu_hz, hz_help);
   add_named_option<Format>(cmd, "--format", &f->ta.format, "table, csv or json", parse_format, format_name);
   cmd->add_flag("--keep-going", f->ta.keep_going,
                 "on a corrupt or truncated file, still print the figures for everything before "

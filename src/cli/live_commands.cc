@@ -28,7 +28,13 @@
 namespace vt {
 namespace {
 
-constexpr char kDefaultScenario[] = "demo";  // --sim without a value, vtrace sim without one
+constexpr char kDefaultScenario[] = "demo";
+
+std::string fmt_g(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", v);
+  return b;
+}  // --sim without a value, vtrace sim without one
 
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop.store(true); }
@@ -41,7 +47,9 @@ struct LiveFlags {
   std::string cpus, trace_cpus, sim, events, out, record;
   Format format = Format::kTable;
   double sim_seconds = 0;
-  double slack_ms = -1;  // < 0: 1 ms on Xen, 0 on the simulator (its clock is exact)
+  double record_seconds = 10;  // vtrace record --seconds (0: until SIGINT)
+  double sim_span_s = 10;      // vtrace sim --seconds: simulated seconds
+  double slack_ms = -1;        // < 0: RuntimeOptions' on Xen, 0 on the simulator (its clock is exact)
   DetectFlags detect;
 };
 
@@ -51,7 +59,8 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
                   "key=value pairs; see docs/sim.md)")
       ->expected(0, 1)
       ->default_str(kDefaultScenario);
-  cmd->add_option("--seconds", f->rt.seconds, "stop after this many seconds (0: at SIGINT)")
+  cmd->add_option("--seconds", with_output_flags ? f->rt.seconds : f->record_seconds,
+                  "stop after this many seconds (0: at SIGINT)")
       ->check(CLI::Range(0.0, 1e7))
       ->capture_default_str();
   cmd->add_option("--pages", f->live.pages,
@@ -72,7 +81,8 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
       ->check(CLI::Range(0.0, 1e7));
   cmd->add_option("--slack-ms", f->slack_ms,
                   "how far a CPU's records may lag the host's clock (records in flight, TSC skew) "
-                  "before they count as late (default 1 on Xen, 0 on --sim)")
+                  "before they count as late (default " +
+                      fmt_g(RuntimeOptions{}.slack_ms) + " on Xen, 0 on --sim)")
       ->check(CLI::Range(0.0, 10000.0));
   cmd->add_option("--silence-s", f->rt.silence_s,
                   "say so when no record comes from any CPU for this many seconds (tracing "
@@ -132,14 +142,16 @@ Status live_options(LiveFlags& f) {
 // anything starts.
 Status consumer_cpus(const std::string& s, std::vector<uint32_t>* cpus) {
   if (s.empty()) return Status::Ok();
-  if (Status st = parse_cpu_list(s, cpus); !st.ok()) return st.with_context("--cpus");
-  const std::vector<uint32_t> allowed = allowed_cpus();
-  for (uint32_t c : *cpus)
-    if (!std::binary_search(allowed.begin(), allowed.end(), c))
-      return Status::InvalidArgument(
-          "--cpus: CPU " + std::to_string(c) +
-          " is not one this process may run on (allowed: " + cpu_list_string(allowed) + ")");
-  return Status::Ok();
+  Status st = parse_cpu_list(s, cpus);
+  if (st.ok()) st = check_cpus_allowed(*cpus);
+  return st.with_context("--cpus");
+}
+
+// The session: the one value the host can refuse is a --trace-cpus CPU it
+// does not have.
+Status open_session(LiveSession* s, TraceHost* host, const LiveOptions& o) {
+  Status st = s->open(host, o);
+  return st.code() == Status::Code::kInvalidArgument ? st.with_context("--trace-cpus") : st;
 }
 
 // The end of a live run: what was read, at what cost, and one line per
@@ -181,7 +193,7 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   std::unique_ptr<DetectStage> det;
   if (Status st = open_detect(f.detect, f.rt.period_s, control, &det); !st.ok()) return report(st);
   LiveSession session;
-  if (Status st = session.open(host.get(), f.live); !st.ok()) return report(st);
+  if (Status st = open_session(&session, host.get(), f.live); !st.ok()) return report(st);
   if (host.sim) host.sim->start(f.sim_seconds);
   // --sim-seconds: stop when the simulator has written its last record (the
   // runtime then drains everything), on a slow machine as on a fast one.
@@ -207,8 +219,7 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   LiveRuntime rt(&session, f.rt);
   SampleWriter w(stdout, f.format, false, session.tsc_hz());
   const double hz = session.tsc_hz();
-  // With --detect the verdicts take stdout unless they go to a file.
-  const bool write_samples = !det || (!f.detect.verdicts.empty() && f.detect.verdicts != "-");
+  const bool write_samples = samples_on_stdout(f.detect);
   rt.set_period_sink([&](const std::vector<DomainSample>& p) {  // the classifier thread
     if (write_samples) w.write(p);
     if (det) det->on_samples(p, hz);
@@ -234,7 +245,7 @@ int cmd_record(LiveFlags& f, bool sim_given) {
   std::FILE* out = std::fopen(f.out.c_str(), "wb");
   if (!out) return report(Status::IoError(f.out + ": cannot create: " + std::strerror(errno)));
   LiveSession session;
-  if (Status st = session.open(host.get(), f.live); !st.ok()) {
+  if (Status st = open_session(&session, host.get(), f.live); !st.ok()) {
     std::fclose(out);
     return report(st);
   }
@@ -245,7 +256,7 @@ int cmd_record(LiveFlags& f, bool sim_given) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   Stats st;
-  Status rs = record_trace(&session, out, f.rt.seconds > 0 ? f.rt.seconds : 10, f.rt.poll_ms, &g_stop, &st);
+  Status rs = record_trace(&session, out, f.record_seconds, f.rt.poll_ms, &g_stop, &st);
   if (host.sim) host.sim->stop();
   if (host.sim) host.sim->join();
   session.close();
@@ -255,6 +266,8 @@ int cmd_record(LiveFlags& f, bool sim_given) {
                f.out.c_str(), (unsigned long long)st[Stat::records_read],
                (unsigned long long)st[Stat::windows], (unsigned long long)st[Stat::lost_records],
                session.tsc_hz());
+  st[Stat::lost_records] = 0;  // said above
+  write_stat_notes(stderr, st, "vtrace: ");
   return kExitOk;
 }
 
@@ -271,7 +284,7 @@ int cmd_sim(LiveFlags& f, bool list) {
                   g.start_s, g.stop_s >= 0 ? std::to_string(g.stop_s).c_str() : "");
     return kExitOk;
   }
-  const double seconds = f.rt.seconds > 0 ? f.rt.seconds : 10;
+  const double seconds = f.sim_span_s;
   sim::HostConfig hc;
   hc.nr_cpus = sc.pcpus;
   hc.seed = sc.seed;
@@ -350,7 +363,9 @@ void add_live_commands(CLI::App* app, Commands* out) {
   CLI::App* simc = app->add_subcommand(
       "sim", "run the simulated hypervisor alone: vtrace's figures beside the simulator's truth");
   simc->add_option("SCENARIO", f->sim, "demo, dense, overload or key=value pairs (docs/sim.md)");
-  simc->add_option("--seconds", f->rt.seconds, "simulated seconds (default 10)")->check(CLI::Range(0.0, 1e6));
+  simc->add_option("--seconds", f->sim_span_s, "simulated seconds")
+      ->check(CLI::Range(0.001, 1e6))
+      ->capture_default_str();
   simc->add_option("--poll-ms", f->rt.poll_ms, "drain the buffers at least this often")
       ->check(CLI::Range(0.1, 10000.0))
       ->capture_default_str();

@@ -85,7 +85,17 @@ void write_table(std::FILE* out, const Trackers& t, const Stats& stats, const Ru
                  (unsigned long long)c.n[kTraps], (unsigned long long)c.n[kPageFaults]);
   }
   std::fprintf(out, "\n");
-  write_stat_notes(out, stats, "  note: ");
+  // Lost records per pCPU (where they were lost), then every other
+  // statistic that says data was lost or malformed.
+  for (size_t cpu = 0; cpu < t.table.pcpus.size(); ++cpu) {
+    const Pcpu& p = t.table.pcpus[cpu];
+    if (p.lost_records)
+      std::fprintf(out, "  note: pCPU %zu lost %llu records in %llu reports\n", cpu,
+                   (unsigned long long)p.lost_records, (unsigned long long)p.lost_reports);
+  }
+  Stats others = stats;
+  others[Stat::lost_records] = 0;
+  write_stat_notes(out, others, "  note: ");
   if (!info.fault.empty()) std::fprintf(out, "  partial: %s\n", info.fault.c_str());
 }
 

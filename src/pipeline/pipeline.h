@@ -69,6 +69,9 @@ class Pipeline {
   // Closes open intervals by `rule` and emits the last (short) period.
   void finish(EndRule rule) { sampler_.finish(trackers_, rule); }
 
+  // Records merged and tracked so far (cheap: the live silence watch asks
+  // after every poll).
+  uint64_t records_merged() const { return sorter_.stats()[Stat::records_merged]; }
   // The stream the sorter found malformed after kBad, else -1.
   int bad_stream() const { return sorter_.bad_stream(); }
   Trackers& trackers() { return trackers_; }

@@ -37,6 +37,7 @@ LiveRuntime::LiveRuntime(LiveSession* session, const RuntimeOptions& o)
       hz_(session->tsc_hz()),
       slack_cycles_(uint64_t(o.slack_ms * session->tsc_hz() / 1000.0)),
       rings_(session->rings()),
+      last_life_(Clock::now()),
       queue_(o.sample_queue) {
   // Constructors are outside the analysis: no thread runs yet.
   streams_.resize(rings_.size());
@@ -74,6 +75,7 @@ LiveRuntime::~LiveRuntime() = default;
 void LiveRuntime::fail(Status st) {
   MutexLock l(&error_mu_);
   if (error_.ok()) error_ = std::move(st);
+  failed_ = true;
   stop_ = true;
 }
 
@@ -83,7 +85,7 @@ SortStatus LiveRuntime::track() { return pipeline_->step(); }
 // scheduler records all the time, even on an idle host; only classes no
 // tracker reads coming in means the detector is blind too.
 void LiveRuntime::watch_silence() {
-  const uint64_t n = pipeline_->stats()[Stat::records_merged];
+  const uint64_t n = pipeline_->records_merged();
   const auto now = Clock::now();
   if (n != seen_records_) {
     if (silent_ && opt_.log)
@@ -161,7 +163,7 @@ void LiveRuntime::classifier() {
     DomainSample s;
     while (queue_.pop(s)) {
       if (s.domid == kPeriodEnd) {
-        if (sink_) sink_(period_);
+        if (sink_ && !failed_.load()) sink_(period_);  // a failed run judges nothing
         period_.clear();
       } else {
         period_.push_back(s);
@@ -190,7 +192,7 @@ void LiveRuntime::final_drain() {
   for (bool more = true; more;) {
     more = false;
     const uint64_t now = session_->host()->now_tsc();
-    const uint64_t merged = pipeline_->stats()[Stat::records_merged];
+    const uint64_t merged = pipeline_->records_merged();
     uint64_t drained = 0;
     for (size_t r = 0; r < rings_.size(); ++r) {
       const uint64_t stalls = rings_[r].stalls, bytes = rings_[r].bytes;
@@ -200,7 +202,7 @@ void LiveRuntime::final_drain() {
     }
     track();
     watch_silence();
-    if (more && drained == 0 && pipeline_->stats()[Stat::records_merged] == merged) {
+    if (more && drained == 0 && pipeline_->records_merged() == merged) {
       more = false;
       held = true;
     }
@@ -223,10 +225,6 @@ Status LiveRuntime::run() {
   const auto t_start = Clock::now();
   deadline_ = opt_.seconds > 0 ? t_start + std::chrono::nanoseconds(uint64_t(opt_.seconds * 1e9))
                                : Clock::time_point::max();
-  {
-    tracker_.claim();  // before the consumers start
-    last_life_ = t_start;
-  }
   const uint32_t nthreads = uint32_t(std::max<size_t>(1, opt_.dom0_cpus.size()));
   std::vector<std::thread> threads;
   for (uint32_t i = 0; i < nthreads; ++i) threads.emplace_back(&LiveRuntime::consumer, this, i);

@@ -70,9 +70,11 @@ class LiveRuntime {
   // Called on the classifier thread with each completed period's samples.
   // Set before run().
   void set_period_sink(PeriodSink s) { sink_ = std::move(s); }
-  // Runs until `seconds` elapsed or external_stop; a failure when a thread
-  // could not be pinned (kUnavailable) or the recording could not be
-  // written (kIoError). The statistics cover the run either way.
+  // Runs until `seconds` elapsed or external_stop. Fails when a consumer
+  // could not be pinned (kUnavailable; the first such failure; no period
+  // reaches the sink after it: the command line checks the CPUs with
+  // check_cpus_allowed() before it starts anything) or the recording could
+  // not be written (kIoError). The statistics cover the run either way.
   Status run();
   // After run(): every stage's counters, the rings', and the runtime's own
   // (Stat::samples_dropped, silences, left_in_rings, consumer_cpu_ns, wall_ns).
@@ -88,14 +90,16 @@ class LiveRuntime {
   void final_drain() VT_REQUIRES(tracker_);
   void fail(Status st) VT_EXCLUDES(error_mu_);
 
-  ThreadRole tracker_{"tracker"};
-  ThreadRole classifier_{"classifier"};
+  ThreadRole tracker_;
+  ThreadRole classifier_;
 
   LiveSession* session_;
   const RuntimeOptions opt_;
   const double hz_;
   const uint64_t slack_cycles_;
-  std::vector<LiveRing>& rings_;  // ring i: its consumer's; read by the tracker after the join
+  // Consumer i owns rings i, i+n, ... (their counters) by index, which the
+  // analysis cannot express: the tracker reads them only after the join.
+  std::vector<LiveRing>& rings_;
   // Ring i's consumer pushes full chunks, the tracker gives them back: SPSC.
   std::vector<std::unique_ptr<Channel>> channels_;
   Tee tee_;
@@ -116,6 +120,7 @@ class LiveRuntime {
   std::vector<DomainSample> period_ VT_GUARDED_BY(classifier_);
 
   std::atomic<bool> stop_{false};
+  std::atomic<bool> failed_{false};  // a thread failed: the sink gets nothing more
   std::atomic<bool> consumers_done_{false};
   std::atomic<uint64_t> consumer_cpu_ns_{0};
   Clock::time_point deadline_;

@@ -270,7 +270,10 @@ TEST(LiveRuntime, PinningToMissingCpusIsOneError) {
   ro.dom0_cpus = {4000, 4001, 4002};
   ro.seconds = 0.1;
   vt::LiveRuntime rt(&session, ro);
+  bool judged = false;
+  rt.set_period_sink([&](const std::vector<vt::DomainSample>&) { judged = true; });
   const vt::Status st = rt.run();
+  EXPECT_FALSE(judged);  // a failed run hands nothing to the detector
   EXPECT_EQ(st.code(), vt::Status::Code::kUnavailable);
   EXPECT_TRUE(std::regex_search(st.message(), std::regex("^cannot pin a consumer thread to CPU 400[012] ")))
       << st.message();

@@ -24,7 +24,8 @@ void count(const uint8_t* p, uint32_t n, Stats* st) {
 Status record_trace(LiveSession* s, std::FILE* out, double seconds, double poll_ms,
                     const std::atomic<bool>* stop, Stats* st) {
   using clock = std::chrono::steady_clock;
-  const auto deadline = clock::now() + std::chrono::nanoseconds(uint64_t(seconds * 1e9));
+  const auto deadline = seconds > 0 ? clock::now() + std::chrono::nanoseconds(uint64_t(seconds * 1e9))
+                                    : clock::time_point::max();
   const int fd = s->notify_fd();
   bool last = false;
   while (!last) {

@@ -15,7 +15,7 @@
 
 namespace vt {
 
-// Records for `seconds` of wall time (or until *stop), counting into *st
+// Records for `seconds` of wall time (0: until *stop), counting into *st
 // (Stat::records_read, windows, ring_bytes, lost_records, bogus_ring_states,
 // ring_resyncs, resync_dropped_bytes). kIoError on a write error.
 Status record_trace(LiveSession* s, std::FILE* out, double seconds, double poll_ms,

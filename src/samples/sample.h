@@ -22,7 +22,7 @@ struct SampleOptions {
   bool enabled = false;  // close periods and build samples
   double cpu_hz = kDefaultCpuHz;
   double period_s = 1.0;
-  bool include_idle = false;  // samples (and summaries) for the idle domain too
+  bool include_idle = false;  // samples for the idle domain too
 };
 
 struct VcpuSample {

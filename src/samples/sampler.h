@@ -33,7 +33,6 @@ class Sampler {
   inline void on_record(Trackers& t, uint32_t cpu, const xt::Record& r);
   void finish(Trackers& t, EndRule rule);
 
-  const SampleOptions& options() const { return opt_; }
   const Stats& stats() const { return stats_; }  // Stat::periods, tsc_jumps
 
  private:

@@ -32,8 +32,8 @@ namespace vt {
 class FileSource {
  public:
   // Maps `path` ("-": standard input), decoding it if compressed. Fails
-  // only when it cannot be read at all (kIoError or kUnavailable, one line
-  // naming the path).
+  // only when it cannot be read at all (kIoError naming the path;
+  // kInvalidArgument for a bad VTRACE_DECODE_MEMORY).
   Status open(const std::string& path);
   // Reads an image already in memory (the caller keeps it alive).
   void open_memory(const uint8_t* data, uint64_t size, const std::string& name);

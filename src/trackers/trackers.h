@@ -35,7 +35,6 @@ class Trackers {
   // Once; nothing before the first record.
   void finish(EndRule rule);
 
-  bool started() const { return started_; }
   uint64_t first_tsc() const { return first_tsc_; }
   uint64_t last_tsc() const { return last_tsc_; }
   // The trackers' counters (Stat::pv_records, bad_ids, lost_records, ...).

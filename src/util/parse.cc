@@ -79,6 +79,16 @@ std::vector<uint32_t> allowed_cpus() {
   return r;
 }
 
+Status check_cpus_allowed(const std::vector<uint32_t>& cpus) {
+  const std::vector<uint32_t> allowed = allowed_cpus();
+  for (uint32_t c : cpus)
+    if (!std::binary_search(allowed.begin(), allowed.end(), c))
+      return Status::InvalidArgument(
+          "CPU " + std::to_string(c) +
+          " is not one this process may run on (allowed: " + cpu_list_string(allowed) + ")");
+  return Status::Ok();
+}
+
 std::string cpu_list_string(const std::vector<uint32_t>& cpus) {
   std::string s;
   for (size_t i = 0; i < cpus.size();) {

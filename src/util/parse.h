@@ -25,6 +25,9 @@ Status parse_event_mask(const std::string& s, uint32_t* mask);
 
 // The CPUs this process may run on (sched_getaffinity), sorted.
 std::vector<uint32_t> allowed_cpus();
+// kInvalidArgument "CPU N is not one this process may run on (allowed:
+// 0-3)" for the first of `cpus` that is not allowed.
+Status check_cpus_allowed(const std::vector<uint32_t>& cpus);
 // "0-3,6": a sorted CPU list written back as ranges.
 std::string cpu_list_string(const std::vector<uint32_t>& cpus);
 

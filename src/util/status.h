@@ -44,6 +44,4 @@ class [[nodiscard]] Status {
   std::string msg_;
 };
 
-const char* status_code_name(Status::Code c);  // "ok", "invalid argument", ...
-
 }  // namespace vt
