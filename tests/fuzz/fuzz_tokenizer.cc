@@ -14,8 +14,9 @@
 
 namespace {
 
-// Reads the bytes through read_trace; returns what it counted.
-vt::Stats read(const uint8_t* data, size_t size, bool filtered) {
+// Reads the bytes through read_trace; returns what it counted, and sets
+// *complete when the trace had no fault.
+vt::Stats read(const uint8_t* data, size_t size, bool filtered, bool* complete) {
   vt::ReadOptions o;
   o.pipeline.samples.enabled = true;
   o.pipeline.samples.cpu_hz = 1e6;  // short periods: exercise sampling on tiny inputs
@@ -29,15 +30,21 @@ vt::Stats read(const uint8_t* data, size_t size, bool filtered) {
   r.set_sample_sink([&](const std::vector<vt::DomainSample>& s) { rows += s.size(); });
   const vt::Status fault = r.run();
   if (!fault.ok() && fault.message().empty()) std::abort();  // a fault always says where
+  *complete = fault.ok();
   return r.stats();
 }
 
 void run_stages(const uint8_t* data, size_t size) {
-  const vt::Stats all = read(data, size, false), some = read(data, size, true);
-  // The filter drops records, never loses one: the filtered run merges
-  // what the unfiltered one does, less what it dropped.
+  bool all_complete = false, some_complete = false;
+  const vt::Stats all = read(data, size, false, &all_complete), some = read(data, size, true, &some_complete);
   if (all[vt::Stat::records_filtered] != 0) std::abort();
-  if (some[vt::Stat::records_merged] + some[vt::Stat::records_filtered] != all[vt::Stat::records_merged])
+  // The filter drops records, never loses one: over a whole trace the
+  // filtered run merges what the unfiltered one does, less what it dropped.
+  // (A fault ends the merge at a point in merged time that depends on what
+  // the tokenizers skipped on the way, so cut traces are not compared.)
+  if (all_complete != some_complete) std::abort();
+  if (all_complete &&
+      some[vt::Stat::records_merged] + some[vt::Stat::records_filtered] != all[vt::Stat::records_merged])
     std::abort();
 }
 
