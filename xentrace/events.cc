@@ -46,6 +46,7 @@ int pack_payload(uint32_t event, std::initializer_list<uint64_t> values, uint32_
       case FieldKind::kPackedDomVcpu: out[n++] = pack_dom_vcpu(uint32_t(v[0]), uint32_t(v[1])); break;
       case FieldKind::kLostDomVcpu: out[n++] = pack_lost_vcpu(uint32_t(v[0]), uint32_t(v[1])); break;
       case FieldKind::kTsc:
+      case FieldKind::kHex64:
         out[n++] = uint32_t(v[0]);
         out[n++] = uint32_t(v[0] >> 32);
         break;

@@ -77,6 +77,10 @@ inline bool known_class(uint32_t event) {
   return false;
 }
 
+// HVM events (VMENTRY/VMEXIT, the exit handlers', emulated devices') are
+// written on the pCPU running the HVM or PVH vCPU they are about.
+constexpr bool is_hvm_event(uint32_t event) { return event_class(event) == (TRC_HVM >> TRC_CLS_SHIFT); }
+
 // PV entry events, with or without TRC_64_FLAG (64-bit guest addresses).
 constexpr uint32_t pv_base_event(uint32_t event) { return event & ~uint32_t(TRC_64_FLAG); }
 constexpr bool is_pv_event(uint32_t event) { return event_class(event) == (TRC_PV >> TRC_CLS_SHIFT); }
@@ -102,13 +106,16 @@ enum class FieldKind : uint8_t {
   kNs,             // 1 word, nanoseconds (Xen truncates to u32)   " label=Nns"
   kSliceNs,        // 1 word, nanoseconds, kNoSliceLimit = none    " label=Nns" / " label=unlimited"
   kTsc,            // 2 words, low first                           " label=N"
+  kHex32,          // 1 word                                       " label=0xN"
+  kHex64,          // 2 words, low first                           " label=0xN"
   kRunstates,      // no word: old and new state are in the id     " old->new"
   kHypercallOp,    // 1 word: op | argument mask (PV_HYPERCALL_V2)  " op=N"
 };
 constexpr uint32_t field_words(FieldKind k) {
   switch (k) {
     case FieldKind::kDomVcpu:
-    case FieldKind::kTsc: return 2;
+    case FieldKind::kTsc:
+    case FieldKind::kHex64: return 2;
     case FieldKind::kNone:
     case FieldKind::kRunstates: return 0;
     default: return 1;
@@ -132,7 +139,7 @@ struct Field {
   FieldKind kind = FieldKind::kNone;
   const char* label = nullptr;
 };
-constexpr int kMaxFields = 4;
+constexpr int kMaxFields = 6;
 
 struct EventInfo {
   uint32_t id;               // runstate changes: TRC_SCHED_RUNSTATE_CHANGE; PV: without TRC_64_FLAG
@@ -145,6 +152,9 @@ namespace ev {
 using K = FieldKind;
 constexpr Field dv{K::kDomVcpu}, packed{K::kPackedDomVcpu}, dom{K::kDomid}, states{K::kRunstates};
 constexpr Field f(FieldKind k, const char* label) { return Field{k, label}; }
+constexpr Field u32(const char* label) { return Field{K::kU32, label}; }
+constexpr Field x32(const char* label) { return Field{K::kHex32, label}; }
+constexpr Field x64(const char* label) { return Field{K::kHex64, label}; }
 }  // namespace ev
 
 // Sorted by id (a test checks it), so that lookups can bisect.
@@ -188,6 +198,61 @@ inline constexpr EventInfo kEvents[] = {
     // TRC_DOM0OP
     {TRC_DOM0_DOM_ADD, "dom0_dom_add", 1, {ev::dom}},
     {TRC_DOM0_DOM_REM, "dom0_dom_rem", 1, {ev::dom}},
+    // TRC_HVM (a nested guest's records carry TRC_HVM_NESTEDFLAG and are
+    // listed without it). Payloads as xen/arch/x86/hvm/{svm,vmx} write
+    // them; the exit reason's meaning depends on the CPU vendor (hvm.h).
+    {TRC_HVM_VMENTRY, "hvm_vmentry", 0, {}},
+    {TRC_HVM_VMEXIT, "hvm_vmexit", 2, {ev::u32("reason"), ev::x32("rip")}},
+    {TRC_HVM_VMEXIT64, "hvm_vmexit", 3, {ev::u32("reason"), ev::x64("rip")}},
+    {TRC_HVM_PF_XEN, "hvm_pf_xen", 2, {ev::x32("error"), ev::x32("va")}},
+    {TRC_HVM_PF_INJECT, "hvm_pf_inject", 2, {ev::x32("error"), ev::x32("cr2")}},
+    {TRC_HVM_INJ_EXC, "hvm_inj_exc", 2, {ev::u32("vector"), ev::x32("error")}},
+    {TRC_HVM_INJ_VIRQ, "hvm_inj_virq", 2, {ev::u32("vector"), ev::u32("fake")}},
+    {TRC_HVM_REINJ_VIRQ, "hvm_reinj_virq", 0, {}},
+    {TRC_HVM_IO_READ, "hvm_io_read", 0, {}},
+    {TRC_HVM_IO_WRITE, "hvm_io_write", 0, {}},
+    {TRC_HVM_CR_READ, "hvm_cr_read", 2, {ev::u32("cr"), ev::x32("value")}},
+    {TRC_HVM_CR_WRITE, "hvm_cr_write", 2, {ev::u32("cr"), ev::x32("value")}},
+    {TRC_HVM_DR_READ, "hvm_dr_read", 0, {}},
+    {TRC_HVM_DR_WRITE, "hvm_dr_write", 0, {}},
+    {TRC_HVM_MSR_READ, "hvm_msr_read", 3, {ev::x32("msr"), ev::x64("value")}},
+    {TRC_HVM_MSR_WRITE, "hvm_msr_write", 3, {ev::x32("msr"), ev::x64("value")}},
+    {TRC_HVM_CPUID,
+     "hvm_cpuid",
+     6,
+     {ev::x32("leaf"), ev::x32("subleaf"), ev::x32("a"), ev::x32("b"), ev::x32("c"), ev::x32("d")}},
+    {TRC_HVM_INTR, "hvm_intr", 0, {}},  // SVM writes no word, VMX the vector
+    {TRC_HVM_NMI, "hvm_nmi", 0, {}},
+    {TRC_HVM_SMI, "hvm_smi", 0, {}},
+    {TRC_HVM_VMMCALL, "hvm_vmmcall", 1, {ev::u32("op")}},  // the hypercall number (eax)
+    {TRC_HVM_HLT, "hvm_hlt", 1, {ev::u32("pending")}},
+    {TRC_HVM_INVLPG, "hvm_invlpg", 2, {ev::u32("invlpga"), ev::x32("va")}},
+    {TRC_HVM_MCE, "hvm_mce", 0, {}},
+    {TRC_HVM_IOPORT_READ, "hvm_ioport_read", 0, {}},  // port (and data): 4 or 8 bytes each
+    {TRC_HVM_IOMEM_READ, "hvm_iomem_read", 0, {}},
+    {TRC_HVM_CLTS, "hvm_clts", 0, {}},
+    {TRC_HVM_LMSW, "hvm_lmsw", 1, {ev::x32("value")}},
+    {TRC_HVM_RDTSC, "hvm_rdtsc", 2, {ev::f(FieldKind::kTsc, "tsc")}},
+    {TRC_HVM_INTR_WINDOW, "hvm_intr_window", 3, {ev::u32("vector"), ev::u32("source"), ev::u32("injecting")}},
+    {TRC_HVM_NPF, "hvm_npf", 6, {ev::x64("gpa"), ev::x64("mfn"), ev::x32("qualification"), ev::u32("p2mt")}},
+    {TRC_HVM_REALMODE_EMULATE, "hvm_realmode_emulate", 0, {}},
+    {TRC_HVM_TRAP, "hvm_trap", 1, {ev::u32("vector")}},
+    {TRC_HVM_TRAP_DEBUG, "hvm_trap_debug", 1, {ev::x32("qualification")}},
+    {TRC_HVM_VLAPIC, "hvm_vlapic", 0, {}},
+    {TRC_HVM_PF_XEN64, "hvm_pf_xen", 3, {ev::x32("error"), ev::x64("va")}},
+    {TRC_HVM_PF_INJECT64, "hvm_pf_inject", 3, {ev::x32("error"), ev::x64("cr2")}},
+    {TRC_HVM_CR_READ64, "hvm_cr_read", 3, {ev::u32("cr"), ev::x64("value")}},
+    {TRC_HVM_CR_WRITE64, "hvm_cr_write", 3, {ev::u32("cr"), ev::x64("value")}},
+    {TRC_HVM_INVLPG64, "hvm_invlpg", 3, {ev::u32("invlpga"), ev::x64("va")}},
+    {TRC_HVM_IOPORT_READ | TRC_64_FLAG, "hvm_ioport_read", 0, {}},
+    {TRC_HVM_IOMEM_READ | TRC_64_FLAG, "hvm_iomem_read", 0, {}},
+    {TRC_HVM_LMSW64, "hvm_lmsw", 2, {ev::x64("value")}},
+    {TRC_HVM_XCR_READ64, "hvm_xcr_read", 3, {ev::u32("xcr"), ev::x64("value")}},
+    {TRC_HVM_XCR_WRITE64, "hvm_xcr_write", 3, {ev::u32("xcr"), ev::x64("value")}},
+    {TRC_HVM_IOPORT_WRITE, "hvm_ioport_write", 0, {}},
+    {TRC_HVM_IOMEM_WRITE, "hvm_iomem_write", 0, {}},
+    {TRC_HVM_IOPORT_WRITE | TRC_64_FLAG, "hvm_ioport_write", 0, {}},
+    {TRC_HVM_IOMEM_WRITE | TRC_64_FLAG, "hvm_iomem_write", 0, {}},
     // TRC_MEM
     {TRC_MEM_PAGE_GRANT_MAP, "grant_map", 1, {ev::f(FieldKind::kDomid, "granter")}},
     {TRC_MEM_PAGE_GRANT_UNMAP, "grant_unmap", 1, {ev::f(FieldKind::kDomid, "granter")}},
@@ -229,6 +294,7 @@ static_assert(events_sorted(), "kEvents must be sorted by id");
 constexpr uint32_t event_key(uint32_t event) {
   if (is_runstate_change(event)) return TRC_SCHED_RUNSTATE_CHANGE;
   if (is_pv_event(event)) return pv_base_event(event);
+  if (is_hvm_event(event)) return event & ~uint32_t(TRC_HVM_NESTEDFLAG);
   return event;
 }
 

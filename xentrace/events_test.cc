@@ -13,7 +13,10 @@ TEST(EventTable, LookupsFoldVariantsOntoTheirEntry) {
   // A 64-bit PV variant is its base event.
   EXPECT_EQ(xt::event_info(TRC_PV_PAGE_FAULT | TRC_64_FLAG), xt::event_info(TRC_PV_PAGE_FAULT));
   EXPECT_EQ(xt::event_info(0x0002800c + 0x100), nullptr);
-  EXPECT_EQ(xt::event_info(TRC_HVM_VMENTRY), nullptr);  // not (yet) in the table
+  // A nested guest's HVM record is its entry; an emulated device's is not listed.
+  EXPECT_EQ(xt::event_info(TRC_HVM_VMEXIT64 | TRC_HVM_NESTEDFLAG), xt::event_info(TRC_HVM_VMEXIT64));
+  EXPECT_STREQ(xt::event_name(TRC_HVM_VMEXIT64), "hvm_vmexit");
+  EXPECT_EQ(xt::event_info(TRC_HVM_EMUL_PIT_TIMER_CB), nullptr);
   EXPECT_STREQ(xt::event_name(TRC_SCHED_CLASS | (TRC_SCHED_CSCHED2 << TRC_SCHED_ID_SHIFT) | 3), "credit2");
   EXPECT_EQ(xt::event_name(0x0e000001), nullptr);
 }
@@ -28,6 +31,8 @@ TEST(EventTable, PayloadWordsAsXenWritesThem) {
   static_assert(xt::kWords<TRC_SCHED_RUNSTATE_CHANGE | 0x210> == 1);
   EXPECT_EQ(xt::payload_words(TRC_SCHED_SHUTDOWN), 3u);
   EXPECT_EQ(xt::payload_words(TRC_HVM_VMENTRY), 0u);
+  static_assert(xt::kWords<TRC_HVM_VMEXIT> == 2 && xt::kWords<TRC_HVM_VMEXIT64> == 3);
+  static_assert(xt::kWords<TRC_HVM_NPF> == 6);  // u64 gpa, u64 mfn, u32 qualification, u32 p2mt
   // Every entry's fields take exactly its words.
   for (size_t i = 0; i < xt::kNumEvents; ++i) {
     const xt::EventInfo& e = xt::kEvents[i];
@@ -58,6 +63,10 @@ TEST(EventTable, PackingIsWhatTheReadersUnpack) {
   EXPECT_EQ(xt::pack_payload(TRC_SCHED_WAKE, {1, 2, 3}, w), -1);
   EXPECT_EQ(xt::pack_payload(TRC_PV_TRAP, {1}, w), -1);
   EXPECT_EQ(xt::pack_payload(TRC_HVM_VMENTRY, {}, w), -1);
+  ASSERT_EQ(xt::pack_payload(TRC_HVM_VMEXIT64, {0x60, 0xffffffff81001234ull}, w), 3);
+  EXPECT_EQ(w[0], 0x60u);
+  EXPECT_EQ(w[1], 0x81001234u);
+  EXPECT_EQ(w[2], 0xffffffffu);
 }
 
 TEST(EventTable, ClassesXenDefines) {

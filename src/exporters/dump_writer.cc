@@ -44,6 +44,8 @@ void fields(std::FILE* out, const xt::EventInfo& e, const xt::Record& r) {
           std::fprintf(out, " %s=%uns", l, r.word(w));
         break;
       case xt::FieldKind::kTsc: std::fprintf(out, " %s=%llu", l, (unsigned long long)r.word64(w)); break;
+      case xt::FieldKind::kHex32: std::fprintf(out, " %s=0x%x", l, r.word(w)); break;
+      case xt::FieldKind::kHex64: std::fprintf(out, " %s=0x%llx", l, (unsigned long long)r.word64(w)); break;
       case xt::FieldKind::kRunstates:
         std::fprintf(out, " %s->%s", xt::runstate_name(xt::runstate_old(r.event)),
                      xt::runstate_name(xt::runstate_new(r.event)));

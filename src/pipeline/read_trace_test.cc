@@ -76,8 +76,8 @@ TEST(ReadTrace, FaultStopsAfterEverythingBeforeIt) {
 // record observer (dump) sees every record, in order, with its offset.
 TEST(ReadTrace, FilterStatisticsAndObserver) {
   FileBuilder fb;
-  fb.window(0, {runstate(100, 1, 0, Q, R), Rec{TRC_HVM_VMENTRY, 150, {}}, Rec{TRC_PM_IDLE_ENTRY, 160, {1}},
-                runstate(200, 1, 0, R, B)});
+  fb.window(0, {runstate(100, 1, 0, Q, R), Rec{TRC_HVM_EMUL_PIT_TIMER_CB, 150, {}},
+                Rec{TRC_PM_IDLE_ENTRY, 160, {1}}, runstate(200, 1, 0, R, B)});
   vt::TraceReader r(options());
   r.open_memory(fb.image.data(), fb.image.size(), "test");
   ASSERT_TRUE(r.run().ok());
@@ -96,7 +96,7 @@ TEST(ReadTrace, FilterStatisticsAndObserver) {
     seen.push_back({rec.tsc, offset});
   });
   ASSERT_TRUE(d.run().ok());
-  // 12-byte window header; runstate 16 bytes, VMENTRY 12, IDLE_ENTRY 16.
+  // 12-byte window header; runstate 16 bytes, PIT_TIMER_CB 12, IDLE_ENTRY 16.
   EXPECT_EQ(seen, (std::vector<std::pair<uint64_t, uint64_t>>{{100, 12}, {150, 28}, {160, 40}, {200, 56}}));
   EXPECT_EQ(d.stats()[vt::Stat::records_filtered], 0u);
 }

@@ -16,9 +16,10 @@ const char* vstate_name(int s) {
 
 const char* count_name(int c) {
   static const char* const kNames[kNumCounts] = {
-      "exec_count", "wakes",      "blocks",    "sleeps",       "yields",   "continue_running",
-      "infcont",    "hypercalls", "traps",     "page_faults",  "pv_other", "guest_switches",
-      "slice_ns",   "slices",     "waited_ns", "inconsistent", "lost_hits"};
+      "exec_count",       "wakes",          "blocks",      "sleeps",   "yields",
+      "continue_running", "infcont",        "hypercalls",  "traps",    "page_faults",
+      "pv_other",         "guest_switches", "slice_ns",    "slices",   "waited_ns",
+      "inconsistent",     "lost_hits",      "hvm_records", "hvm_exits"};
   return c >= 0 && c < kNumCounts ? kNames[c] : "?";
 }
 

@@ -52,6 +52,8 @@ enum Count : uint8_t {
   kWaitedNs,         // sum of INFNEXT "waited" (xenmon's field)
   kInconsistent,     // runstate changes whose old state disagreed with ours
   kLostHits,         // TRC_LOST_RECORDS that blinded this vCPU
+  kHvmRecords,       // HVM-class records attributed to the vCPU (an HVM or PVH guest's)
+  kHvmExits,         // VMEXITs among them
   kNumCounts
 };
 const char* count_name(int c);

@@ -91,7 +91,11 @@ const xt::ClassFilter& Trackers::unused_classes() {
     xt::ClassFilter c;
     c.add(TRC_SCHED_CLASS);  // every scheduler's own events (subclass 2)
     for (uint32_t sub = 0; sub < 16; ++sub)
-      for (uint32_t cls : {TRC_HVM, TRC_SHADOW, TRC_HW}) c.add((cls & ~uint32_t(0xf000)) | sub << 12);
+      for (uint32_t cls : {TRC_SHADOW, TRC_HW}) c.add((cls & ~uint32_t(0xf000)) | sub << 12);
+    // HVM: the entry/exit and handler subclasses are read; emulated
+    // devices' timers and PIC events are not.
+    for (uint32_t sub = 0; sub < 16; ++sub)
+      if (sub != 1 && sub != 2) c.add((TRC_HVM & ~uint32_t(0xf000)) | sub << 12);
     return c;
   }();
   return f;

@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "src/trackers/entities.h"
+#include "src/trackers/hvm_tracker.h"
 #include "src/trackers/pv_tracker.h"
 #include "src/trackers/runstate_tracker.h"
 #include "src/util/stats.h"
@@ -51,8 +52,8 @@ class Trackers {
   bool finished_ = false;
 };
 
-// The hot path: PV records, the most frequent kind, are attributed here;
-// everything else goes through dispatch().
+// The hot path: PV and HVM records, the most frequent kinds, are
+// attributed here; everything else goes through dispatch().
 inline void Trackers::on_record(uint32_t cpu, const xt::Record& r) {
   last_tsc_ = r.tsc;
   if (cpu >= table.pcpus.size() || !table.pcpus[cpu].seen) [[unlikely]]
@@ -60,6 +61,10 @@ inline void Trackers::on_record(uint32_t cpu, const xt::Record& r) {
   table.pcpus[cpu].last_tsc = r.tsc;
   if (xt::is_pv_event(r.event)) {
     pv_record(table, cpu, r);
+    return;
+  }
+  if (xt::is_hvm_event(r.event)) [[unlikely]] {  // a PV host has none
+    hvm_record(table, cpu, r);
     return;
   }
   dispatch(cpu, r);

@@ -2,7 +2,9 @@
 // back into SecondRows, the detector's common per-second record. Columns are
 // found by name through the same name tables the writer loops over
 // (vstate_name, count_name, domain_count_name), so a column added to the
-// trackers is read here without change; extra columns are ignored.
+// trackers is read here without change; extra columns are ignored. The HVM
+// counts (hvm_records, hvm_exits) came later: a table without them reads
+// them as 0 (it comes from a host without HVM or PVH guests).
 //
 // Bad input (missing column, per-vCPU file, wrong field count, a value that
 // is not a non-negative number up to 1e12, t not a whole number) is

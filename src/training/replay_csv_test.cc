@@ -14,7 +14,7 @@ const std::string kHeader = SampleWriter::csv_header(false);
 // A row with the value of each column chosen so that a mix-up shows.
 std::string row() {
   return "7,1.000000,5,2,2,0.500000,0.250000,1.250000,0.000000,0.000000,"  // t..lost_s
-         "11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,"             // counts
+         "11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,"       // counts
          "31,32,33,0.400000,0.300000,17.500,2.250,1";
 }
 
@@ -42,6 +42,32 @@ TEST(ReplayCsv, ColumnsByName) {
   EXPECT_EQ(r.min_vcpu_hc_rate, 17.5);
   EXPECT_EQ(r.min_vcpu_switch_rate, 2.25);
   EXPECT_TRUE(r.blinded);
+}
+
+// A table written before the HVM counts existed (the PV lab set, the
+// synthetic and simulated sets) reads them as 0; any other missing column is
+// an error.
+TEST(ReplayCsv, TablesFromBeforeTheHvmCountsReadThemAsZero) {
+  std::string h = kHeader, r = row();
+  std::vector<std::string_view> hf, rf;
+  split_csv_line(h, &hf);
+  split_csv_line(r, &rf);
+  std::string h2, r2;
+  for (size_t i = 0; i < hf.size(); ++i) {
+    if (hf[i] == "hvm_records" || hf[i] == "hvm_exits") continue;
+    h2 += (h2.empty() ? "" : ",") + std::string(hf[i]);
+    r2 += (r2.empty() ? "" : ",") + std::string(rf[i]);
+  }
+  std::vector<SecondRow> rows;
+  const Status st = parse_replay_csv(h2 + "\n" + r2 + "\n", "old.csv", &rows);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(rows[0].n[kHvmRecords], 0u);
+  EXPECT_EQ(rows[0].n[kHvmExits], 0u);
+  EXPECT_EQ(rows[0].n[kLostHits], 27u);  // the columns around them still by name
+  const size_t at = h2.find(",lost_hits");
+  const Status missing = parse_replay_csv(h2.substr(0, at) + h2.substr(at + 10) + "\n", "old.csv", &rows);
+  EXPECT_EQ(missing.message(),
+            "old.csv: line 1: missing column 'lost_hits' (not a vtrace replay CSV header?)");
 }
 
 TEST(ReplayCsv, ColumnOrderAndExtraColumnsDoNotMatter) {
@@ -86,7 +112,7 @@ TEST(ReplayCsv, MalformedFilesGiveOneClearLine) {
       {"", "x.csv: line 1: empty file"},
       {no_running + "\n", "x.csv: line 1: missing column 'running_s'"},
       {SampleWriter::csv_header(true) + "\n", "x.csv: line 1: per-vCPU rows"},
-      {h + row() + ",9\n", "x.csv: line 2: 36 fields, the header has 35"},
+      {h + row() + ",9\n", "x.csv: line 2: 38 fields, the header has 37"},
       {h + row() + "\n" + with(2, "abc") + "\n",
        "x.csv: line 3: column 'domid': 'abc' is not a non-negative integer"},
       {h + with(0, "7.5") + "\n", "x.csv: line 2: column 't': '7.5' is not a whole number"},
@@ -96,7 +122,7 @@ TEST(ReplayCsv, MalformedFilesGiveOneClearLine) {
       {h + with(5, "") + "\n", "x.csv: line 2: column 'running_s': '' is not a non-negative number"},
       {h + with(5, "1e39") + "\n",
        "x.csv: line 2: column 'running_s': '1e39' is not a non-negative number (at most 1e12)"},
-      {h + with(34, "2") + "\n", "x.csv: line 2: column 'blinded': '2' is not 0 or 1"},
+      {h + with(36, "2") + "\n", "x.csv: line 2: column 'blinded': '2' is not 0 or 1"},
       {h + with(2, "40000") + "\n", "x.csv: line 2: column 'domid': '40000' is not a domain id"},
       {h + with(10, "-3") + "\n", "x.csv: line 2: column 'exec_count': '-3' is not a non-negative integer"},
   };

@@ -47,6 +47,9 @@ enum class Severity : uint8_t { kInfo, kDataLoss, kError };
   X(pv_records, kInfo, "records", "PV-class records")                                                    \
   X(pv_unattributed, kDataLoss, "records",                                                               \
     "PV records on a pCPU with no known running vCPU (not attributed)")                                  \
+  X(hvm_records, kInfo, "records", "HVM-class records (HVM and PVH guests)")                             \
+  X(hvm_unattributed, kDataLoss, "records",                                                              \
+    "HVM records on a pCPU with no known running vCPU (not attributed)")                                 \
   X(unknown_class, kError, "records", "records of classes Xen 4.17 does not define")                     \
   X(short_payload, kError, "records", "records with fewer payload words than Xen writes (ignored)")      \
   X(bad_ids, kError, "records", "records naming impossible domain or vCPU ids (ignored)")                \
