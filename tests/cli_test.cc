@@ -321,8 +321,7 @@ namespace {
 // --detect prints verdict changes as JSON lines, in the documented shape,
 // whatever the model decides; bad detector flags are usage errors.
 TEST(Cli, ReplayDetectPrintsVerdictLines) {
-  Result r =
-      run("replay --detect" + kHz + " " + std::string(VTRACE_TEST_DATA) + "/xen417-busy-guest-sched-10s.xtr");
+  Result r = run("replay --detect" + kHz + " " + kDom0Trace);
   ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_GT(lines(r.out), 0u);
   std::istringstream in(r.out);
@@ -332,6 +331,19 @@ TEST(Cli, ReplayDetectPrintsVerdictLines) {
   while (std::getline(in, line)) EXPECT_TRUE(std::regex_match(line, shape)) << line;
   EXPECT_NE(r.out.find("\"verdict\": \"normal\""),
             std::string::npos);  // every domain is judged once at least
+}
+
+// A trace of the scheduler class alone says nothing of any guest's type:
+// the default model (trained on PV guests) judges none of them.
+TEST(Cli, ReplayDetectWithoutPvOrHvmRecordsJudgesNoGuest) {
+  Result r = run("replay --detect" + kHz + " " + kBusyTrace);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "{\"t\": 6.000, \"domid\": 0, \"generation\": 0, \"verdict\": \"unknown\", \"guest_type\": "
+            "\"unknown\"}\n"
+            "{\"t\": 6.000, \"domid\": 1, \"generation\": 0, \"verdict\": \"unknown\", \"guest_type\": "
+            "\"unknown\"}\n");
+  EXPECT_NE(r.err.find("has neither PV nor HVM records"), std::string::npos) << r.err;
 }
 
 TEST(Cli, DetectFlagsAreChecked) {

@@ -99,7 +99,8 @@ TEST(DetectorCli, DefaultModelIsReproducible) {
   std::ifstream in(kRoot + "/src/detector/models/default.json");
   const nlohmann::json m = nlohmann::json::parse(in);
   EXPECT_EQ(m["training"]["origins"].size(), 1u);
-  EXPECT_GE(m["training"]["origins"].value("lab", 0), 32);  // real Xen traces, not synthetic rows
+  EXPECT_GE(m["training"]["origins"].value("lab", 0), 32);     // real Xen traces, not synthetic rows
+  EXPECT_EQ(m["guest_types"], nlohmann::json::array({"pv"}));  // the lab set's guests: it judges no other
 }
 
 struct Bad {

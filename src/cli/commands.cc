@@ -100,10 +100,10 @@ int cmd_replay(const TraceArgs& a, double period_s, bool per_vcpu, const DetectF
   const Status fault = r.run();
   if (det) det->finish();
   const Stats st = r.stats();
-  if (det && st[Stat::pv_records] == 0 && st[Stat::records_merged] > 0)
+  if (det && st[Stat::pv_records] == 0 && st[Stat::hvm_records] == 0 && st[Stat::records_merged] > 0)
     std::fprintf(stderr,
-                 "vtrace: warning: %s has no PV records (its event mask left the PV class out): the "
-                 "hypercall features read zero and the verdicts cannot be trusted\n",
+                 "vtrace: warning: %s has neither PV nor HVM records (its event mask left them out): no "
+                 "guest's type is known, so none is judged (every verdict is unknown)\n",
                  a.trace.c_str());
   return conclude(a, r, fault);
 }

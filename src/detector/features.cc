@@ -129,4 +129,33 @@ Push push_row(DomainWindow* w, const WindowConfig& c, const SecondRow& r, float 
   return Push::kJudged;
 }
 
+const char* guest_type_name(GuestType t) {
+  switch (t) {
+    case GuestType::kUnknown: return "unknown";
+    case GuestType::kPv: return "pv";
+    case GuestType::kHvm: return "hvm";
+  }
+  return "?";
+}
+
+bool parse_guest_type(std::string_view s, GuestType* t) {
+  for (GuestType x : {GuestType::kPv, GuestType::kHvm}) {
+    if (s == guest_type_name(x)) {
+      *t = x;
+      return true;
+    }
+  }
+  return false;
+}
+
+uint64_t pv_records(const SecondRow& r) {
+  return r.n[kHypercalls] + r.n[kTraps] + r.n[kPageFaults] + r.n[kPvOther];
+}
+
+GuestType guest_type_of(uint64_t pv, uint64_t hvm) {
+  if (pv > hvm) return GuestType::kPv;
+  if (hvm > pv) return GuestType::kHvm;
+  return GuestType::kUnknown;
+}
+
 }  // namespace vt

@@ -50,6 +50,23 @@ struct SecondRow {
 
 SecondRow row_from_sample(const DomainSample& s, double hz);
 
+// What kind of guest a domain is, told by the records it makes: PV-class
+// records (hypercalls, traps, page faults) say PV; HVM-class records (VM
+// exits and their handlers) say HVM or PVH, which make the same records
+// and are judged alike. A model judges only the types it was trained on;
+// any other domain, and one whose type is not known (no record of either
+// class yet, or as many of each), is `unknown`, never faulty.
+enum class GuestType : uint8_t { kUnknown, kPv, kHvm };
+constexpr int kNumGuestTypes = 3;
+const char* guest_type_name(GuestType t);  // "unknown", "pv", "hvm"
+// "pv" or "hvm" (a model's types); false otherwise.
+bool parse_guest_type(std::string_view s, GuestType* t);
+// The evidence of a row: its PV-class and its HVM-class records.
+uint64_t pv_records(const SecondRow& r);
+inline uint64_t hvm_records(const SecondRow& r) { return r.n[kHvmRecords]; }
+// The type the records of a domain's history say (the larger class).
+GuestType guest_type_of(uint64_t pv, uint64_t hvm);
+
 enum Feature : uint8_t {
   // The paper's six (xenmon's metrics).
   kExecPerS,        // executions (switch-ins) per second

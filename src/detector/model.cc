@@ -100,6 +100,14 @@ Status check_header(const Model& m, const Checker& c) {
     return c.fail("threshold", "not a number in [-1, 1]");
   if (m.strikes < 1 || m.strikes > kMaxStrikes)
     return c.fail("strikes", "not in 1.." + std::to_string(kMaxStrikes));
+  if (m.guest_types.empty()) return c.fail("guest_types", "no guest type");
+  for (size_t i = 0; i < m.guest_types.size(); ++i) {
+    if (m.guest_types[i] == GuestType::kUnknown)
+      return c.fail("guest_types", "'unknown' is not a guest type");
+    for (size_t j = 0; j < i; ++j)
+      if (m.guest_types[j] == m.guest_types[i])
+        return c.fail("guest_types", std::string("'") + guest_type_name(m.guest_types[i]) + "' listed twice");
+  }
   if (m.trees.empty()) return c.fail("trees", "no trees");
   if (m.trees.size() > kMaxModelTrees)
     return c.fail("trees", "more than " + std::to_string(kMaxModelTrees) + " trees");
@@ -212,6 +220,17 @@ Status parse_model(std::string_view text, const std::string& name, Model* m) {
   const json* thr = field("threshold");
   if (!thr || !thr->is_number()) return c.fail("threshold", "missing or not a number");
   m->threshold = thr->get<double>();
+  if (const json* gt = field("guest_types")) {
+    if (!gt->is_array()) return c.fail("guest_types", "not an array");
+    m->guest_types.clear();
+    for (size_t i = 0; i < gt->size(); ++i) {
+      const std::string at = "guest_types[" + std::to_string(i) + "]";
+      GuestType t;
+      if (!(*gt)[i].is_string() || !parse_guest_type((*gt)[i].get<std::string>(), &t))
+        return c.fail(at, "not \"pv\" or \"hvm\"");
+      m->guest_types.push_back(t);
+    }
+  }
   const json* trees = field("trees");
   if (!trees || !trees->is_array()) return c.fail("trees", "missing or not an array");
   if (trees->size() > kMaxModelTrees)
@@ -309,6 +328,10 @@ std::string model_to_json(const Model& m) {
   s += "  \"threshold\": ";
   append_f(&s, "%.17g", m.threshold);
   s += ",\n  \"strikes\": " + std::to_string(m.strikes) + ",\n";
+  s += "  \"guest_types\": [";
+  for (size_t i = 0; i < m.guest_types.size(); ++i)
+    s += std::string(i ? ", " : "") + "\"" + guest_type_name(m.guest_types[i]) + "\"";
+  s += "],\n";
   {
     // The metadata, indented to sit at this level.
     std::string meta = json::parse(m.training_json).dump(2, ' ', true), indented;

@@ -19,6 +19,9 @@
 // right[i]. A tree votes normal iff its leaf's value (the fraction of its
 // training windows that were normal) is >= 0.5. The score is the fraction
 // of trees voting normal; a judged second is faulty iff score <= threshold.
+// `guest_types` lists the kinds of guest the model was trained on (pv, hvm;
+// absent in a file: ["pv"], which every model before it judged): a domain
+// of another type is not judged (verdict `unknown`).
 #pragma once
 
 #include <cstdint>
@@ -53,6 +56,7 @@ struct Model {
   WindowConfig window;
   double threshold = 0.5;
   int strikes = 3;
+  std::vector<GuestType> guest_types = {GuestType::kPv};  // never kUnknown; no duplicate
   std::vector<ModelTree> trees;
   std::string training_json = "{}";  // metadata object (compact JSON)
 };

@@ -67,6 +67,20 @@ std::string edited(const std::string& from, const std::string& to) {
   return s.replace(p, from.size(), to);
 }
 
+// The guest types a model judges: written and read back; a file from
+// before they were recorded judges PV guests (every model then did).
+TEST(Model, GuestTypes) {
+  Model m = small_model();
+  m.guest_types = {GuestType::kHvm, GuestType::kPv};
+  Model back;
+  ASSERT_TRUE(parse_model(model_to_json(m), "m.json", &back).ok());
+  EXPECT_EQ(back.guest_types, m.guest_types);
+  Model old;
+  const Status st = parse_model(edited("  \"guest_types\": [\"pv\"],\n", ""), "m.json", &old);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(old.guest_types, std::vector<GuestType>{GuestType::kPv});
+}
+
 struct Bad {
   std::string text;
   std::string message;  // after "m.json: "
@@ -114,6 +128,14 @@ TEST(Model, MalformedFilesGiveOneClearLine) {
       {edited("\"window_s\": 5", "\"window_s\": 61"), "window_s: missing or not an integer in 1..60"},
       {edited("\"threshold\": 0.5", "\"threshold\": 7"), "threshold: not a number in [-1, 1]"},
       {edited("\"trees\": [", "\"trees\": 3, \"x\": ["), "trees: missing or not an array"},
+      {edited("\"guest_types\": [\"pv\"]", "\"guest_types\": [\"pvh\"]"),
+       "guest_types[0]: not \"pv\" or \"hvm\""},
+      {edited("\"guest_types\": [\"pv\"]", "\"guest_types\": [\"unknown\"]"),
+       "guest_types[0]: not \"pv\" or \"hvm\""},
+      {edited("\"guest_types\": [\"pv\"]", "\"guest_types\": [\"pv\", \"pv\"]"),
+       "guest_types: 'pv' listed twice"},
+      {edited("\"guest_types\": [\"pv\"]", "\"guest_types\": []"), "guest_types: no guest type"},
+      {edited("\"guest_types\": [\"pv\"]", "\"guest_types\": \"pv\""), "guest_types: not an array"},
   };
   for (const Bad& b : cases) {
     Model m;

@@ -25,15 +25,22 @@ const char* verdict_name(VerdictKind k) {
     case VerdictKind::kNormal: return "normal";
     case VerdictKind::kFaulty: return "faulty";
     case VerdictKind::kRecovered: return "recovered";
+    case VerdictKind::kUnknown: return "unknown";
   }
   return "?";
 }
 
 std::string verdict_json(const Verdict& v, const std::string& action, const std::string& result) {
   char b[256];
-  std::snprintf(b, sizeof b,
-                "{\"t\": %.3f, \"domid\": %u, \"generation\": %u, \"verdict\": \"%s\", \"score\": %.6f", v.t,
-                v.domid, v.generation, verdict_name(v.kind), v.score);
+  if (v.kind == VerdictKind::kUnknown)
+    std::snprintf(
+        b, sizeof b,
+        "{\"t\": %.3f, \"domid\": %u, \"generation\": %u, \"verdict\": \"%s\", \"guest_type\": \"%s\"", v.t,
+        v.domid, v.generation, verdict_name(v.kind), guest_type_name(v.type));
+  else
+    std::snprintf(b, sizeof b,
+                  "{\"t\": %.3f, \"domid\": %u, \"generation\": %u, \"verdict\": \"%s\", \"score\": %.6f",
+                  v.t, v.domid, v.generation, verdict_name(v.kind), v.score);
   std::string s = b;
   if (!action.empty()) s += ", \"action\": " + json_string(action);
   if (!result.empty()) s += ", \"action_result\": " + json_string(result);
@@ -45,7 +52,9 @@ Detector::Detector(const Model& m, int strikes, double threshold)
       window_(m.window),
       strikes_(strikes > 0 ? strikes : m.strikes),
       threshold_(std::isnan(threshold) ? m.threshold : threshold),
-      slot_of_(size_t(xt::kMaxDomid) + 1, kNone) {}
+      slot_of_(size_t(xt::kMaxDomid) + 1, kNone) {
+  for (GuestType t : m.guest_types) types_[size_t(t)] = true;
+}
 
 void Detector::on_samples(const std::vector<DomainSample>& period, double hz, std::vector<Verdict>* out) {
   rows_.clear();
@@ -63,8 +72,9 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
     votes_.resize(cap_);
     batch_slot_.resize(cap_);
     batch_row_.resize(cap_);
+    batch_col_.resize(cap_);
   }
-  size_t nb = 0;
+  size_t nb = 0, ncol = 0;
   float f[kNumFeatures];
   for (size_t i = 0; i < n; ++i) {
     const SecondRow& r = rows[i];
@@ -75,29 +85,45 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
     }
     Slot& s = *slots_[si];
     if (s.w.used && s.w.generation != r.generation) s = Slot();  // a new domain with this id
+    s.pv += pv_records(r);
+    s.hvm += hvm_records(r);
     bool restarted = false;
     const Push p = push_row(&s.w, window_, r, f, &restarted);
     if (restarted) s.faulty_run = s.normal_run = 0;
     if (p != Push::kJudged) continue;
-    for (int k = 0; k < kNumFeatures; ++k) x_[size_t(k) * cap_ + nb] = f[k];
     batch_slot_[nb] = si;
     batch_row_[nb] = &r;
+    batch_col_[nb] = kNone;
+    if (judges(guest_type_of(s.pv, s.hvm))) {
+      for (int k = 0; k < kNumFeatures; ++k) x_[size_t(k) * cap_ + ncol] = f[k];
+      batch_col_[nb] = uint32_t(ncol++);
+    }
     ++nb;
   }
   if (nb == 0) return;
-  score_batch(ens_, x_.data(), cap_, nb, scores_.data(), votes_.data());
+  if (ncol) score_batch(ens_, x_.data(), cap_, ncol, scores_.data(), votes_.data());
   for (size_t j = 0; j < nb; ++j) {
     Slot& s = *slots_[batch_slot_[j]];
     const SecondRow& r = *batch_row_[j];
-    const double score = scores_[j];
+    Verdict v{r.t + r.span_s, r.domid, r.generation, VerdictKind::kNormal, 0, guest_type_of(s.pv, s.hvm)};
+    if (batch_col_[j] == kNone) {  // not a type the model judges (or not known yet)
+      s.faulty_run = s.normal_run = 0;
+      if (s.state != State::kUnknown) {
+        s.state = State::kUnknown;
+        v.kind = VerdictKind::kUnknown;
+        out->push_back(v);
+      }
+      continue;
+    }
+    const double score = scores_[batch_col_[j]];
+    v.score = score;
     if (judged) judged->push_back({r.t, r.domid, r.generation, score});
     const bool faulty = score <= threshold_;
     if (faulty)
       ++s.faulty_run, s.normal_run = 0;
     else
       ++s.normal_run, s.faulty_run = 0;
-    Verdict v{r.t + r.span_s, r.domid, r.generation, VerdictKind::kNormal, score};
-    if (s.state == State::kUnjudged) {
+    if (s.state == State::kUnjudged || s.state == State::kUnknown) {
       s.state = State::kNormal;
       out->push_back(v);
     }

@@ -19,13 +19,19 @@
 //    watched as normal again) after `strikes` consecutive normal votes.
 //    Unjudged seconds (blinded) leave the counts as they are; a restarted
 //    history (gap, new generation) clears them.
+//  * Guest type (features.h): each domain's PV and HVM records so far say
+//    what it is. A second that would be judged while the domain's type is
+//    not one of the model's (or not known yet) is not scored: the domain
+//    becomes "unknown" (emitted once, strike counts cleared) until its type
+//    is one the model judges, when its next judged second emits "normal".
 //  * Output: verdict changes only, in input order within a call. t is the
 //    end of the judged second (start + span), seconds since trace start:
 //    the earliest time the verdict could be known.
 //  * Verdict lines (verdict_json): one JSON object per line,
 //      {"t": 83.000, "domid": 5, "generation": 0, "verdict": "faulty",
 //       "score": 0.12}
-//    plus "action" and "action_result" when an action was taken.
+//    plus "action" and "action_result" when an action was taken; an
+//    unknown verdict has "guest_type" in place of the score.
 //  * Not thread-safe: one thread (the classifier thread) owns a Detector.
 //
 // DetectStage bundles what `vtrace replay --detect` and the live classifier
@@ -49,7 +55,7 @@
 
 namespace vt {
 
-enum class VerdictKind : uint8_t { kNormal, kFaulty, kRecovered };
+enum class VerdictKind : uint8_t { kNormal, kFaulty, kRecovered, kUnknown };
 const char* verdict_name(VerdictKind k);
 
 struct Verdict {
@@ -57,7 +63,8 @@ struct Verdict {
   uint16_t domid = 0;
   uint32_t generation = 0;
   VerdictKind kind = VerdictKind::kNormal;
-  double score = 0;  // fraction of trees voting normal
+  double score = 0;                      // fraction of trees voting normal (not for kUnknown)
+  GuestType type = GuestType::kUnknown;  // what its records say it is
 };
 
 // Every judged second (for evaluation and tests).
@@ -86,14 +93,17 @@ class Detector {
   size_t domains() const { return slots_.size(); }
 
  private:
-  enum class State : uint8_t { kUnjudged, kNormal, kFaulty };
+  enum class State : uint8_t { kUnjudged, kNormal, kFaulty, kUnknown };
   struct Slot {
     DomainWindow w;
     State state = State::kUnjudged;
     uint32_t faulty_run = 0, normal_run = 0;
+    uint64_t pv = 0, hvm = 0;  // its PV and HVM records so far (the type's evidence)
   };
+  bool judges(GuestType t) const { return t != GuestType::kUnknown && types_[size_t(t)]; }
 
   FlatEnsemble ens_;
+  bool types_[kNumGuestTypes] = {};  // the model's guest types
   WindowConfig window_;
   int strikes_;
   double threshold_;
@@ -105,8 +115,11 @@ class Detector {
   std::vector<float> x_;
   std::vector<double> scores_;
   std::vector<uint16_t> votes_;
+  // The judged seconds of a call, in input order: slot, row, and the
+  // column in x_ (kNone: not scored, the domain's type is not the model's).
   std::vector<uint32_t> batch_slot_;
   std::vector<const SecondRow*> batch_row_;
+  std::vector<uint32_t> batch_col_;
 };
 
 // Where the default model is: $VTRACE_MODEL if set; for a vtrace in its

@@ -37,6 +37,7 @@ SecondRow row(uint16_t domid, uint64_t t, uint64_t hypercalls, bool blinded = fa
   r.domid = domid;
   r.generation = gen;
   r.n[kHypercalls] = hypercalls;
+  r.n[kPvOther] = 1;  // a PV guest's records, whatever its hypercalls: the model judges it
   r.blinded = blinded;
   return r;
 }
@@ -91,6 +92,50 @@ TEST(Runtime, NewGenerationIsANewDomain) {
   std::vector<SecondRow> rows{row(7, 0, 0), row(7, 1, 0), row(7, 2, 0), row(7, 3, 0, false, 1),
                               row(7, 4, 0, false, 1)};
   EXPECT_EQ(run(&d, rows), "1:normal 3:faulty 4:normal ");
+}
+
+// A model judges the guest types it was trained on (features.h): a domain
+// whose records say HVM, or that made no PV or HVM record yet, is unknown,
+// never scored, never faulty; once its records say PV it is judged.
+TEST(Runtime, DomainsOfAnotherTypeAreUnknown) {
+  Detector d(stump());  // guest_types: pv (validate_model's default)
+  std::vector<SecondRow> rows;
+  for (uint64_t t = 0; t < 6; ++t) {
+    SecondRow hvm = row(3, t, 0);
+    hvm.n[kPvOther] = 0;
+    hvm.n[kHvmRecords] = 500;  // VM exits and their handlers: an HVM or PVH guest
+    SecondRow silent = row(4, t, 0);
+    silent.n[kPvOther] = t < 3 ? 0 : 1;  // no record of either class until t=3
+    rows.push_back(hvm);
+    rows.push_back(silent);
+  }
+  std::vector<Verdict> v;
+  std::vector<Judgement> judged;
+  std::string seen;
+  for (size_t i = 0; i < rows.size(); i += 2) {
+    d.on_rows(&rows[i], 2, &v, &judged);
+    for (const Verdict& x : v)
+      seen += std::to_string(x.domid) + "@" + std::to_string(int(x.t)) + ":" + verdict_name(x.kind) + "/" +
+              guest_type_name(x.type) + " ";
+  }
+  // d3: unknown once, never scored; d4: unknown until its records say PV,
+  // then judged (0 hypercalls: faulty votes from t=3, the third at t=5).
+  EXPECT_EQ(seen, "3@1:unknown/hvm 4@1:unknown/unknown 4@4:normal/pv 4@6:faulty/pv ");
+  for (const Judgement& j : judged) EXPECT_EQ(j.domid, 4) << j.t;
+  Verdict u{12, 3, 0, VerdictKind::kUnknown, 0, GuestType::kHvm};
+  EXPECT_EQ(verdict_json(u),
+            R"({"t": 12.000, "domid": 3, "generation": 0, "verdict": "unknown", "guest_type": "hvm"})");
+
+  // A model trained on HVM guests judges d3 and leaves the PV guest alone.
+  Model m = stump();
+  m.guest_types = {GuestType::kHvm};
+  Detector h(m);
+  std::string seen_h;
+  for (size_t i = 0; i < rows.size(); i += 2) {
+    h.on_rows(&rows[i], 2, &v);
+    for (const Verdict& x : v) seen_h += std::to_string(x.domid) + ":" + verdict_name(x.kind) + " ";
+  }
+  EXPECT_EQ(seen_h, "3:normal 4:unknown 3:faulty ");
 }
 
 TEST(Runtime, ManyDomainsInOneBatchMatchOneByOne) {
@@ -174,6 +219,7 @@ TEST(Runtime, DetectStageWritesVerdictsAndDryRunsTheAction) {
     s.span_s = 1;
     s.domid = 9;
     s.vcpus = 1;
+    s.d.n[kTraps] = 1;       // a PV guest's records
     st.on_samples({s}, hz);  // no hypercalls: faulty votes
   }
   st.finish();

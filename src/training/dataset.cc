@@ -233,4 +233,10 @@ void make_examples(const Dataset& d, const WindowConfig& c, Examples* out) {
   }
 }
 
+GuestType run_guest_type(const Run& r) {
+  uint64_t pv = 0, hvm = 0;
+  for (const SecondRow& row : r.rows) pv += pv_records(row), hvm += hvm_records(row);
+  return guest_type_of(pv, hvm);
+}
+
 }  // namespace vt

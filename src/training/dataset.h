@@ -45,6 +45,9 @@ struct Run {
   std::vector<SecondRow> rows;  // this domain's rows, in time order
 };
 
+// The guest type the run's records say, over all its rows (features.h).
+GuestType run_guest_type(const Run& r);
+
 struct Dataset {
   std::vector<Run> runs;
   std::vector<std::string> experiments;

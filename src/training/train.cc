@@ -192,6 +192,17 @@ Status train_model(const Dataset& d, const std::vector<uint32_t>& runs, const Tr
   for (int f : features) m.features.push_back(feature_info(f).name);
   m.window = p.window;
   m.strikes = p.strikes;
+  // The guest types the model will judge: those of the runs it learns from.
+  m.guest_types.clear();
+  std::vector<uint8_t> has_type(kNumGuestTypes, 0);
+  for (size_t r = 0; r < d.runs.size(); ++r)
+    if (use_run[r]) has_type[size_t(run_guest_type(d.runs[r]))] = 1;
+  for (GuestType t : {GuestType::kPv, GuestType::kHvm})
+    if (has_type[size_t(t)]) m.guest_types.push_back(t);
+  if (m.guest_types.empty())
+    return Status::Corruption(
+        "no training run's guest type is known (no PV or HVM records: was the trace's event mask "
+        "narrower than the scheduler, PV and HVM classes?)");
   std::vector<uint32_t> oob_votes(n, 0), oob_trees(n, 0);
   std::vector<uint8_t> in_train(d.experiments.size(), 0);
   std::vector<uint32_t> rows;
