@@ -16,10 +16,7 @@ SecondRow row_from_sample(const DomainSample& s, double hz) {
   for (int st = 0; st < kTimedStates; ++st) r.state_s[st] = seconds(s.d.cycles[st], hz);
   for (int i = 0; i < kNumCounts; ++i) r.n[i] = s.d.n[i];
   for (int i = 0; i < kNumDomainCounts; ++i) r.dn[i] = s.dd.n[i];
-  r.max_vcpu_running = s.max_vcpu_running;
-  r.min_vcpu_blocked = s.min_vcpu_blocked;
-  r.min_vcpu_hc_rate = s.min_vcpu_hc_rate;
-  r.min_vcpu_switch_rate = s.min_vcpu_switch_rate;
+  r.vx = s.vx;
   r.blinded = s.blinded;
   return r;
 }
@@ -52,6 +49,29 @@ const FeatureInfo kFeatures[kNumFeatures] = {
      "task switches per running second of the quietest vCPU that ran >= 10% of the second (at most 1e4): "
      "min_vcpu_switch_rate"},
     {"lost_frac", "s/s", "time in unknown state after lost records: lost_s / span_s"},
+    {"hvm_exits_per_s", "1/s", "VM exits of HVM and PVH guests: hvm_exits / span_s"},
+    {"intr_exits_per_s", "1/s", "exits for an external interrupt: exits_intr / span_s"},
+    {"intr_user_share", "1",
+     "the share of them at a user-space RIP: exits_intr_user / exits_intr (0 if none)"},
+    {"intr_window_exits_per_s", "1/s",
+     "exits because the guest could not take a pending interrupt: exits_intr_window / span_s"},
+    {"hlt_exits_per_s", "1/s", "HLT exits: exits_hlt / span_s"},
+    {"vmcall_exits_per_s", "1/s", "hypercall exits (VMMCALL, VMCALL): exits_vmcall / span_s"},
+    {"msr_exits_per_s", "1/s", "MSR access exits: exits_msr / span_s"},
+    {"io_exits_per_s", "1/s", "port I/O exits: exits_io / span_s"},
+    {"npf_exits_per_s", "1/s", "nested page fault exits: exits_npf / span_s"},
+    {"rdtsc_exits_per_s", "1/s", "RDTSC(P) exits (an emulated TSC): exits_rdtsc / span_s"},
+    {"inj_virq_per_s", "1/s", "interrupts injected into the guest: inj_virq / span_s"},
+    {"eoi_writes_per_s", "1/s", "interrupts the guest completed (x2APIC EOI writes): eoi_writes / span_s"},
+    {"max_vcpu_rip_share", "1",
+     "the largest share of one RIP among a busy vCPU's interrupt exits (vCPUs with >= 20 of them): "
+     "max_vcpu_rip_share"},
+    {"min_vcpu_virq_rate", "1/s",
+     "injected interrupts per running second of the quietest vCPU that ran >= 10% of the second and made "
+     "VM exits (at most 1e4; 0 if none did): min_vcpu_virq_rate"},
+    {"min_vcpu_vmcall_rate", "1/s",
+     "hypercall exits per running second of the quietest such vCPU (at most 1e4; 0 if none): "
+     "min_vcpu_vmcall_rate"},
 };
 
 }  // namespace
@@ -75,8 +95,8 @@ void raw_features(const SecondRow& r, double out[kNumFeatures]) {
   out[kBlockedFrac] = r.state_s[kBlocked] / span;
   out[kAllocMsPerExec] = r.n[kSlices] ? double(r.n[kSliceNs]) / double(r.n[kSlices]) / 1e6 : 0.0;
   out[kIoPerS] = per_s(r.dn[kGrantMap] + r.dn[kGrantUnmap] + r.dn[kGrantTransfer]);
-  out[kMaxVcpuRunning] = r.max_vcpu_running;
-  out[kMinVcpuBlocked] = r.min_vcpu_blocked;
+  out[kMaxVcpuRunning] = r.vx.max_vcpu_running;
+  out[kMinVcpuBlocked] = r.vx.min_vcpu_blocked;
   out[kWakesPerS] = per_s(r.n[kWakes]);
   out[kBlocksPerS] = per_s(r.n[kBlocks]);
   out[kYieldsPerS] = per_s(r.n[kYields]);
@@ -86,10 +106,25 @@ void raw_features(const SecondRow& r, double out[kNumFeatures]) {
   out[kPageFaultsPerS] = per_s(r.n[kPageFaults]);
   const double run = r.state_s[kRunning] > 0 ? r.state_s[kRunning] : 0.0;
   out[kHypercallsPerCpuS] = double(r.n[kHypercalls]) / (run + 0.01);
-  out[kMinVcpuHcRate] = r.min_vcpu_hc_rate;
+  out[kMinVcpuHcRate] = r.vx.min_vcpu_hc_rate;
   out[kGuestSwitchesPerS] = per_s(r.n[kGuestSwitches]);
-  out[kMinVcpuSwitchRate] = r.min_vcpu_switch_rate;
+  out[kMinVcpuSwitchRate] = r.vx.min_vcpu_switch_rate;
   out[kLostFrac] = r.state_s[kLost] / span;
+  out[kHvmExitsPerS] = per_s(r.n[kHvmExits]);
+  out[kIntrExitsPerS] = per_s(r.n[kExitsIntr]);
+  out[kIntrUserShare] = r.n[kExitsIntr] ? double(r.n[kExitsIntrUser]) / double(r.n[kExitsIntr]) : 0.0;
+  out[kIntrWindowPerS] = per_s(r.n[kExitsIntrWindow]);
+  out[kHltExitsPerS] = per_s(r.n[kExitsHlt]);
+  out[kVmcallExitsPerS] = per_s(r.n[kExitsVmcall]);
+  out[kMsrExitsPerS] = per_s(r.n[kExitsMsr]);
+  out[kIoExitsPerS] = per_s(r.n[kExitsIo]);
+  out[kNpfExitsPerS] = per_s(r.n[kExitsNpf]);
+  out[kRdtscExitsPerS] = per_s(r.n[kExitsRdtsc]);
+  out[kInjVirqPerS] = per_s(r.n[kInjVirq]);
+  out[kEoiPerS] = per_s(r.n[kEoiWrites]);
+  out[kMaxVcpuRipShare] = r.vx.max_vcpu_rip_share;
+  out[kMinVcpuVirqRate] = r.vx.min_vcpu_virq_rate;
+  out[kMinVcpuVmcallRate] = r.vx.min_vcpu_vmcall_rate;
   for (int f = 0; f < kNumFeatures; ++f)
     if (!std::isfinite(out[f])) out[f] = 0;  // only reachable with absurd inputs
 }

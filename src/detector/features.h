@@ -41,10 +41,7 @@ struct SecondRow {
   double state_s[kTimedStates] = {};  // running, runnable, blocked, offline, lost
   uint64_t n[kNumCounts] = {};
   uint64_t dn[kNumDomainCounts] = {};  // kBlindTicks unused
-  double max_vcpu_running = 0;
-  double min_vcpu_blocked = 0;
-  double min_vcpu_hc_rate = 0;
-  double min_vcpu_switch_rate = 0;
+  VcpuExtremes vx;                     // sample.h
   bool blinded = false;
 };
 
@@ -90,6 +87,22 @@ enum Feature : uint8_t {
   kGuestSwitchesPerS,  // the guest kernel's task switches (stack_switch hypercalls) per second
   kMinVcpuSwitchRate,  // task switches per running second of the quietest busy vCPU (sample.h)
   kLostFrac,           // lost_s / span_s (blindness; 0 in every judged window, see above)
+  // HVM and PVH guests (VM exits; 0 for a PV guest).
+  kHvmExitsPerS,
+  kIntrExitsPerS,   // external interrupts that stopped the guest
+  kIntrUserShare,   // the share of them at a user-space RIP
+  kIntrWindowPerS,  // interrupts the guest could not take
+  kHltExitsPerS,
+  kVmcallExitsPerS,  // hypercalls
+  kMsrExitsPerS,
+  kIoExitsPerS,
+  kNpfExitsPerS,
+  kRdtscExitsPerS,
+  kInjVirqPerS,        // interrupts injected
+  kEoiPerS,            // interrupts completed (x2APIC EOI writes)
+  kMaxVcpuRipShare,    // one RIP's share of a busy vCPU's interrupt exits, the largest (sample.h)
+  kMinVcpuVirqRate,    // injections per running second of the quietest busy vCPU (sample.h)
+  kMinVcpuVmcallRate,  // hypercalls per running second of the quietest busy vCPU (sample.h)
   kNumFeatures
 };
 

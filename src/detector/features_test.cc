@@ -48,10 +48,10 @@ TEST(Features, RawValuesByHand) {
   r.dn[kGrantMap] = 3;
   r.dn[kGrantUnmap] = 4;
   r.dn[kGrantTransfer] = 5;
-  r.max_vcpu_running = 0.7;
-  r.min_vcpu_blocked = 0.2;
-  r.min_vcpu_hc_rate = 42;
-  r.min_vcpu_switch_rate = 3.5;
+  r.vx.max_vcpu_running = 0.7;
+  r.vx.min_vcpu_blocked = 0.2;
+  r.vx.min_vcpu_hc_rate = 42;
+  r.vx.min_vcpu_switch_rate = 3.5;
   r.n[kGuestSwitches] = 6;
   double f[kNumFeatures];
   raw_features(r, f);

@@ -9,7 +9,8 @@ std::string SampleWriter::csv_header(bool per_vcpu) {
   if (!per_vcpu) {
     for (int i = 0; i < kNumDomainCounts; ++i)
       if (i != kBlindTicks) h += std::string(",") + domain_count_name(i);
-    h += ",max_vcpu_running,min_vcpu_blocked,min_vcpu_hc_rate,min_vcpu_switch_rate,blinded";
+    for (const ExtremeColumn& x : kExtremeColumns) h += std::string(",") + x.name;
+    h += ",blinded";
   }
   return h;
 }
@@ -44,8 +45,11 @@ void SampleWriter::row(const DomainSample& s, const VcpuCounters& c, int vcpu) {
       if (dom_row) {
         for (int i = 0; i < kNumDomainCounts; ++i)
           if (i != kBlindTicks) std::fprintf(out_, ",%llu", (unsigned long long)s.dd.n[i]);
-        std::fprintf(out_, ",%.6f,%.6f,%.3f,%.3f,%d", s.max_vcpu_running, s.min_vcpu_blocked,
-                     s.min_vcpu_hc_rate, s.min_vcpu_switch_rate, s.blinded ? 1 : 0);
+        for (const ExtremeColumn& x : kExtremeColumns) {
+          std::fputc(',', out_);
+          std::fprintf(out_, x.format, s.vx.*x.field);
+        }
+        std::fprintf(out_, ",%d", s.blinded ? 1 : 0);
       }
       std::fprintf(out_, "\n");
       break;
@@ -62,11 +66,11 @@ void SampleWriter::row(const DomainSample& s, const VcpuCounters& c, int vcpu) {
         for (int i = 0; i < kNumDomainCounts; ++i)
           if (i != kBlindTicks)
             std::fprintf(out_, ", \"%s\": %llu", domain_count_name(i), (unsigned long long)s.dd.n[i]);
-        std::fprintf(out_,
-                     ", \"max_vcpu_running\": %.6f, \"min_vcpu_blocked\": %.6f, \"min_vcpu_hc_rate\": %.3f, "
-                     "\"min_vcpu_switch_rate\": %.3f, \"blinded\": %s",
-                     s.max_vcpu_running, s.min_vcpu_blocked, s.min_vcpu_hc_rate, s.min_vcpu_switch_rate,
-                     s.blinded ? "true" : "false");
+        for (const ExtremeColumn& x : kExtremeColumns) {
+          std::fprintf(out_, ", \"%s\": ", x.name);
+          std::fprintf(out_, x.format, s.vx.*x.field);
+        }
+        std::fprintf(out_, ", \"blinded\": %s", s.blinded ? "true" : "false");
       }
       std::fprintf(out_, "}\n");
       break;

@@ -16,8 +16,11 @@ void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, co
   for (Domain& dom : t.domains) {
     const bool alive = dom.created_tsc < to && (!dom.removed || dom.removed_tsc > from);
     if (!alive || (!o.include_idle && dom.domid == xt::kIdleDomid)) {
-      for (uint32_t vi : dom.vcpus)
-        if (vi != kNone) t.vcpus[vi].sampled = t.vcpus[vi].c;
+      for (uint32_t vi : dom.vcpus) {
+        if (vi == kNone) continue;
+        t.vcpus[vi].sampled = t.vcpus[vi].c;
+        t.vcpus[vi].intr_rips.clear();
+      }
       dom.sampled = dom.c;
       continue;
     }
@@ -28,9 +31,12 @@ void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, co
     s.domid = dom.domid;
     s.generation = dom.generation;
     s.vcpu = vcpu_buf->data() + vcpu_buf->size();
-    s.min_vcpu_blocked = 1.0;
-    s.min_vcpu_hc_rate = kMaxVcpuRate;
-    s.min_vcpu_switch_rate = kMaxVcpuRate;
+    s.vx.min_vcpu_blocked = 1.0;
+    s.vx.min_vcpu_hc_rate = kMaxVcpuRate;
+    s.vx.min_vcpu_switch_rate = kMaxVcpuRate;
+    s.vx.min_vcpu_virq_rate = kMaxVcpuRate;
+    s.vx.min_vcpu_vmcall_rate = kMaxVcpuRate;
+    bool hvm_busy = false;  // a busy vCPU made VM exits
     for (uint32_t vi : dom.vcpus) {
       if (vi == kNone) continue;
       Vcpu& v = t.vcpus[vi];
@@ -38,27 +44,40 @@ void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, co
       vs.id = v.id;
       vs.d = v.c - v.sampled;
       v.sampled = v.c;
+      vs.intr_rip_top = v.intr_rips.top();
+      const uint32_t intr_exits = v.intr_rips.total;
+      v.intr_rips.clear();
       uint64_t timed = 0;
       for (int st = 0; st < kTimedStates; ++st) timed += vs.d.cycles[st];
       if (timed == 0 && v.state == kInit) continue;  // not yet seen running
       ++s.vcpus;
       s.d += vs.d;
       if (span_cycles > 0) {
-        s.max_vcpu_running = std::max(s.max_vcpu_running, double(vs.d.cycles[kRunning]) / span_cycles);
-        s.min_vcpu_blocked = std::min(s.min_vcpu_blocked, double(vs.d.cycles[kBlocked]) / span_cycles);
+        s.vx.max_vcpu_running = std::max(s.vx.max_vcpu_running, double(vs.d.cycles[kRunning]) / span_cycles);
+        s.vx.min_vcpu_blocked = std::min(s.vx.min_vcpu_blocked, double(vs.d.cycles[kBlocked]) / span_cycles);
         const double run = double(vs.d.cycles[kRunning]);
         if (run >= kBusyVcpuFrac * span_cycles) {
-          s.min_vcpu_hc_rate = std::min(s.min_vcpu_hc_rate, double(vs.d.n[kHypercalls]) * hz / run);
-          s.min_vcpu_switch_rate =
-              std::min(s.min_vcpu_switch_rate, double(vs.d.n[kGuestSwitches]) * hz / run);
+          s.vx.min_vcpu_hc_rate = std::min(s.vx.min_vcpu_hc_rate, double(vs.d.n[kHypercalls]) * hz / run);
+          s.vx.min_vcpu_switch_rate =
+              std::min(s.vx.min_vcpu_switch_rate, double(vs.d.n[kGuestSwitches]) * hz / run);
+          if (vs.d.n[kHvmExits] > 0) {
+            hvm_busy = true;
+            s.vx.min_vcpu_virq_rate = std::min(s.vx.min_vcpu_virq_rate, double(vs.d.n[kInjVirq]) * hz / run);
+            s.vx.min_vcpu_vmcall_rate =
+                std::min(s.vx.min_vcpu_vmcall_rate, double(vs.d.n[kExitsVmcall]) * hz / run);
+            if (intr_exits >= kMinIntrExits)
+              s.vx.max_vcpu_rip_share =
+                  std::max(s.vx.max_vcpu_rip_share, double(vs.intr_rip_top) / intr_exits);
+          }
         }
       }
       vcpu_buf->push_back(vs);
       ++s.n_vcpu;
     }
     if (s.vcpus == 0) {
-      s.min_vcpu_blocked = 0;
+      s.vx.min_vcpu_blocked = 0;
     }
+    if (!hvm_busy) s.vx.min_vcpu_virq_rate = s.vx.min_vcpu_vmcall_rate = 0;
     s.blinded = s.d.cycles[kLost] > 0 || s.d.n[kLostHits] > 0 ||
                 (dom.blind_to != 0 && dom.blind_from < to && dom.blind_to >= from);
     if (s.blinded) ++dom.c.n[kBlindTicks];

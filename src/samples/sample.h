@@ -25,9 +25,55 @@ struct SampleOptions {
   bool include_idle = false;  // samples for the idle domain too
 };
 
+// A domain's figures that its totals would hide: the extremes among its
+// vCPUs, each over the period.
+struct VcpuExtremes {
+  double max_vcpu_running = 0;  // largest running fraction of span_s among its vCPUs
+  double min_vcpu_blocked = 0;  // smallest blocked fraction among its vCPUs
+  // Hypercalls per running second of its quietest vCPU among those that ran
+  // at least kBusyVcpuFrac of the period, capped at kMaxVcpuRate (the cap when
+  // none did). A kernel spinning on one vCPU makes almost no hypercalls
+  // there; the domain's totals hide it behind the other vCPUs.
+  double min_vcpu_hc_rate = 0;
+  // The same for the guest's task switches (kGuestSwitches): a vCPU whose
+  // kernel spins switches no task, whatever its hypercalls.
+  double min_vcpu_switch_rate = 0;
+  // HVM and PVH guests (0 for a domain whose busy vCPUs made no VM exit):
+  // the largest share of one RIP among a busy vCPU's interrupt exits (of
+  // those with at least kMinIntrExits of them): near 1 for a kernel
+  // spinning with interrupts on; and the injected interrupts and the
+  // hypercalls per running second of the quietest busy vCPU, capped at
+  // kMaxVcpuRate: near 0 for one spinning with interrupts off.
+  double max_vcpu_rip_share = 0;
+  double min_vcpu_virq_rate = 0;
+  double min_vcpu_vmcall_rate = 0;
+};
+
+// The columns of VcpuExtremes in the replay formats, in order: the writer
+// and the reader go through this list. `since_hvm`: a table written before
+// the HVM ones existed has no such column (read as 0: its domains made no
+// VM exit).
+struct ExtremeColumn {
+  const char* name;
+  const char* format;  // printf, for the CSV and JSON writers
+  double VcpuExtremes::*field;
+  bool since_hvm;
+};
+inline constexpr ExtremeColumn kExtremeColumns[] = {
+    {"max_vcpu_running", "%.6f", &VcpuExtremes::max_vcpu_running, false},
+    {"min_vcpu_blocked", "%.6f", &VcpuExtremes::min_vcpu_blocked, false},
+    {"min_vcpu_hc_rate", "%.3f", &VcpuExtremes::min_vcpu_hc_rate, false},
+    {"min_vcpu_switch_rate", "%.3f", &VcpuExtremes::min_vcpu_switch_rate, false},
+    {"max_vcpu_rip_share", "%.6f", &VcpuExtremes::max_vcpu_rip_share, true},
+    {"min_vcpu_virq_rate", "%.3f", &VcpuExtremes::min_vcpu_virq_rate, true},
+    {"min_vcpu_vmcall_rate", "%.3f", &VcpuExtremes::min_vcpu_vmcall_rate, true},
+};
+constexpr int kNumExtremeColumns = sizeof kExtremeColumns / sizeof kExtremeColumns[0];
+
 struct VcpuSample {
   uint16_t id = 0;
-  VcpuCounters d;  // differences over the period
+  VcpuCounters d;             // differences over the period
+  uint32_t intr_rip_top = 0;  // interrupt exits at its most frequent RIP (RipSketch), this period
 };
 
 struct DomainSample {
@@ -39,16 +85,7 @@ struct DomainSample {
   uint32_t vcpus = 0;  // vCPUs with a known state in the period
   VcpuCounters d;      // summed over the domain's vCPUs
   DomainCounters dd;
-  double max_vcpu_running = 0;  // largest running fraction of span_s among its vCPUs
-  double min_vcpu_blocked = 0;  // smallest blocked fraction among its vCPUs
-  // Hypercalls per running second of its quietest vCPU among those that ran
-  // at least kBusyVcpuFrac of the period, capped at kMaxVcpuRate (the cap when
-  // none did). A kernel spinning on one vCPU makes almost no hypercalls
-  // there; the domain's totals hide it behind the other vCPUs.
-  double min_vcpu_hc_rate = 0;
-  // The same for the guest's task switches (kGuestSwitches): a vCPU whose
-  // kernel spins switches no task, whatever its hypercalls.
-  double min_vcpu_switch_rate = 0;
+  VcpuExtremes vx;       // the extremes among its vCPUs
   bool blinded = false;  // lost records touched it in this period
   const VcpuSample* vcpu = nullptr;
   uint32_t n_vcpu = 0;
@@ -56,6 +93,7 @@ struct DomainSample {
 
 inline constexpr double kBusyVcpuFrac = 0.1;
 inline constexpr double kMaxVcpuRate = 1e4;
+inline constexpr uint32_t kMinIntrExits = 20;
 
 // Seconds in a state, from cycles.
 inline double seconds(uint64_t cycles, double hz) { return double(cycles) / hz; }

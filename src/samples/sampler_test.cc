@@ -72,8 +72,8 @@ TEST(Samples, PeriodsSplitIntervalsAndSumToTheTotals) {
   EXPECT_DOUBLE_EQ(got[2].span_s, 0.6);
   EXPECT_EQ(got[2].d.n[vt::kHypercalls], 1u);
   EXPECT_EQ(got[2].d.n[vt::kExecCount], 1u);
-  EXPECT_DOUBLE_EQ(got[0].max_vcpu_running, 1.0);
-  EXPECT_DOUBLE_EQ(got[1].min_vcpu_blocked, 0.5);
+  EXPECT_DOUBLE_EQ(got[0].vx.max_vcpu_running, 1.0);
+  EXPECT_DOUBLE_EQ(got[1].vx.min_vcpu_blocked, 0.5);
   uint64_t run = 0;
   for (const auto& s : got) run += s.d.cycles[kRunning];
   EXPECT_EQ(run, f.v(1, 0).c.cycles[kRunning]);
@@ -102,11 +102,11 @@ TEST(Samples, QuietestBusyVcpuRates) {
   const vt::DomainSample& d1 = got[0].domid == 1 ? got[0] : got[1];
   const vt::DomainSample& d2 = got[0].domid == 1 ? got[1] : got[0];
   EXPECT_EQ(d1.d.n[vt::kHypercalls], 7u);
-  EXPECT_DOUBLE_EQ(d1.min_vcpu_hc_rate, 2.0);      // d1v1: 1 / 0.5 s, below d1v0's 6 / 1 s
-  EXPECT_DOUBLE_EQ(d1.min_vcpu_switch_rate, 0.0);  // d1v1 switched no task; d1v0 1 / 1 s
+  EXPECT_DOUBLE_EQ(d1.vx.min_vcpu_hc_rate, 2.0);      // d1v1: 1 / 0.5 s, below d1v0's 6 / 1 s
+  EXPECT_DOUBLE_EQ(d1.vx.min_vcpu_switch_rate, 0.0);  // d1v1 switched no task; d1v0 1 / 1 s
   EXPECT_EQ(d1.d.n[vt::kGuestSwitches], 1u);
-  EXPECT_DOUBLE_EQ(d2.min_vcpu_hc_rate, vt::kMaxVcpuRate);
-  EXPECT_DOUBLE_EQ(d2.min_vcpu_switch_rate, vt::kMaxVcpuRate);
+  EXPECT_DOUBLE_EQ(d2.vx.min_vcpu_hc_rate, vt::kMaxVcpuRate);
+  EXPECT_DOUBLE_EQ(d2.vx.min_vcpu_switch_rate, vt::kMaxVcpuRate);
 }
 
 TEST(Samples, LostRecordsBlindThePeriod) {
@@ -151,6 +151,40 @@ TEST(Samples, SummaryModeIgnoresMaximalTsc) {
   EXPECT_EQ(f.t.last_tsc(), ~0ull);
   EXPECT_EQ(f.sampler.stats()[vt::Stat::periods], 0u);
   EXPECT_EQ(f.v(1, 0).c.cycles[kRunning], ~0ull - 5);
+}
+
+}  // namespace
+
+namespace {
+
+// An HVM guest with two busy vCPUs: vCPU 0 works in user space (interrupted
+// at 40 user RIPs, timer injected, hypercalls), vCPU 1's kernel spins with
+// interrupts on (interrupted at one kernel RIP, nothing injected, no
+// hypercall). The extremes show vCPU 1; a PV guest beside it has none.
+TEST(Samples, HvmVcpuExtremes) {
+  SampledFeed f([](const vt::DomainSample&) { return true; });
+  const uint64_t spin_rip = 0xffffffff81000abcull;
+  f.on(0, runstate(0, 7, 0, Q, R)).on(1, runstate(0, 7, 1, Q, R)).on(2, runstate(0, 8, 0, Q, R));
+  for (uint64_t i = 0; i < 40; ++i) {
+    const uint64_t t = 10 + 20 * i;
+    f.on(0, vmexit64(t, 0x60, 0x400000 + 0x40 * i))  // user space, a different RIP each time
+        .on(0, inj_virq(t + 1, 0xec))
+        .on(1, vmexit64(t + 2, 0x60, spin_rip));
+    if (i % 2 == 0) f.on(0, vmexit64(t + 3, 0x81, 0xffffffff81001000ull));  // VMMCALL
+    f.on(2, hypercall(t + 4, 24));
+  }
+  f.on(0, wake(1000, 0, 0));  // closes period 0
+  ASSERT_GE(f.got.size(), 2u);
+  const vt::DomainSample& hvm = f.got[0].domid == 7 ? f.got[0] : f.got[1];
+  const vt::DomainSample& pv = f.got[0].domid == 7 ? f.got[1] : f.got[0];
+  EXPECT_EQ(hvm.d.n[vt::kExitsIntr], 80u);
+  EXPECT_EQ(hvm.d.n[vt::kExitsIntrUser], 40u);
+  EXPECT_DOUBLE_EQ(hvm.vx.max_vcpu_rip_share, 1.0);    // vCPU 1: 40 of 40 at one RIP
+  EXPECT_DOUBLE_EQ(hvm.vx.min_vcpu_virq_rate, 0.0);    // vCPU 1: nothing injected
+  EXPECT_DOUBLE_EQ(hvm.vx.min_vcpu_vmcall_rate, 0.0);  // vCPU 1: no hypercall
+  EXPECT_DOUBLE_EQ(pv.vx.max_vcpu_rip_share, 0.0);
+  EXPECT_DOUBLE_EQ(pv.vx.min_vcpu_virq_rate, 0.0);
+  EXPECT_DOUBLE_EQ(pv.vx.min_vcpu_hc_rate, 40.0);  // 40 hypercalls in its 1 s of running
 }
 
 }  // namespace

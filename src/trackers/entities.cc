@@ -15,11 +15,21 @@ const char* vstate_name(int s) {
 }
 
 const char* count_name(int c) {
-  static const char* const kNames[kNumCounts] = {
-      "exec_count",       "wakes",          "blocks",      "sleeps",   "yields",
-      "continue_running", "infcont",        "hypercalls",  "traps",    "page_faults",
-      "pv_other",         "guest_switches", "slice_ns",    "slices",   "waited_ns",
-      "inconsistent",     "lost_hits",      "hvm_records", "hvm_exits"};
+  static const char* const kNames[kNumCounts] = {"exec_count",      "wakes",
+                                                 "blocks",          "sleeps",
+                                                 "yields",          "continue_running",
+                                                 "infcont",         "hypercalls",
+                                                 "traps",           "page_faults",
+                                                 "pv_other",        "guest_switches",
+                                                 "slice_ns",        "slices",
+                                                 "waited_ns",       "inconsistent",
+                                                 "lost_hits",       "hvm_records",
+                                                 "hvm_exits",       "exits_intr",
+                                                 "exits_intr_user", "exits_intr_window",
+                                                 "exits_hlt",       "exits_vmcall",
+                                                 "exits_msr",       "exits_io",
+                                                 "exits_npf",       "exits_rdtsc",
+                                                 "inj_virq",        "eoi_writes"};
   return c >= 0 && c < kNumCounts ? kNames[c] : "?";
 }
 
@@ -49,7 +59,7 @@ uint32_t DomainTable::create_vcpu(uint32_t d, uint32_t id) {
   v.domain = d;
   v.domid = dom.domid;
   v.id = uint16_t(id);
-  vcpus.push_back(v);
+  vcpus.push_back(std::move(v));
   dom.vcpus[id] = uint32_t(vcpus.size() - 1);
   return dom.vcpus[id];
 }

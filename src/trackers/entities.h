@@ -10,10 +10,12 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "src/util/stats.h"
 #include "xentrace/events.h"
+#include "xentrace/hvm_exits.h"
 
 namespace vt {
 
@@ -53,7 +55,18 @@ enum Count : uint8_t {
   kInconsistent,     // runstate changes whose old state disagreed with ours
   kLostHits,         // TRC_LOST_RECORDS that blinded this vCPU
   kHvmRecords,       // HVM-class records attributed to the vCPU (an HVM or PVH guest's)
-  kHvmExits,         // VMEXITs among them
+  kHvmExits,         // VMEXITs among them; by kind (xt::ExitKind), whatever the vendor:
+  kExitsIntr,        //   an external interrupt: the guest was interrupted where it ran
+  kExitsIntrUser,    //   ... at a user-space RIP (64-bit guests)
+  kExitsIntrWindow,  //   the guest could not take a pending interrupt
+  kExitsHlt,         //   the guest idled
+  kExitsVmcall,      //   a hypercall
+  kExitsMsr,         //   an MSR access
+  kExitsIo,          //   port I/O
+  kExitsNpf,         //   a nested page fault
+  kExitsRdtsc,       //   RDTSC(P), when Xen emulates the TSC
+  kInjVirq,          // TRC_HVM_INJ_VIRQ: interrupts injected into the guest
+  kEoiWrites,        // x2APIC EOI writes (TRC_HVM_MSR_WRITE of MSR 0x80b): interrupts completed
   kNumCounts
 };
 const char* count_name(int c);
@@ -77,6 +90,48 @@ struct VcpuCounters {
   }
 };
 
+// The most frequent guest RIPs of a vCPU's interrupt exits over a period:
+// a space-saving sketch (Metwally et al.) of four counters, so a RIP that
+// took a share s of them is counted with an error below 1/4. Bounded, no
+// allocation. A kernel spinning with interrupts on is interrupted at one
+// RIP; a busy healthy kernel at hundreds.
+struct RipSketch {
+  static constexpr int kSlots = 4;
+  uint64_t rip[kSlots] = {};
+  uint32_t count[kSlots] = {};
+  uint32_t total = 0;
+
+  void add(uint64_t r) {
+    ++total;
+    int low = 0;
+    for (int i = 0; i < kSlots; ++i) {
+      if (count[i] != 0 && rip[i] == r) {
+        ++count[i];
+        return;
+      }
+      if (count[i] < count[low]) low = i;
+    }
+    rip[low] = r;  // an empty slot (count 0), or the least counted one's place
+    ++count[low];
+  }
+  uint32_t top() const {
+    uint32_t m = 0;
+    for (uint32_t c : count) m = c > m ? c : m;
+    return m;
+  }
+  void clear() { *this = RipSketch(); }
+};
+
+// Exits by raw reason (xentrace/hvm_exits.h), for vCPUs that made any: SVM
+// codes up to 0x8f and 0x400..0x403, VMX's basic reasons (below 0x90);
+// anything else in the last slot.
+constexpr uint32_t kExitReasonSlots = 0x90 + 4 + 1;
+inline uint32_t exit_reason_slot(uint32_t reason) {
+  if (reason < 0x90) return reason;
+  if (reason >= 0x400 && reason <= 0x403) return 0x90 + (reason - 0x400);
+  return kExitReasonSlots - 1;
+}
+
 struct Vcpu {
   uint32_t domain = kNone;  // index in DomainTable::domains
   uint16_t domid = 0;
@@ -87,6 +142,8 @@ struct Vcpu {
   uint32_t pcpu = kNone;     // where it last ran
   VcpuCounters c;
   VcpuCounters sampled;  // `c` at the last sample boundary
+  RipSketch intr_rips;   // this period's interrupt-exit RIPs (the sampler clears it)
+  std::unique_ptr<std::array<uint64_t, kExitReasonSlots>> exit_reasons;  // at its first exit
 };
 
 enum DomainCount : uint8_t {
@@ -165,6 +222,9 @@ class DomainTable {
   std::vector<Pcpu> pcpus;
   // The trackers' statistics (Stat::bad_ids, pv_unattributed, lost_records, ...).
   Stats stats;
+  // The CPU vendor the HVM exit reasons are read by: given by the caller,
+  // or found in the trace (xentrace/hvm_exits.h).
+  xt::HvmVendor hvm_vendor = xt::HvmVendor::kUnknown;
 
  private:
   uint32_t create(uint32_t domid, uint64_t tsc, bool added);

@@ -4,8 +4,10 @@
 
 #include <fstream>
 #include <gtest/gtest.h>
+#include <map>
 
 #include "src/exporters/sample_writer.h"
+#include "src/training/replay_csv.h"
 #include "tests/support/test_data.h"
 
 namespace vt {
@@ -20,11 +22,34 @@ void write(const std::string& path, const std::string& text) {
 
 // A replay CSV with domains 0 and 4 for seconds 0..n-1.
 std::string samples_csv(int n) {
-  std::string s = SampleWriter::csv_header(false) + "\n";
+  const std::string header = SampleWriter::csv_header(false);
+  std::vector<std::string_view> names;
+  split_csv_line(header, &names);
+  std::string s = header + "\n";
   for (int t = 0; t < n; ++t)
     for (int d : {0, 4}) {
-      s += std::to_string(t) + ",1.000000," + std::to_string(d) + ",0,1,0.5,0.1,0.4,0,0," +
-           std::to_string(t) + ",1,1,0,0,0,0,100,0,0,0,5,0,0,0,0,0,0,0,0,0,0,0.5,0.4,200,20,0\n";
+      // A busy one-vCPU domain, by column name; every other column 0.
+      const std::map<std::string, std::string> v = {{"t", std::to_string(t)},
+                                                    {"span_s", "1.000000"},
+                                                    {"domid", std::to_string(d)},
+                                                    {"vcpus", "1"},
+                                                    {"running_s", "0.5"},
+                                                    {"runnable_s", "0.1"},
+                                                    {"blocked_s", "0.4"},
+                                                    {"exec_count", std::to_string(t)},
+                                                    {"wakes", "1"},
+                                                    {"blocks", "1"},
+                                                    {"hypercalls", "100"},
+                                                    {"guest_switches", "5"},
+                                                    {"max_vcpu_running", "0.5"},
+                                                    {"min_vcpu_blocked", "0.4"},
+                                                    {"min_vcpu_hc_rate", "200"},
+                                                    {"min_vcpu_switch_rate", "20"}};
+      for (size_t i = 0; i < names.size(); ++i) {
+        const auto it = v.find(std::string(names[i]));
+        s += (i ? "," : "") + (it == v.end() ? std::string("0") : it->second);
+      }
+      s += "\n";
     }
   return s;
 }

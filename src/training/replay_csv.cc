@@ -30,21 +30,22 @@ enum Slot : int {
   kSlotDomid,
   kSlotGeneration,
   kSlotVcpus,
-  kSlotMaxRun,
-  kSlotMinBlocked,
-  kSlotMinHcRate,
-  kSlotMinSwitchRate,
   kSlotBlinded,
-  kSlotState,                               // + kTimedStates
-  kSlotCount = kSlotState + kTimedStates,   // + kNumCounts
-  kSlotDomCount = kSlotCount + kNumCounts,  // + kNumDomainCounts - 1 (no blind_ticks)
+  kSlotExtreme,                                    // + kNumExtremeColumns
+  kSlotState = kSlotExtreme + kNumExtremeColumns,  // + kTimedStates
+  kSlotCount = kSlotState + kTimedStates,          // + kNumCounts
+  kSlotDomCount = kSlotCount + kNumCounts,         // + kNumDomainCounts - 1 (no blind_ticks)
   kNumSlots = kSlotDomCount + kNumDomainCounts - 1
 };
 
-// Columns a table may lack because it was written before they existed:
-// read as 0. Such tables all come from hosts without HVM or PVH guests
-// (the PV lab data set, the synthetic and simulated sets).
-bool added_later(int s) { return s == kSlotCount + int(kHvmRecords) || s == kSlotCount + int(kHvmExits); }
+// Columns a table may lack because it was written before they existed
+// (the HVM counts and extremes, issue 13): read as 0. Such tables all come
+// from hosts without HVM or PVH guests (the PV lab data set, the synthetic
+// and simulated sets), where they are 0.
+bool added_later(int s) {
+  if (s >= kSlotExtreme && s < kSlotState) return kExtremeColumns[s - kSlotExtreme].since_hvm;
+  return s >= kSlotCount + int(kHvmRecords) && s < kSlotDomCount;
+}
 
 std::string slot_name(int s) {
   switch (s) {
@@ -53,12 +54,9 @@ std::string slot_name(int s) {
     case kSlotDomid: return "domid";
     case kSlotGeneration: return "generation";
     case kSlotVcpus: return "vcpus";
-    case kSlotMaxRun: return "max_vcpu_running";
-    case kSlotMinBlocked: return "min_vcpu_blocked";
-    case kSlotMinHcRate: return "min_vcpu_hc_rate";
-    case kSlotMinSwitchRate: return "min_vcpu_switch_rate";
     case kSlotBlinded: return "blinded";
   }
+  if (s >= kSlotExtreme && s < kSlotState) return kExtremeColumns[s - kSlotExtreme].name;
   if (s >= kSlotState && s < kSlotCount) return std::string(vstate_name(s - kSlotState)) + "_s";
   if (s >= kSlotCount && s < kSlotDomCount) return count_name(s - kSlotCount);
   return domain_count_name(s - kSlotDomCount);
@@ -133,8 +131,7 @@ Status parse_replay_csv(std::string_view text, const std::string& name, std::vec
           return bad("a whole number of seconds (the detector needs 1 s periods)");
         r.t = t;
         r.index = uint64_t(t);
-      } else if (s == kSlotSpan || s == kSlotMaxRun || s == kSlotMinBlocked || s == kSlotMinHcRate ||
-                 s == kSlotMinSwitchRate || (s >= kSlotState && s < kSlotCount)) {
+      } else if (s == kSlotSpan || (s >= kSlotExtreme && s < kSlotCount)) {
         double v;
         // Seconds and rates; the cap keeps every feature finite as a float
         // (a window mean of 1e39 would not be).
@@ -142,14 +139,8 @@ Status parse_replay_csv(std::string_view text, const std::string& name, std::vec
         if (s == kSlotSpan) {
           if (v > 1.000001) return bad("at most 1 s (the detector needs 1 s periods)");
           r.span_s = v;
-        } else if (s == kSlotMaxRun) {
-          r.max_vcpu_running = v;
-        } else if (s == kSlotMinBlocked) {
-          r.min_vcpu_blocked = v;
-        } else if (s == kSlotMinHcRate) {
-          r.min_vcpu_hc_rate = v;
-        } else if (s == kSlotMinSwitchRate) {
-          r.min_vcpu_switch_rate = v;
+        } else if (s < kSlotState) {
+          r.vx.*kExtremeColumns[s - kSlotExtreme].field = v;
         } else {
           r.state_s[s - kSlotState] = v;
         }

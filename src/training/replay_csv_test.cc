@@ -11,11 +11,13 @@ namespace {
 
 const std::string kHeader = SampleWriter::csv_header(false);
 
-// A row with the value of each column chosen so that a mix-up shows.
+// A row with the value of each column chosen so that a mix-up shows:
+// count k is 11 + k, the extremes 0.4, 0.3, 17.5, 2.25, 0.9, 3.5, 4.5.
 std::string row() {
-  return "7,1.000000,5,2,2,0.500000,0.250000,1.250000,0.000000,0.000000,"  // t..lost_s
-         "11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,"       // counts
-         "31,32,33,0.400000,0.300000,17.500,2.250,1";
+  std::string r = "7,1.000000,5,2,2,0.500000,0.250000,1.250000,0.000000,0.000000";  // t..lost_s
+  for (int k = 0; k < kNumCounts; ++k) r += "," + std::to_string(11 + k);
+  r += ",31,32,33,0.400000,0.300000,17.500,2.250,0.900000,3.500,4.500,1";
+  return r;
 }
 
 TEST(ReplayCsv, ColumnsByName) {
@@ -37,10 +39,13 @@ TEST(ReplayCsv, ColumnsByName) {
   EXPECT_EQ(r.dn[kGrantMap], 31u);
   EXPECT_EQ(r.dn[kGrantUnmap], 32u);
   EXPECT_EQ(r.dn[kGrantTransfer], 33u);
-  EXPECT_EQ(r.max_vcpu_running, 0.4);
-  EXPECT_EQ(r.min_vcpu_blocked, 0.3);
-  EXPECT_EQ(r.min_vcpu_hc_rate, 17.5);
-  EXPECT_EQ(r.min_vcpu_switch_rate, 2.25);
+  EXPECT_EQ(r.vx.max_vcpu_running, 0.4);
+  EXPECT_EQ(r.vx.min_vcpu_blocked, 0.3);
+  EXPECT_EQ(r.vx.min_vcpu_hc_rate, 17.5);
+  EXPECT_EQ(r.vx.min_vcpu_switch_rate, 2.25);
+  EXPECT_EQ(r.vx.max_vcpu_rip_share, 0.9);
+  EXPECT_EQ(r.vx.min_vcpu_virq_rate, 3.5);
+  EXPECT_EQ(r.vx.min_vcpu_vmcall_rate, 4.5);
   EXPECT_TRUE(r.blinded);
 }
 
@@ -54,15 +59,22 @@ TEST(ReplayCsv, TablesFromBeforeTheHvmCountsReadThemAsZero) {
   split_csv_line(r, &rf);
   std::string h2, r2;
   for (size_t i = 0; i < hf.size(); ++i) {
-    if (hf[i] == "hvm_records" || hf[i] == "hvm_exits") continue;
+    // Everything issue 13 added: the HVM counts and extremes.
+    const std::string name(hf[i]);
+    if (name.rfind("hvm_", 0) == 0 || name.rfind("exits_", 0) == 0 || name == "inj_virq" ||
+        name == "eoi_writes" || name == "max_vcpu_rip_share" || name == "min_vcpu_virq_rate" ||
+        name == "min_vcpu_vmcall_rate")
+      continue;
     h2 += (h2.empty() ? "" : ",") + std::string(hf[i]);
     r2 += (r2.empty() ? "" : ",") + std::string(rf[i]);
   }
   std::vector<SecondRow> rows;
   const Status st = parse_replay_csv(h2 + "\n" + r2 + "\n", "old.csv", &rows);
   ASSERT_TRUE(st.ok()) << st.message();
-  EXPECT_EQ(rows[0].n[kHvmRecords], 0u);
-  EXPECT_EQ(rows[0].n[kHvmExits], 0u);
+  for (int k = kHvmRecords; k < kNumCounts; ++k) EXPECT_EQ(rows[0].n[k], 0u) << count_name(k);
+  EXPECT_EQ(rows[0].vx.max_vcpu_rip_share, 0);
+  EXPECT_EQ(rows[0].vx.min_vcpu_virq_rate, 0);
+  EXPECT_EQ(rows[0].vx.min_vcpu_hc_rate, 17.5);
   EXPECT_EQ(rows[0].n[kLostHits], 27u);  // the columns around them still by name
   const size_t at = h2.find(",lost_hits");
   const Status missing = parse_replay_csv(h2.substr(0, at) + h2.substr(at + 10) + "\n", "old.csv", &rows);
@@ -112,7 +124,7 @@ TEST(ReplayCsv, MalformedFilesGiveOneClearLine) {
       {"", "x.csv: line 1: empty file"},
       {no_running + "\n", "x.csv: line 1: missing column 'running_s'"},
       {SampleWriter::csv_header(true) + "\n", "x.csv: line 1: per-vCPU rows"},
-      {h + row() + ",9\n", "x.csv: line 2: 38 fields, the header has 37"},
+      {h + row() + ",9\n", "x.csv: line 2: 52 fields, the header has 51"},
       {h + row() + "\n" + with(2, "abc") + "\n",
        "x.csv: line 3: column 'domid': 'abc' is not a non-negative integer"},
       {h + with(0, "7.5") + "\n", "x.csv: line 2: column 't': '7.5' is not a whole number"},
@@ -122,7 +134,7 @@ TEST(ReplayCsv, MalformedFilesGiveOneClearLine) {
       {h + with(5, "") + "\n", "x.csv: line 2: column 'running_s': '' is not a non-negative number"},
       {h + with(5, "1e39") + "\n",
        "x.csv: line 2: column 'running_s': '1e39' is not a non-negative number (at most 1e12)"},
-      {h + with(36, "2") + "\n", "x.csv: line 2: column 'blinded': '2' is not 0 or 1"},
+      {h + with(50, "2") + "\n", "x.csv: line 2: column 'blinded': '2' is not 0 or 1"},
       {h + with(2, "40000") + "\n", "x.csv: line 2: column 'domid': '40000' is not a domain id"},
       {h + with(10, "-3") + "\n", "x.csv: line 2: column 'exec_count': '-3' is not a non-negative integer"},
   };

@@ -97,6 +97,22 @@ inline Rec sched_switch(uint64_t tsc, uint32_t pd, uint32_t pu, uint32_t nd, uin
 inline Rec hypercall(uint64_t tsc, uint32_t op) {  // TRC_PV_HYPERCALL_V2, no arguments
   return {TRC_PV_HYPERCALL_V2, tsc, {op}};
 }
+// HVM records (xentrace/events.h), as Xen's svm.c / vmx.c / hvm.c write
+// them: VMEXIT64 [reason, rip lo, rip hi] (a 64-bit guest), VMEXIT
+// [reason, eip]. (Xen writes the handlers' records without a TSC, which
+// the tokenizer then inherits; here they carry one so that they can be
+// fed one at a time.)
+inline Rec vmexit64(uint64_t tsc, uint32_t reason, uint64_t rip) {
+  return {TRC_HVM_VMEXIT64, tsc, {reason, uint32_t(rip), uint32_t(rip >> 32)}};
+}
+inline Rec vmexit32(uint64_t tsc, uint32_t reason, uint32_t eip) {
+  return {TRC_HVM_VMEXIT, tsc, {reason, eip}};
+}
+inline Rec vmentry(uint64_t tsc) { return {TRC_HVM_VMENTRY, tsc, {}}; }
+inline Rec inj_virq(uint64_t tsc, uint32_t vector) { return {TRC_HVM_INJ_VIRQ, tsc, {vector, 0}}; }
+inline Rec msr_write(uint64_t tsc, uint32_t msr, uint64_t value) {
+  return {TRC_HVM_MSR_WRITE, tsc, {msr, uint32_t(value), uint32_t(value >> 32)}};
+}
 inline Rec pv_trap(uint64_t tsc) { return {TRC_PV_TRAP | TRC_64_FLAG, tsc, {0, 0, 14}}; }
 inline Rec pv_page_fault(uint64_t tsc) { return {TRC_PV_PAGE_FAULT | TRC_64_FLAG, tsc, {0, 0, 0, 0, 2}}; }
 inline Rec grant_map(uint64_t tsc, uint32_t granting) { return {TRC_MEM_PAGE_GRANT_MAP, tsc, {granting}}; }

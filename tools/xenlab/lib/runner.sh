@@ -14,6 +14,9 @@ fail() { log "ERROR $*"; echo "$*" > "$OUT/FAILED"; finish; }
 finish() {
     log "collecting"
     xl list > "$OUT/xl-list.txt" 2>&1
+    xl vcpu-list > "$OUT/xl-vcpu-list-end.txt" 2>&1
+    # libxl's and the HVM device models' logs (qemu-dm-NAME.log)
+    mkdir -p "$OUT/xen-logs" && cp /var/log/xen/* "$OUT/xen-logs/" 2>/dev/null
     xl dmesg > "$OUT/xl-dmesg.txt" 2>&1
     dmesg > "$OUT/dom0-dmesg.txt" 2>&1
     for p in $(cat /run/xenlab-bg 2>/dev/null); do kill "$p" 2>/dev/null; done
@@ -42,6 +45,13 @@ xenconsoled --pid-file=/run/xen/xenconsoled.pid || fail "xenconsoled did not sta
 xl info > "$OUT/xl-info.txt" 2>&1 || fail "xl info failed"
 log "$(grep -E '^(xen_version|cpu_mhz|free_memory|xen_scheduler)' "$OUT/xl-info.txt" | tr -s ' ' | tr '\n' ' ')"
 
+# ---- HVM/PVH specs: dom0's vCPUs stay on pCPU 0 with the PV guests; every
+# HVM/PVH vCPU has a pCPU of its own (the guests' "cpus" lines)
+if [ -n "$PIN_DOM0" ]; then
+    xl vcpu-pin Domain-0 all "$PIN_DOM0" >> "$OUT/runner.log" 2>&1 || fail "cannot pin dom0 to pCPU $PIN_DOM0"
+    log "dom0 pinned to pCPU $PIN_DOM0"
+fi
+
 # ---- network: a bridge with dom0 on it; guests with a vif join it
 ip link add xenbr0 type bridge || fail "cannot create bridge"
 ip addr add "$DOM0_IP" dev xenbr0
@@ -56,11 +66,20 @@ RAISED=0
 if xl sched-credit2 -d Domain-0 -w 1024 >> "$OUT/runner.log" 2>&1; then RAISED=1; else log "could not raise dom0's weight"; fi
 i=1
 while [ $i -le "$G_COUNT" ]; do
-    eval name=\$G${i}_NAME
-    log "xl create $name"
+    eval name=\$G${i}_NAME gtype=\$G${i}_TYPE
+    log "xl create $name ($gtype)"
     xl create "$IN/$name.cfg" >> "$OUT/xl-create-$name.log" 2>&1 || { cat "$OUT/xl-create-$name.log"; fail "xl create $name failed"; }
     domid=$(xl domid "$name") || fail "no domid for $name"
-    tty=$(xenstore-read "/local/domain/$domid/console/tty") || fail "no console tty for $name"
+    # PV and PVH: the PV console (hvc0). HVM: the device model's emulated
+    # UART (ttyS0), a pty whose path libxl writes once QEMU is up.
+    key=console/tty
+    [ "$gtype" = hvm ] && key=serial/0/tty
+    tries=0
+    until tty=$(xenstore-read "/local/domain/$domid/$key" 2>/dev/null) && [ -n "$tty" ]; do
+        tries=$((tries+1))
+        [ $tries -lt 60 ] || fail "no console tty for $name (/local/domain/$domid/$key)"
+        sleep 1
+    done
     stty -F "$tty" raw -echo 2>/dev/null
     # drain the console (a full console ring makes the guest yield) into a
     # log, and copy the guest's XENLAB lines and kernel trouble to the serial log
@@ -74,19 +93,36 @@ while [ $i -le "$G_COUNT" ]; do
     i=$((i+1))
 done
 
-# ---- wait until every guest says READY
+# ---- wait until every guest says READY (each one's time is logged when seen)
 deadline=$(( $(cut -d. -f1 /proc/uptime) + READY_TIMEOUT ))
-i=1
-while [ $i -le "$G_COUNT" ]; do
-    eval name=\$G${i}_NAME
-    until grep -q "XENLAB READY" "$OUT/console-$name.log" 2>/dev/null; do
-        [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ] || { xl list; tail -5 "$OUT/console-$name.log"; fail "guest $name not READY after ${READY_TIMEOUT}s"; }
-        sleep 1
+while :; do
+    left=0
+    i=1
+    while [ $i -le "$G_COUNT" ]; do
+        eval name=\$G${i}_NAME seen=\$G${i}_READY
+        if [ -z "$seen" ]; then
+            if grep -q "XENLAB READY" "$OUT/console-$name.log" 2>/dev/null; then
+                ev "ready $name"; eval G${i}_READY=1
+            else
+                left=$((left+1))
+            fi
+        fi
+        i=$((i+1))
     done
-    ev "ready $name"
-    i=$((i+1))
+    [ $left -eq 0 ] && break
+    if [ "$(cut -d. -f1 /proc/uptime)" -ge "$deadline" ]; then
+        xl list
+        i=1
+        while [ $i -le "$G_COUNT" ]; do
+            eval name=\$G${i}_NAME seen=\$G${i}_READY
+            [ -n "$seen" ] || { tail -5 "$OUT/console-$name.log"; fail "guest $name not READY after ${READY_TIMEOUT}s"; }
+            i=$((i+1))
+        done
+    fi
+    sleep 1
 done
 log "all guests ready"
+xl vcpu-list > "$OUT/xl-vcpu-list.txt" 2>&1
 if [ "$RAISED" = 1 ]; then
     xl sched-credit2 -d Domain-0 -w 256 >> "$OUT/runner.log" 2>&1 || fail "could not restore dom0's weight"
 fi

@@ -1,0 +1,28 @@
+#include "src/trackers/hvm_tracker.h"
+
+namespace vt {
+
+void hvm_exit(DomainTable& t, Vcpu& v, uint32_t reason, uint64_t rip, bool long_mode) {
+  uint64_t* n = v.c.n;
+  ++n[kHvmExits];
+  if (t.hvm_vendor == xt::HvmVendor::kUnknown && xt::svm_only_reason(reason)) t.hvm_vendor = xt::HvmVendor::kSvm;
+  if (!v.exit_reasons) v.exit_reasons = std::make_unique<std::array<uint64_t, kExitReasonSlots>>();
+  ++(*v.exit_reasons)[exit_reason_slot(reason)];
+  switch (xt::exit_kind(reason, t.hvm_vendor)) {
+    case xt::ExitKind::kIntr:
+      ++n[kExitsIntr];
+      n[kExitsIntrUser] += long_mode && xt::user_rip(rip);
+      v.intr_rips.add(rip);
+      break;
+    case xt::ExitKind::kIntrWindow: ++n[kExitsIntrWindow]; break;
+    case xt::ExitKind::kHlt: ++n[kExitsHlt]; break;
+    case xt::ExitKind::kVmcall: ++n[kExitsVmcall]; break;
+    case xt::ExitKind::kMsr: ++n[kExitsMsr]; break;
+    case xt::ExitKind::kIo: ++n[kExitsIo]; break;
+    case xt::ExitKind::kNpf: ++n[kExitsNpf]; break;
+    case xt::ExitKind::kRdtsc: ++n[kExitsRdtsc]; break;
+    case xt::ExitKind::kOther: break;
+  }
+}
+
+}  // namespace vt
