@@ -515,3 +515,46 @@ TEST(Cli, DumpShowsShortRecordsRaw) {
 }
 
 }  // namespace
+
+namespace {
+
+// A hand-built SVM trace of an HVM guest: dump decodes its records by the
+// event table, summary counts its exits by reason per vCPU (named by the
+// vendor the codes say), and the default model, trained on PV guests,
+// judges it not.
+TEST(Cli, HvmRecordsDecodedCountedAndNotJudgedByAPvModel) {
+  FileBuilder fb;
+  std::vector<Rec> recs = {runstate(1000000, 3, 0, 1, 0)};
+  for (uint64_t s = 0; s < 12; ++s)  // 12 s at 1 MHz: the detector judges from the 6th
+    for (uint64_t k = 0; k < 10; ++k) {
+      const uint64_t t = 1000000 + s * 1000000 + k * 100000 + 10;
+      recs.push_back(vmexit64(t, 0x60, 0xffffffff81000000ull + k));
+      recs.push_back(inj_virq(t + 1, 0xec));
+      recs.push_back(vmentry(t + 2));
+      recs.push_back(vmexit64(t + 50, 0x81, 0xffffffff81002000ull));
+    }
+  fb.window(0, recs);
+  const std::string path = write_file("svm.xtr", fb.image);
+  Result d = run("dump --cpu-hz 1M " + path);
+  ASSERT_EQ(d.status, 0) << d.err;
+  EXPECT_NE(d.out.find(" cpu0 @28 00081102 hvm_vmexit d3v0 reason=96 rip=0xffffffff81000000\n"),
+            std::string::npos)
+      << d.out.substr(0, 400);
+  EXPECT_NE(d.out.find(" 00082004 hvm_inj_virq d3v0 vector=236 fake=0\n"), std::string::npos);
+  EXPECT_NE(d.out.find(" 00081001 hvm_vmentry d3v0\n"), std::string::npos);
+  Result s = run("summary --cpu-hz 1M " + path);
+  ASSERT_EQ(s.status, 0) << s.err;
+  EXPECT_NE(s.out.find("  VM exits by reason (svm):\n     3     0  240 exits: INTR 120 VMMCALL 120\n"),
+            std::string::npos)
+      << s.out;
+  Result j = run("summary --format json --cpu-hz 1M " + path);
+  EXPECT_NE(j.out.find("\"hvm_exits\": 240, \"exits_intr\": 120, "), std::string::npos) << j.out;
+  EXPECT_NE(j.out.find("\"exit_reasons\": {\"INTR\": 120, \"VMMCALL\": 120}"), std::string::npos) << j.out;
+  Result v = run("replay --detect --cpu-hz 1M " + path);
+  ASSERT_EQ(v.status, 0) << v.err;
+  EXPECT_EQ(
+      v.out,
+      "{\"t\": 6.000, \"domid\": 3, \"generation\": 0, \"verdict\": \"unknown\", \"guest_type\": \"hvm\"}\n");
+}
+
+}  // namespace

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstddef>
+#include <string_view>
 
 namespace xt {
 
@@ -14,6 +15,19 @@ const char* hvm_vendor_name(HvmVendor v) {
   return "?";
 }
 
+bool parse_hvm_vendor(const char* s, HvmVendor* v) {
+  const std::string_view x(s);
+  if (x == "auto")
+    *v = HvmVendor::kUnknown;
+  else if (x == "svm")
+    *v = HvmVendor::kSvm;
+  else if (x == "vmx")
+    *v = HvmVendor::kVmx;
+  else
+    return false;
+  return true;
+}
+
 namespace {
 
 struct Reason {
@@ -24,60 +38,109 @@ struct Reason {
 
 // SVM exit codes (AMD APM vol. 2, appendix C; Xen's vmcb.h), those named.
 constexpr Reason kSvm[] = {
-    {0x00, "CR0_READ", ExitKind::kOther},   {0x03, "CR3_READ", ExitKind::kOther},
-    {0x04, "CR4_READ", ExitKind::kOther},   {0x08, "CR8_READ", ExitKind::kOther},
-    {0x10, "CR0_WRITE", ExitKind::kOther},  {0x13, "CR3_WRITE", ExitKind::kOther},
-    {0x14, "CR4_WRITE", ExitKind::kOther},  {0x18, "CR8_WRITE", ExitKind::kOther},
-    {0x41, "EXCEPTION_DB", ExitKind::kOther}, {0x43, "EXCEPTION_BP", ExitKind::kOther},
-    {0x46, "EXCEPTION_UD", ExitKind::kOther}, {0x4e, "EXCEPTION_PF", ExitKind::kOther},
-    {0x52, "EXCEPTION_MC", ExitKind::kOther}, {0x60, "INTR", ExitKind::kIntr},
-    {0x61, "NMI", ExitKind::kOther},        {0x62, "SMI", ExitKind::kOther},
-    {0x63, "INIT", ExitKind::kOther},       {0x64, "VINTR", ExitKind::kIntrWindow},
-    {0x65, "CR0_SEL_WRITE", ExitKind::kOther}, {0x6e, "RDTSC", ExitKind::kRdtsc},
-    {0x6f, "RDPMC", ExitKind::kOther},      {0x70, "PUSHF", ExitKind::kOther},
-    {0x71, "POPF", ExitKind::kOther},       {0x72, "CPUID", ExitKind::kOther},
-    {0x74, "IRET", ExitKind::kOther},       {0x75, "SWINT", ExitKind::kOther},
-    {0x76, "INVD", ExitKind::kOther},       {0x77, "PAUSE", ExitKind::kOther},
-    {0x78, "HLT", ExitKind::kHlt},          {0x79, "INVLPG", ExitKind::kOther},
-    {0x7a, "INVLPGA", ExitKind::kOther},    {0x7b, "IOIO", ExitKind::kIo},
-    {0x7c, "MSR", ExitKind::kMsr},          {0x7d, "TASK_SWITCH", ExitKind::kOther},
-    {0x7f, "SHUTDOWN", ExitKind::kOther},   {0x80, "VMRUN", ExitKind::kOther},
-    {0x81, "VMMCALL", ExitKind::kVmcall},   {0x82, "VMLOAD", ExitKind::kOther},
-    {0x83, "VMSAVE", ExitKind::kOther},     {0x84, "STGI", ExitKind::kOther},
-    {0x85, "CLGI", ExitKind::kOther},       {0x86, "SKINIT", ExitKind::kOther},
-    {0x87, "RDTSCP", ExitKind::kRdtsc},     {0x88, "ICEBP", ExitKind::kOther},
-    {0x89, "WBINVD", ExitKind::kOther},     {0x8a, "MONITOR", ExitKind::kOther},
-    {0x8b, "MWAIT", ExitKind::kOther},      {0x8d, "XSETBV", ExitKind::kOther},
-    {0x8e, "RDPRU", ExitKind::kOther},      {0x400, "NPF", ExitKind::kNpf},
-    {0x401, "AVIC_INCOMPLETE_IPI", ExitKind::kOther}, {0x402, "AVIC_NOACCEL", ExitKind::kOther},
+    {0x00, "CR0_READ", ExitKind::kOther},
+    {0x03, "CR3_READ", ExitKind::kOther},
+    {0x04, "CR4_READ", ExitKind::kOther},
+    {0x08, "CR8_READ", ExitKind::kOther},
+    {0x10, "CR0_WRITE", ExitKind::kOther},
+    {0x13, "CR3_WRITE", ExitKind::kOther},
+    {0x14, "CR4_WRITE", ExitKind::kOther},
+    {0x18, "CR8_WRITE", ExitKind::kOther},
+    {0x41, "EXCEPTION_DB", ExitKind::kOther},
+    {0x43, "EXCEPTION_BP", ExitKind::kOther},
+    {0x46, "EXCEPTION_UD", ExitKind::kOther},
+    {0x4e, "EXCEPTION_PF", ExitKind::kOther},
+    {0x52, "EXCEPTION_MC", ExitKind::kOther},
+    {0x60, "INTR", ExitKind::kIntr},
+    {0x61, "NMI", ExitKind::kOther},
+    {0x62, "SMI", ExitKind::kOther},
+    {0x63, "INIT", ExitKind::kOther},
+    {0x64, "VINTR", ExitKind::kIntrWindow},
+    {0x65, "CR0_SEL_WRITE", ExitKind::kOther},
+    {0x6e, "RDTSC", ExitKind::kRdtsc},
+    {0x6f, "RDPMC", ExitKind::kOther},
+    {0x70, "PUSHF", ExitKind::kOther},
+    {0x71, "POPF", ExitKind::kOther},
+    {0x72, "CPUID", ExitKind::kOther},
+    {0x74, "IRET", ExitKind::kOther},
+    {0x75, "SWINT", ExitKind::kOther},
+    {0x76, "INVD", ExitKind::kOther},
+    {0x77, "PAUSE", ExitKind::kOther},
+    {0x78, "HLT", ExitKind::kHlt},
+    {0x79, "INVLPG", ExitKind::kOther},
+    {0x7a, "INVLPGA", ExitKind::kOther},
+    {0x7b, "IOIO", ExitKind::kIo},
+    {0x7c, "MSR", ExitKind::kMsr},
+    {0x7d, "TASK_SWITCH", ExitKind::kOther},
+    {0x7f, "SHUTDOWN", ExitKind::kOther},
+    {0x80, "VMRUN", ExitKind::kOther},
+    {0x81, "VMMCALL", ExitKind::kVmcall},
+    {0x82, "VMLOAD", ExitKind::kOther},
+    {0x83, "VMSAVE", ExitKind::kOther},
+    {0x84, "STGI", ExitKind::kOther},
+    {0x85, "CLGI", ExitKind::kOther},
+    {0x86, "SKINIT", ExitKind::kOther},
+    {0x87, "RDTSCP", ExitKind::kRdtsc},
+    {0x88, "ICEBP", ExitKind::kOther},
+    {0x89, "WBINVD", ExitKind::kOther},
+    {0x8a, "MONITOR", ExitKind::kOther},
+    {0x8b, "MWAIT", ExitKind::kOther},
+    {0x8d, "XSETBV", ExitKind::kOther},
+    {0x8e, "RDPRU", ExitKind::kOther},
+    {0x400, "NPF", ExitKind::kNpf},
+    {0x401, "AVIC_INCOMPLETE_IPI", ExitKind::kOther},
+    {0x402, "AVIC_NOACCEL", ExitKind::kOther},
     {0x403, "VMGEXIT", ExitKind::kOther},
 };
 
 // VMX basic exit reasons (Intel SDM vol. 3, appendix C; Xen's vmx.h).
 constexpr Reason kVmx[] = {
-    {0, "EXCEPTION_NMI", ExitKind::kOther},   {1, "EXTERNAL_INTERRUPT", ExitKind::kIntr},
-    {2, "TRIPLE_FAULT", ExitKind::kOther},    {3, "INIT", ExitKind::kOther},
-    {4, "SIPI", ExitKind::kOther},            {7, "PENDING_VIRT_INTR", ExitKind::kIntrWindow},
-    {8, "PENDING_VIRT_NMI", ExitKind::kOther}, {9, "TASK_SWITCH", ExitKind::kOther},
-    {10, "CPUID", ExitKind::kOther},          {12, "HLT", ExitKind::kHlt},
-    {13, "INVD", ExitKind::kOther},           {14, "INVLPG", ExitKind::kOther},
-    {15, "RDPMC", ExitKind::kOther},          {16, "RDTSC", ExitKind::kRdtsc},
-    {18, "VMCALL", ExitKind::kVmcall},        {28, "CR_ACCESS", ExitKind::kOther},
-    {29, "DR_ACCESS", ExitKind::kOther},      {30, "IO_INSTRUCTION", ExitKind::kIo},
-    {31, "MSR_READ", ExitKind::kMsr},         {32, "MSR_WRITE", ExitKind::kMsr},
-    {33, "INVALID_GUEST_STATE", ExitKind::kOther}, {36, "MWAIT_INSTRUCTION", ExitKind::kOther},
-    {37, "MONITOR_TRAP_FLAG", ExitKind::kOther}, {39, "MONITOR_INSTRUCTION", ExitKind::kOther},
-    {40, "PAUSE_INSTRUCTION", ExitKind::kOther}, {41, "MCE_DURING_VMENTRY", ExitKind::kOther},
-    {43, "TPR_BELOW_THRESHOLD", ExitKind::kOther}, {44, "APIC_ACCESS", ExitKind::kOther},
-    {45, "EOI_INDUCED", ExitKind::kOther},    {46, "ACCESS_GDTR_OR_IDTR", ExitKind::kOther},
-    {47, "ACCESS_LDTR_OR_TR", ExitKind::kOther}, {48, "EPT_VIOLATION", ExitKind::kNpf},
-    {49, "EPT_MISCONFIG", ExitKind::kNpf},    {50, "INVEPT", ExitKind::kOther},
-    {51, "RDTSCP", ExitKind::kRdtsc},         {52, "PREEMPTION_TIMER_EXPIRED", ExitKind::kOther},
-    {53, "INVVPID", ExitKind::kOther},        {54, "WBINVD", ExitKind::kOther},
-    {55, "XSETBV", ExitKind::kOther},         {56, "APIC_WRITE", ExitKind::kOther},
-    {58, "INVPCID", ExitKind::kOther},        {59, "VMFUNC", ExitKind::kOther},
-    {62, "PML_FULL", ExitKind::kOther},       {63, "XSAVES", ExitKind::kOther},
-    {64, "XRSTORS", ExitKind::kOther},        {74, "BUS_LOCK", ExitKind::kOther},
+    {0, "EXCEPTION_NMI", ExitKind::kOther},
+    {1, "EXTERNAL_INTERRUPT", ExitKind::kIntr},
+    {2, "TRIPLE_FAULT", ExitKind::kOther},
+    {3, "INIT", ExitKind::kOther},
+    {4, "SIPI", ExitKind::kOther},
+    {7, "PENDING_VIRT_INTR", ExitKind::kIntrWindow},
+    {8, "PENDING_VIRT_NMI", ExitKind::kOther},
+    {9, "TASK_SWITCH", ExitKind::kOther},
+    {10, "CPUID", ExitKind::kOther},
+    {12, "HLT", ExitKind::kHlt},
+    {13, "INVD", ExitKind::kOther},
+    {14, "INVLPG", ExitKind::kOther},
+    {15, "RDPMC", ExitKind::kOther},
+    {16, "RDTSC", ExitKind::kRdtsc},
+    {18, "VMCALL", ExitKind::kVmcall},
+    {28, "CR_ACCESS", ExitKind::kOther},
+    {29, "DR_ACCESS", ExitKind::kOther},
+    {30, "IO_INSTRUCTION", ExitKind::kIo},
+    {31, "MSR_READ", ExitKind::kMsr},
+    {32, "MSR_WRITE", ExitKind::kMsr},
+    {33, "INVALID_GUEST_STATE", ExitKind::kOther},
+    {36, "MWAIT_INSTRUCTION", ExitKind::kOther},
+    {37, "MONITOR_TRAP_FLAG", ExitKind::kOther},
+    {39, "MONITOR_INSTRUCTION", ExitKind::kOther},
+    {40, "PAUSE_INSTRUCTION", ExitKind::kOther},
+    {41, "MCE_DURING_VMENTRY", ExitKind::kOther},
+    {43, "TPR_BELOW_THRESHOLD", ExitKind::kOther},
+    {44, "APIC_ACCESS", ExitKind::kOther},
+    {45, "EOI_INDUCED", ExitKind::kOther},
+    {46, "ACCESS_GDTR_OR_IDTR", ExitKind::kOther},
+    {47, "ACCESS_LDTR_OR_TR", ExitKind::kOther},
+    {48, "EPT_VIOLATION", ExitKind::kNpf},
+    {49, "EPT_MISCONFIG", ExitKind::kNpf},
+    {50, "INVEPT", ExitKind::kOther},
+    {51, "RDTSCP", ExitKind::kRdtsc},
+    {52, "PREEMPTION_TIMER_EXPIRED", ExitKind::kOther},
+    {53, "INVVPID", ExitKind::kOther},
+    {54, "WBINVD", ExitKind::kOther},
+    {55, "XSETBV", ExitKind::kOther},
+    {56, "APIC_WRITE", ExitKind::kOther},
+    {58, "INVPCID", ExitKind::kOther},
+    {59, "VMFUNC", ExitKind::kOther},
+    {62, "PML_FULL", ExitKind::kOther},
+    {63, "XSAVES", ExitKind::kOther},
+    {64, "XRSTORS", ExitKind::kOther},
+    {74, "BUS_LOCK", ExitKind::kOther},
     {75, "NOTIFY", ExitKind::kOther},
 };
 

@@ -17,6 +17,8 @@ namespace xt {
 
 enum class HvmVendor : uint8_t { kUnknown, kSvm, kVmx };
 const char* hvm_vendor_name(HvmVendor v);  // "unknown", "svm", "vmx"
+// "auto" (kUnknown), "svm", "vmx"; false otherwise.
+bool parse_hvm_vendor(const char* s, HvmVendor* v);
 
 // True for a reason only SVM writes.
 constexpr bool svm_only_reason(uint32_t reason) { return reason >= 0x60 && reason <= 0x403; }

@@ -59,6 +59,7 @@ ReadOptions read_options(const TraceArgs& a, double hz) {
   o.pipeline.samples.cpu_hz = hz;
   o.pipeline.samples.include_idle = a.include_idle;
   o.finish_after_fault = a.keep_going;
+  o.pipeline.hvm_vendor = a.hvm_vendor;
   return o;
 }
 

@@ -10,6 +10,7 @@
 
 #include "src/exporters/format.h"
 #include "src/util/status.h"
+#include "xentrace/hvm_exits.h"
 
 namespace vt {
 
@@ -29,7 +30,8 @@ struct TraceArgs {
   Format format = Format::kTable;
   bool keep_going = false;
   bool include_idle = false;
-  bool stats = false;  // print the statistics table on stderr
+  bool stats = false;                                  // print the statistics table on stderr
+  xt::HvmVendor hvm_vendor = xt::HvmVendor::kUnknown;  // --hvm-vendor; kUnknown: from the trace
 };
 
 struct DetectFlags;

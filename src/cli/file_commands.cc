@@ -32,6 +32,7 @@ void add_trace_flags(CLI::App* cmd, FileFlags* f) {
                 kDefaultCpuHz / 1e9);
   cmd->add_option("--cpu-hz", f->ta.cpu_hz, hz_help);
   add_named_option<Format>(cmd, "--format", &f->ta.format, "table, csv or json", parse_format, format_name);
+  add_hvm_vendor_flag(cmd, &f->ta.hvm_vendor, "from the exit codes in the trace");
   cmd->add_flag("--keep-going", f->ta.keep_going,
                 "on a corrupt or truncated file, still print the figures for everything before "
                 "the fault (exit status 3)");

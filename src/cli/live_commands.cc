@@ -68,7 +68,7 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
   cmd->add_option("--events", f->events,
-                  "event mask, e.g. 0x0032f000 (default: scheduler, memory and PV classes)");
+                  "event mask, e.g. 0x0032f000 (default: scheduler, memory, PV and HVM classes, 0x003af000)");
   cmd->add_option("--trace-cpus", f->trace_cpus, "hypervisor CPUs to trace (default: all)");
   cmd->add_option("--poll-ms", f->rt.poll_ms, "drain the buffers at least this often")
       ->check(CLI::Range(0.1, 10000.0))
@@ -90,10 +90,11 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
       ->check(CLI::Range(0.0, 1e6))
       ->capture_default_str();
   add_named_option<Format>(cmd, "--format", &f->format, "table, csv or json", parse_format, format_name);
-  cmd->add_option("--period", f->rt.period_s, "sample period in seconds of trace time")
+  add_hvm_vendor_flag(cmd, &f->rt.pipeline.hvm_vendor, "the host CPU's vendor");
+  cmd->add_option("--period", f->rt.pipeline.samples.period_s, "sample period in seconds of trace time")
       ->check(CLI::Range(0.001, 3600.0))
       ->capture_default_str();
-  cmd->add_flag("--include-idle", f->rt.include_idle, "also report the idle domain (32767)");
+  cmd->add_flag("--include-idle", f->rt.pipeline.samples.include_idle, "also report the idle domain (32767)");
   cmd->add_option("--record", f->record,
                   "also write everything read to this xentrace file (vtrace replay of it gives "
                   "the same figures)");
@@ -191,7 +192,8 @@ int cmd_run(LiveFlags& f, bool sim_given) {
     return th->domain_op(op, domid);
   };
   std::unique_ptr<DetectStage> det;
-  if (Status st = open_detect(f.detect, f.rt.period_s, control, &det); !st.ok()) return report(st);
+  if (Status st = open_detect(f.detect, f.rt.pipeline.samples.period_s, control, &det); !st.ok())
+    return report(st);
   LiveSession session;
   if (Status st = open_session(&session, host.get(), f.live); !st.ok()) return report(st);
   if (host.sim) host.sim->start(f.sim_seconds);
@@ -208,6 +210,8 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   std::fprintf(stderr, "vtrace: reading %zu CPUs of %s, %u pages each, event mask 0x%08x, cpu-hz %.0f\n",
                session.rings().size(), host.get()->describe().c_str(), session.pages_per_cpu(),
                session.event_mask(), session.tsc_hz());
+  if (f.rt.pipeline.hvm_vendor == xt::HvmVendor::kUnknown)
+    f.rt.pipeline.hvm_vendor = host.get()->hvm_vendor();
   f.rt.external_stop = &g_stop;
   f.rt.log = stderr;
   if (f.slack_ms >= 0)

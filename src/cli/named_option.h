@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "src/util/status.h"
+#include "xentrace/hvm_exits.h"
 
 namespace vt {
 
@@ -36,6 +37,20 @@ CLI::Option* add_named_option(CLI::App* cmd, const std::string& flag, T* var, co
       ->transform(to_value)
       ->default_function([var, name] { return name(*var); })
       ->capture_default_str();
+}
+
+// --hvm-vendor auto|svm|vmx: how HVM exit reasons are read.
+inline void add_hvm_vendor_flag(CLI::App* cmd, xt::HvmVendor* v, const std::string& auto_means) {
+  add_named_option<xt::HvmVendor>(
+      cmd, "--hvm-vendor", v, "how HVM exit reasons are read: svm, vmx, or auto (" + auto_means + ")",
+      [](const std::string& s, xt::HvmVendor* out) {
+        return xt::parse_hvm_vendor(s.c_str(), out)
+                   ? Status::Ok()
+                   : Status::InvalidArgument("'" + s + "' is not one of auto, svm, vmx");
+      },
+      [](xt::HvmVendor x) {
+        return std::string(x == xt::HvmVendor::kUnknown ? "auto" : xt::hvm_vendor_name(x));
+      });
 }
 
 }  // namespace vt

@@ -63,7 +63,7 @@ void write_dump_line(std::FILE* out, double t_s, uint32_t cpu, uint64_t offset, 
   const char* name = xt::event_name(r.event);
   std::fprintf(out, "%14.9f cpu%u @%llu %08x %s", t_s, cpu, (unsigned long long)offset, r.event,
                name ? name : "unknown");
-  if (xt::is_pv_event(r.event)) {  // PV records name no vCPU: the one running there
+  if (xt::is_pv_event(r.event) || xt::is_hvm_event(r.event)) {  // they name no vCPU: the one running there
     const uint32_t vi = cpu < table.pcpus.size() ? table.pcpus[cpu].current : kNone;
     if (vi != kNone)
       dv(out, table.vcpus[vi].domid, table.vcpus[vi].id);

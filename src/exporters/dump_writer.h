@@ -1,7 +1,7 @@
 // Dump exporter (vtrace dump): one decoded line per record, in merged TSC
 // order, in the spirit of xenalyze --dump-all:
 //   <seconds since trace start> cpu<N> @<file offset> <event id> <name> <fields>
-// PV records show the vCPU they are attributed to.
+// PV and HVM records show the vCPU they are attributed to.
 #pragma once
 
 #include <cstdio>

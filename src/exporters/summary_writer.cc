@@ -42,6 +42,27 @@ std::vector<Row> rows(const Trackers& t, const RunInfo& info) {
   return r;
 }
 
+// The vendor the exit reasons are named by: the one given or found; a trace
+// whose exits never showed an SVM-only code is VMX's.
+xt::HvmVendor vendor(const Trackers& t) {
+  return t.table.hvm_vendor == xt::HvmVendor::kUnknown ? xt::HvmVendor::kVmx : t.table.hvm_vendor;
+}
+
+// Each reason the vCPU exited for, named (or "0x..." when vtrace names it
+// not), with its count, in code order.
+template <class F>
+void for_each_exit_reason(const Vcpu& v, xt::HvmVendor vendor, F&& f) {
+  for (uint32_t slot = 0; slot < kExitReasonSlots; ++slot) {
+    const uint64_t n = (*v.exit_reasons)[slot];
+    if (n == 0) continue;
+    const uint32_t code = slot < 0x90 ? slot : slot < 0x94 ? 0x400 + (slot - 0x90) : 0xffffffffu;
+    const char* name = code == 0xffffffffu ? "other" : xt::exit_reason_name(code, vendor);
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "0x%x", code);
+    f(name ? std::string(name) : std::string(hex), n);
+  }
+}
+
 double duration_s(const Trackers& t, const RunInfo& info) {
   return seconds(t.last_tsc() - t.first_tsc(), info.cpu_hz);
 }
@@ -85,6 +106,23 @@ void write_table(std::FILE* out, const Trackers& t, const Stats& stats, const Ru
                  (unsigned long long)c.n[kTraps], (unsigned long long)c.n[kPageFaults]);
   }
   std::fprintf(out, "\n");
+  bool hvm = false;
+  for (const Row& r : rows(t, info)) {
+    if (!r.v->exit_reasons) continue;
+    if (!hvm) std::fprintf(out, "  VM exits by reason (%s):\n", xt::hvm_vendor_name(vendor(t)));
+    hvm = true;
+    char dom[32];
+    if (r.dom->generation)
+      std::snprintf(dom, sizeof dom, "%u#%u", r.dom->domid, r.dom->generation);
+    else
+      std::snprintf(dom, sizeof dom, "%u", r.dom->domid);
+    std::fprintf(out, "%6s %5u  %llu exits:", dom, r.v->id, (unsigned long long)r.v->c.n[kHvmExits]);
+    for_each_exit_reason(*r.v, vendor(t), [&](const std::string& name, uint64_t n) {
+      std::fprintf(out, " %s %llu", name.c_str(), (unsigned long long)n);
+    });
+    std::fprintf(out, "\n");
+  }
+  if (hvm) std::fprintf(out, "\n");
   // Lost records per pCPU (where they were lost), then every other
   // statistic that says data was lost or malformed.
   for (size_t cpu = 0; cpu < t.table.pcpus.size(); ++cpu) {
@@ -115,6 +153,15 @@ void write_json(std::FILE* out, const Trackers& t, const Stats& stats, const Run
       std::fprintf(out, ", \"%s_s\": %.9f", vstate_name(s), seconds(c.cycles[s], hz));
     for (int i = 0; i < kNumCounts; ++i)
       std::fprintf(out, ", \"%s\": %llu", count_name(i), (unsigned long long)c.n[i]);
+    if (r.v->exit_reasons) {  // an HVM or PVH vCPU: its exits by reason
+      std::fprintf(out, ", \"exit_reasons\": {");
+      bool first_reason = true;
+      for_each_exit_reason(*r.v, vendor(t), [&](const std::string& name, uint64_t n) {
+        std::fprintf(out, "%s\"%s\": %llu", first_reason ? "" : ", ", name.c_str(), (unsigned long long)n);
+        first_reason = false;
+      });
+      std::fprintf(out, "}");
+    }
     std::fprintf(out, "}");
     first = false;
   }

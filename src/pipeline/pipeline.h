@@ -35,6 +35,9 @@ namespace vt {
 struct PipelineOptions {
   SampleOptions samples;
   bool filter = true;  // drop the classes no tracker reads (dump sees everything)
+  // How HVM exit reasons are read; kUnknown: from the trace
+  // (xentrace/hvm_exits.h).
+  xt::HvmVendor hvm_vendor = xt::HvmVendor::kUnknown;
 };
 
 template <class Stream>
@@ -43,6 +46,7 @@ class Pipeline {
   Pipeline(std::vector<Stream>* streams, const PipelineOptions& o)
       : streams_(*streams), sampler_(o.samples), sorter_(streams) {
     for (Stream& s : streams_) s.set_filter(o.filter ? &Trackers::unused_classes() : nullptr);
+    trackers_.table.hvm_vendor = o.hvm_vendor;
   }
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

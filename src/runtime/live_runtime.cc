@@ -50,11 +50,9 @@ LiveRuntime::LiveRuntime(LiveSession* session, const RuntimeOptions& o)
     tee_.file = opt_.record;
     teep_ = &tee_;
   }
-  PipelineOptions po;  // the same class filter as the file path
+  PipelineOptions po = opt_.pipeline;  // the same class filter as the file path
   po.samples.enabled = true;
   po.samples.cpu_hz = hz_;
-  po.samples.period_s = opt_.period_s;
-  po.samples.include_idle = opt_.include_idle;
   pipeline_ = std::make_unique<Pipeline<LiveStream>>(&streams_, po);
   // Tracker -> classifier: the samples, without their per-vCPU detail
   // (which stays on the tracker thread), then an end-of-period mark.

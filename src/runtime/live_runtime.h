@@ -46,8 +46,9 @@ struct RuntimeOptions {
   std::vector<uint32_t> dom0_cpus;  // consumer threads, pinned; empty: one unpinned thread
   double poll_ms = 10;
   double seconds = 0;  // wall seconds to run; 0: until external_stop
-  double period_s = 1.0;
-  bool include_idle = false;
+  // The pipeline's options: periods, idle domain, HVM vendor (its samples
+  // are always on, at the host's TSC rate).
+  PipelineOptions pipeline;
   double slack_ms = 1.0;  // how far records in flight may lag the host's clock
   uint32_t chunks_per_cpu = 16;
   size_t sample_queue = 1 << 16;

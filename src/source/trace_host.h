@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "src/util/status.h"
+#include "xentrace/hvm_exits.h"
 
 namespace vt {
 
@@ -58,6 +59,10 @@ class TraceHost {
   virtual Status domain_op(DomainOp op, uint32_t domid) = 0;
 
   virtual std::string describe() const = 0;
+
+  // Whose HVM exit reasons the host's records carry (its CPU vendor), or
+  // kUnknown: then the trace tells (xentrace/hvm_exits.h).
+  virtual xt::HvmVendor hvm_vendor() const { return xt::HvmVendor::kUnknown; }
 };
 
 }  // namespace vt

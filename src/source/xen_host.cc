@@ -1,5 +1,6 @@
 #include "src/source/xen_host.h"
 
+#include <cpuid.h>
 #include <poll.h>
 
 #include <cerrno>
@@ -161,6 +162,20 @@ class XenHost : public TraceHost {
   }
 
   std::string describe() const override { return "Xen (libxenctrl)"; }
+
+  // dom0 runs on the host's CPUs: their vendor is the one whose exit codes
+  // Xen writes (SVM on AMD and Hygon, VMX on Intel and the others).
+  xt::HvmVendor hvm_vendor() const override {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid(0, &a, &b, &c, &d)) return xt::HvmVendor::kUnknown;
+    char v[13];
+    std::memcpy(v, &b, 4);
+    std::memcpy(v + 4, &d, 4);
+    std::memcpy(v + 8, &c, 4);
+    v[12] = 0;
+    const std::string s(v);
+    return s == "AuthenticAMD" || s == "HygonGenuine" ? xt::HvmVendor::kSvm : xt::HvmVendor::kVmx;
+  }
 
  private:
   xc_interface* xch_ = nullptr;

@@ -5,7 +5,8 @@ namespace vt {
 void hvm_exit(DomainTable& t, Vcpu& v, uint32_t reason, uint64_t rip, bool long_mode) {
   uint64_t* n = v.c.n;
   ++n[kHvmExits];
-  if (t.hvm_vendor == xt::HvmVendor::kUnknown && xt::svm_only_reason(reason)) t.hvm_vendor = xt::HvmVendor::kSvm;
+  if (t.hvm_vendor == xt::HvmVendor::kUnknown && xt::svm_only_reason(reason))
+    t.hvm_vendor = xt::HvmVendor::kSvm;
   if (!v.exit_reasons) v.exit_reasons = std::make_unique<std::array<uint64_t, kExitReasonSlots>>();
   ++(*v.exit_reasons)[exit_reason_slot(reason)];
   switch (xt::exit_kind(reason, t.hvm_vendor)) {

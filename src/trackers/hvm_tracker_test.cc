@@ -33,19 +33,19 @@ struct Feed {
 TEST(Hvm, SvmExitsByKindAndReason) {
   Feed f;
   f.on(1, runstate(100, 3, 0, Q, R))
-      .on(1, vmexit64(110, 0x60, kUserRip))       // INTR in user space
-      .on(1, vmexit64(120, 0x60, kKernelRip))     // INTR in the kernel
-      .on(1, vmexit64(130, 0x64, kKernelRip))     // VINTR: an interrupt window
-      .on(1, inj_virq(131, 0xec))                 // the timer, injected
-      .on(1, vmexit64(140, 0x7c, kKernelRip))     // MSR
+      .on(1, vmexit64(110, 0x60, kUserRip))         // INTR in user space
+      .on(1, vmexit64(120, 0x60, kKernelRip))       // INTR in the kernel
+      .on(1, vmexit64(130, 0x64, kKernelRip))       // VINTR: an interrupt window
+      .on(1, inj_virq(131, 0xec))                   // the timer, injected
+      .on(1, vmexit64(140, 0x7c, kKernelRip))       // MSR
       .on(1, msr_write(141, xt::kMsrX2apicEoi, 0))  // x2APIC EOI
-      .on(1, msr_write(142, 0x6e0, 123))          // TSC deadline: not an EOI
-      .on(1, vmexit64(150, 0x81, kKernelRip))     // VMMCALL
-      .on(1, vmexit64(160, 0x78, kKernelRip))     // HLT
-      .on(1, vmexit64(170, 0x400, kKernelRip))    // NPF
-      .on(1, vmexit64(180, 0x6e, kKernelRip))     // RDTSC
-      .on(1, vmexit64(190, 0x7b, kKernelRip))     // IOIO
-      .on(1, vmexit64(195, 0x72, kKernelRip))     // CPUID: no kind of its own
+      .on(1, msr_write(142, 0x6e0, 123))            // TSC deadline: not an EOI
+      .on(1, vmexit64(150, 0x81, kKernelRip))       // VMMCALL
+      .on(1, vmexit64(160, 0x78, kKernelRip))       // HLT
+      .on(1, vmexit64(170, 0x400, kKernelRip))      // NPF
+      .on(1, vmexit64(180, 0x6e, kKernelRip))       // RDTSC
+      .on(1, vmexit64(190, 0x7b, kKernelRip))       // IOIO
+      .on(1, vmexit64(195, 0x72, kKernelRip))       // CPUID: no kind of its own
       .on(1, vmentry(196));
   EXPECT_EQ(f.t.table.hvm_vendor, xt::HvmVendor::kSvm);
   const vt::Vcpu& v = f.v(3, 0);
@@ -78,15 +78,15 @@ TEST(Hvm, SvmExitsByKindAndReason) {
 TEST(Hvm, VmxExitsByKind) {
   Feed f;
   f.on(0, runstate(100, 4, 1, Q, R))
-      .on(0, vmexit64(110, 1, kKernelRip))   // EXTERNAL_INTERRUPT
-      .on(0, vmexit64(120, 7, kKernelRip))   // PENDING_VIRT_INTR
-      .on(0, vmexit64(130, 12, kKernelRip))  // HLT
-      .on(0, vmexit64(140, 18, kKernelRip))  // VMCALL
-      .on(0, vmexit64(150, 31, kKernelRip))  // MSR_READ
-      .on(0, vmexit64(160, 32, kKernelRip))  // MSR_WRITE
-      .on(0, vmexit64(170, 48, kKernelRip))  // EPT_VIOLATION
-      .on(0, vmexit64(180, 16, kKernelRip))  // RDTSC
-      .on(0, vmexit64(190, 30, kKernelRip))  // IO_INSTRUCTION
+      .on(0, vmexit64(110, 1, kKernelRip))                  // EXTERNAL_INTERRUPT
+      .on(0, vmexit64(120, 7, kKernelRip))                  // PENDING_VIRT_INTR
+      .on(0, vmexit64(130, 12, kKernelRip))                 // HLT
+      .on(0, vmexit64(140, 18, kKernelRip))                 // VMCALL
+      .on(0, vmexit64(150, 31, kKernelRip))                 // MSR_READ
+      .on(0, vmexit64(160, 32, kKernelRip))                 // MSR_WRITE
+      .on(0, vmexit64(170, 48, kKernelRip))                 // EPT_VIOLATION
+      .on(0, vmexit64(180, 16, kKernelRip))                 // RDTSC
+      .on(0, vmexit64(190, 30, kKernelRip))                 // IO_INSTRUCTION
       .on(0, vmexit64(200, 0x80000000u | 33, kKernelRip));  // a failed entry (INVALID_GUEST_STATE)
   EXPECT_EQ(f.t.table.hvm_vendor, xt::HvmVendor::kUnknown);
   const uint64_t* n = f.v(4, 1).c.n;
