@@ -68,7 +68,8 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
   cmd->add_option("--events", f->events,
-                  "event mask, e.g. 0x0032f000 (default: scheduler, memory, PV and HVM classes, 0x003af000)");
+                  "event mask, e.g. 0x0032f000 (default: scheduler, memory, PV and HVM classes without "
+                  "emulated devices, 0x003ab000)");
   cmd->add_option("--trace-cpus", f->trace_cpus, "hypervisor CPUs to trace (default: all)");
   cmd->add_option("--poll-ms", f->rt.poll_ms, "drain the buffers at least this often")
       ->check(CLI::Range(0.1, 10000.0))

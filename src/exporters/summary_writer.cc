@@ -55,8 +55,8 @@ void for_each_exit_reason(const Vcpu& v, xt::HvmVendor vendor, F&& f) {
   for (uint32_t slot = 0; slot < kExitReasonSlots; ++slot) {
     const uint64_t n = (*v.exit_reasons)[slot];
     if (n == 0) continue;
-    const uint32_t code = slot < 0x90 ? slot : slot < 0x94 ? 0x400 + (slot - 0x90) : 0xffffffffu;
-    const char* name = code == 0xffffffffu ? "other" : xt::exit_reason_name(code, vendor);
+    const uint32_t code = exit_reason_of_slot(slot);
+    const char* name = code == kOtherExitReason ? "other" : xt::exit_reason_name(code, vendor);
     char hex[16];
     std::snprintf(hex, sizeof hex, "0x%x", code);
     f(name ? std::string(name) : std::string(hex), n);

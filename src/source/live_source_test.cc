@@ -251,3 +251,22 @@ TEST(LiveSource, ChunksSplitAtRecordBoundaries) {
 }
 
 }  // namespace
+
+// The default mask admits every event of the scheduler, memory, PV and HVM
+// classes that vtrace decodes (the other classes' events in the table, such
+// as TRC_DOM0OP's, have scheduler-class twins) and drops HVM's emulated
+// devices, by Xen's rule (class bits, then the subclass nibble).
+TEST(LiveOptions, DefaultMaskAdmitsWhatVtraceDecodesAndNotEmulatedDevices) {
+  size_t admitted = 0;
+  for (const xt::EventInfo& e : xt::kEvents) {
+    const uint32_t cls = e.id & 0x0fff0000u;
+    if (cls != (TRC_SCHED & 0x0fff0000u) && cls != (TRC_MEM & 0x0fff0000u) && cls != (TRC_PV & 0x0fff0000u) &&
+        cls != (TRC_HVM & 0x0fff0000u))
+      continue;
+    EXPECT_TRUE(xt::mask_admits(vt::kDefaultEventMask, e.id)) << std::hex << e.id << " " << e.name;
+    ++admitted;
+  }
+  EXPECT_GT(admitted, 40u);
+  EXPECT_FALSE(xt::mask_admits(vt::kDefaultEventMask, TRC_HVM_EMUL | 0x11));  // LAPIC_PIC_INTR
+  EXPECT_TRUE(xt::mask_admits(TRC_ALL, TRC_HVM_EMUL | 0x11));
+}

@@ -131,6 +131,11 @@ inline uint32_t exit_reason_slot(uint32_t reason) {
   if (reason >= 0x400 && reason <= 0x403) return 0x90 + (reason - 0x400);
   return kExitReasonSlots - 1;
 }
+constexpr uint32_t kOtherExitReason = 0xffffffffu;  // the last slot's reasons
+// The reason a slot counts (kOtherExitReason for the last one).
+inline uint32_t exit_reason_of_slot(uint32_t slot) {
+  return slot < 0x90 ? slot : slot < kExitReasonSlots - 1 ? 0x400 + (slot - 0x90) : kOtherExitReason;
+}
 
 struct Vcpu {
   uint32_t domain = kNone;  // index in DomainTable::domains

@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <iterator>
 #include <string>
 #include <sys/wait.h>
+#include <vector>
 
 namespace vt::test {
 
@@ -20,9 +22,15 @@ struct Result {
 };
 
 // Tests run as parallel processes (ctest -j): every file name carries our
-// pid and a call number.
+// pid and a call number. The files are removed when the process exits.
 inline std::string temp_path(const std::string& name) {
-  return std::string(testing::TempDir()) + "/vtrace_cli_" + std::to_string(getpid()) + "_" + name;
+  static std::vector<std::string> made;  // constructed before the handler is registered: outlives it
+  static const bool cleanup = std::atexit([] {
+                                for (const std::string& f : made) std::remove(f.c_str());
+                              }) == 0;
+  (void)cleanup;
+  made.push_back(std::string(testing::TempDir()) + "/vtrace_cli_" + std::to_string(getpid()) + "_" + name);
+  return made.back();
 }
 
 struct RunOptions {

@@ -7,8 +7,9 @@
 namespace vt::test {
 
 bool run_xenalyze_summary(const std::string& trace, const std::string& cpu_hz,
-                          std::map<std::pair<int, int>, XenalyzeVcpu>* out, std::string* err) {
-  const std::string cmd = "xenalyze --summary --cpu-hz=" + cpu_hz + " '" + trace + "' 2>/dev/null";
+                          std::map<std::pair<int, int>, XenalyzeVcpu>* out, std::string* err, bool svm) {
+  const std::string cmd = std::string("xenalyze --summary ") + (svm ? "--svm-mode " : "") +
+                          "--cpu-hz=" + cpu_hz + " '" + trace + "' 2>/dev/null";
   std::FILE* p = popen(cmd.c_str(), "r");
   if (!p) {
     *err = "cannot run: " + cmd;
@@ -28,6 +29,8 @@ bool run_xenalyze_summary(const std::string& trace, const std::string& cpu_hz,
   static const std::regex state_re(
       R"(^\s+(running|runnable|blocked|offline|lost):\s+(\d+)\s+[\d.]+s\s+(\d+))");
   static const std::regex hcall_re(R"(^\s+hypercall\s+(\d+)\s*$)");
+  // " VMEXIT_INTR   9481  0.84s ..." under "Exit reasons:" (handler lines are indented further)
+  static const std::regex exit_re(R"(^ VMEXIT_(\S+)\s+(\d+)\s)");
   std::istringstream in(text);
   std::string line;
   int dom = -1, vcpu = -1;
@@ -43,6 +46,8 @@ bool run_xenalyze_summary(const std::string& trace, const std::string& cpu_hz,
       (*out)[{dom, vcpu}].states[m[1]] = {count, double(count) * std::stod(m[3])};
     } else if (vcpu >= 0 && std::regex_search(line, m, hcall_re)) {
       (*out)[{dom, vcpu}].hypercalls = std::stoull(m[1]);
+    } else if (vcpu >= 0 && std::regex_search(line, m, exit_re)) {
+      (*out)[{dom, vcpu}].exits[m[1]] += std::stoull(m[2]);
     }
   }
   return !out->empty();
