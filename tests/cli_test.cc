@@ -354,6 +354,12 @@ TEST(Cli, DetectFlagsAreChecked) {
   r = run("replay --detect --model /nonexistent.json " + trace);
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("/nonexistent.json"), std::string::npos) << r.err;
+  // --model once per guest type; the trace after it stays the trace.
+  const std::string pv_model = std::string(VTRACE_TEST_DATA) + "/../../src/detector/models/default.json";
+  r = run("replay --detect --model " + pv_model + " --model " + pv_model + " " + trace);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("default.json both judge pv guests: give one model per guest type"), std::string::npos)
+      << r.err;
   r = run("replay --detect --action reboot " + trace);
   EXPECT_EQ(r.status, 2) << r.err;
   r = run("replay --detect --action pause " + trace);  // a trace has no host to pause

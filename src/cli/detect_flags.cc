@@ -21,7 +21,12 @@ void add_detect_flags(CLI::App* cmd, DetectFlags* f) {
   cmd->add_flag("--detect", f->detect,
                 "judge every domain each second and print verdict changes as JSON lines "
                 "(docs/detector.md)");
-  cmd->add_option("--model", f->options.model_path, "model file (default: the default model)");
+  // One file per occurrence (a TRACE after it stays a positional).
+  cmd->add_option("--model", f->options.model_paths,
+                  "model file; repeat it for one model per guest type (default: the default models, for PV "
+                  "and for HVM/PVH guests)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--strikes", f->options.strikes,
                   "consecutive faulty seconds before a verdict (default: the model's)")
       ->check(CLI::Range(1, kMaxStrikes));
@@ -59,7 +64,7 @@ Status open_detect(const DetectFlags& f, double period_s, DomainControl control,
   // strike count; and without --model, a missing default model is for that
   // flag to fix. Model and verdict file errors name their file.
   if (st.code() == Status::Code::kInvalidArgument) return st.with_context("--strikes");
-  if (st.code() == Status::Code::kUnavailable && d.model_path.empty()) return st.with_context("--model");
+  if (st.code() == Status::Code::kUnavailable && d.model_paths.empty()) return st.with_context("--model");
   if (!st.ok()) return st;
   *out = std::move(det);
   return Status::Ok();

@@ -35,6 +35,7 @@ struct TrainFlags {
   TrainParams p;
   bool lowo = false, quiet = false;
   Format format = Format::kTable;
+  GuestType guest_type = GuestType::kUnknown;  // all
 };
 
 struct EvalFlags {
@@ -43,6 +44,7 @@ struct EvalFlags {
   std::string root, roc_csv, roc_svg, scores;
   Format format = Format::kTable;
   EvalOptions o;
+  GuestType guest_type = GuestType::kUnknown;  // all
 };
 
 struct ExplainFlags {
@@ -184,13 +186,30 @@ Status write_outputs(const Dataset& d, const EvalResult& r, const std::string& r
   return Status::Ok();
 }
 
-Status load_data(const std::vector<std::string>& files, const std::string& root, Dataset* d) {
+Status load_data(const std::vector<std::string>& files, const std::string& root, GuestType type, Dataset* d) {
   DatasetOptions o;
   o.root = root;
-  if (Status st = load_dataset(files, o, d); !st.ok()) return st;
+  o.guest_type = type;
+  const Status st = load_dataset(files, o, d);
   if (d->skipped_invalid)
     std::fprintf(stderr, "vtrace: left out %u runs labelled valid = false\n", d->skipped_invalid);
-  return Status::Ok();
+  if (d->skipped_type)
+    std::fprintf(stderr, "vtrace: left out %u runs whose guests are not %s\n", d->skipped_type,
+                 guest_type_name(type));
+  return st;
+}
+
+// --guest-type all|pv|hvm
+void add_guest_type_flag(CLI::App* cmd, GuestType* t) {
+  add_named_option<GuestType>(
+      cmd, "--guest-type", t,
+      "only the runs of this guest type, as their records say: pv, hvm (HVM and PVH) or all",
+      [](const std::string& s, GuestType* out) {
+        if (s == "all") return *out = GuestType::kUnknown, Status::Ok();
+        if (parse_guest_type(s, out)) return Status::Ok();
+        return Status::InvalidArgument("'" + s + "' is not one of all, pv, hvm");
+      },
+      [](GuestType x) { return std::string(x == GuestType::kUnknown ? "all" : guest_type_name(x)); });
 }
 
 // "running_frac,hypercalls_per_s": build feature ids, each once.
@@ -231,7 +250,7 @@ int cmd_train(TrainFlags& f) {
   if (f.out.empty() && !f.lowo)
     return report(Status::InvalidArgument("train: give --out MODEL (or --leave-one-workload-out)"));
   Dataset d;
-  if (Status st = load_data(f.data, f.root, &d); !st.ok()) return report(st);
+  if (Status st = load_data(f.data, f.root, f.guest_type, &d); !st.ok()) return report(st);
   const bool as_json = f.format == Format::kJson;
   std::FILE* o = stdout;
   json out = json::object();
@@ -309,7 +328,7 @@ int cmd_eval(const EvalFlags& f) {
   Model m;
   if (Status st = load_model(f.model, &m); !st.ok()) return report(st);
   Dataset d;
-  if (Status st = load_data(f.data, f.root, &d); !st.ok()) return report(st);
+  if (Status st = load_data(f.data, f.root, f.guest_type, &d); !st.ok()) return report(st);
   const EvalResult r = evaluate_model(m, d, {}, f.o);
   std::string title = "ROC of " + f.model + " on";
   for (const std::string& x : f.data) title += " " + x;
@@ -409,6 +428,7 @@ void add_detector_commands(CLI::App* app, Commands* out) {
   train->add_option("--note", tf->note, "free text stored in the model's training metadata");
   add_named_option<Format>(train, "--format", &tf->format, "table or json", parse_report_format, format_name);
   train->add_flag("--quiet", tf->quiet, "no progress on stderr");
+  add_guest_type_flag(train, &tf->guest_type);
   out->push_back({train, [tf] { return cmd_train(*tf); }});
 
   auto ef = std::make_shared<EvalFlags>();
@@ -427,6 +447,7 @@ void add_detector_commands(CLI::App* app, Commands* out) {
   eval->add_option("--roc-svg", ef->roc_svg, "write the ROC plot as SVG");
   eval->add_option("--scores", ef->scores, "write every judged second's score and label as CSV");
   add_named_option<Format>(eval, "--format", &ef->format, "table or json", parse_report_format, format_name);
+  add_guest_type_flag(eval, &ef->guest_type);
   out->push_back({eval, [ef] { return cmd_eval(*ef); }});
 
   auto xf = std::make_shared<ExplainFlags>();

@@ -48,12 +48,40 @@ std::string verdict_json(const Verdict& v, const std::string& action, const std:
 }
 
 Detector::Detector(const Model& m, int strikes, double threshold)
-    : ens_(compile(m)),
-      window_(m.window),
-      strikes_(strikes > 0 ? strikes : m.strikes),
-      threshold_(std::isnan(threshold) ? m.threshold : threshold),
-      slot_of_(size_t(xt::kMaxDomid) + 1, kNone) {
-  for (GuestType t : m.guest_types) types_[size_t(t)] = true;
+    : Detector(std::vector<Model>{m}, strikes, threshold) {}
+
+Detector::Detector(const std::vector<Model>& models, int strikes, double threshold)
+    : window_(models.at(0).window), slot_of_(size_t(xt::kMaxDomid) + 1, kNone) {
+  for (uint32_t& p : part_of_type_) p = kNone;
+  for (const Model& m : models) {
+    Part p;
+    p.ens = compile(m);
+    p.strikes = strikes > 0 ? strikes : m.strikes;
+    p.threshold = std::isnan(threshold) ? m.threshold : threshold;
+    for (GuestType t : m.guest_types) part_of_type_[size_t(t)] = uint32_t(parts_.size());
+    parts_.push_back(std::move(p));
+  }
+}
+
+Status check_model_set(const std::vector<Model>& models, const std::vector<std::string>& names) {
+  if (models.empty()) return Status::InvalidArgument("no model");
+  auto name = [&](size_t i) { return i < names.size() ? names[i] : "model " + std::to_string(i + 1); };
+  size_t owner[kNumGuestTypes];
+  for (size_t& o : owner) o = SIZE_MAX;
+  for (size_t i = 0; i < models.size(); ++i) {
+    const Model& m = models[i];
+    if (m.window.window != models[0].window.window || m.window.warmup != models[0].window.warmup)
+      return Status::InvalidArgument(name(i) + ": its window (" + std::to_string(m.window.window) +
+                                     " s, warm-up " + std::to_string(m.window.warmup) + " s) is not " +
+                                     name(0) + "'s");
+    for (GuestType t : m.guest_types) {
+      if (owner[size_t(t)] != SIZE_MAX)
+        return Status::InvalidArgument(name(i) + " and " + name(owner[size_t(t)]) + " both judge " +
+                                       guest_type_name(t) + " guests: give one model per guest type");
+      owner[size_t(t)] = i;
+    }
+  }
+  return Status::Ok();
 }
 
 void Detector::on_samples(const std::vector<DomainSample>& period, double hz, std::vector<Verdict>* out) {
@@ -67,14 +95,18 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
   out->clear();
   if (n > cap_) {
     cap_ = n;
-    x_.assign(size_t(kNumFeatures) * cap_, 0.0f);
-    scores_.resize(cap_);
-    votes_.resize(cap_);
+    for (Part& p : parts_) {
+      p.x.assign(size_t(kNumFeatures) * cap_, 0.0f);
+      p.scores.resize(cap_);
+      p.votes.resize(cap_);
+    }
     batch_slot_.resize(cap_);
     batch_row_.resize(cap_);
+    batch_part_.resize(cap_);
     batch_col_.resize(cap_);
   }
-  size_t nb = 0, ncol = 0;
+  for (Part& p : parts_) p.ncol = 0;
+  size_t nb = 0;
   float f[kNumFeatures];
   for (size_t i = 0; i < n; ++i) {
     const SecondRow& r = rows[i];
@@ -93,20 +125,23 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
     if (p != Push::kJudged) continue;
     batch_slot_[nb] = si;
     batch_row_[nb] = &r;
+    batch_part_[nb] = part_of_type_[size_t(guest_type_of(s.pv, s.hvm))];
     batch_col_[nb] = kNone;
-    if (judges(guest_type_of(s.pv, s.hvm))) {
-      for (int k = 0; k < kNumFeatures; ++k) x_[size_t(k) * cap_ + ncol] = f[k];
-      batch_col_[nb] = uint32_t(ncol++);
+    if (batch_part_[nb] != kNone) {
+      Part& part = parts_[batch_part_[nb]];
+      for (int k = 0; k < kNumFeatures; ++k) part.x[size_t(k) * cap_ + part.ncol] = f[k];
+      batch_col_[nb] = uint32_t(part.ncol++);
     }
     ++nb;
   }
   if (nb == 0) return;
-  if (ncol) score_batch(ens_, x_.data(), cap_, ncol, scores_.data(), votes_.data());
+  for (Part& p : parts_)
+    if (p.ncol) score_batch(p.ens, p.x.data(), cap_, p.ncol, p.scores.data(), p.votes.data());
   for (size_t j = 0; j < nb; ++j) {
     Slot& s = *slots_[batch_slot_[j]];
     const SecondRow& r = *batch_row_[j];
     Verdict v{r.t + r.span_s, r.domid, r.generation, VerdictKind::kNormal, 0, guest_type_of(s.pv, s.hvm)};
-    if (batch_col_[j] == kNone) {  // not a type the model judges (or not known yet)
+    if (batch_part_[j] == kNone) {  // no model judges its type (or it is not known yet)
       s.faulty_run = s.normal_run = 0;
       if (s.state != State::kUnknown) {
         s.state = State::kUnknown;
@@ -115,10 +150,13 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
       }
       continue;
     }
-    const double score = scores_[batch_col_[j]];
+    const Part& part = parts_[batch_part_[j]];
+    if (s.part != batch_part_[j]) s.faulty_run = s.normal_run = 0;  // strikes are one model's
+    s.part = batch_part_[j];
+    const double score = part.scores[batch_col_[j]];
     v.score = score;
     if (judged) judged->push_back({r.t, r.domid, r.generation, score});
-    const bool faulty = score <= threshold_;
+    const bool faulty = score <= part.threshold;
     if (faulty)
       ++s.faulty_run, s.normal_run = 0;
     else
@@ -127,11 +165,11 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
       s.state = State::kNormal;
       out->push_back(v);
     }
-    if (s.state == State::kNormal && s.faulty_run >= uint32_t(strikes_)) {
+    if (s.state == State::kNormal && s.faulty_run >= uint32_t(part.strikes)) {
       s.state = State::kFaulty;
       v.kind = VerdictKind::kFaulty;
       out->push_back(v);
-    } else if (s.state == State::kFaulty && s.normal_run >= uint32_t(strikes_)) {
+    } else if (s.state == State::kFaulty && s.normal_run >= uint32_t(part.strikes)) {
       s.state = State::kNormal;
       v.kind = VerdictKind::kRecovered;
       out->push_back(v);
@@ -178,6 +216,17 @@ std::string default_model_path(std::string* searched) {
   return found;
 }
 
+std::vector<std::string> default_model_paths(std::string* searched) {
+  const std::string pv = default_model_path(searched);
+  if (pv.empty()) return {};
+  std::vector<std::string> paths{pv};
+  if (const char* env = std::getenv("VTRACE_MODEL"); env && *env) return paths;
+  const size_t slash = pv.rfind('/');
+  const std::string hvm = (slash == std::string::npos ? "" : pv.substr(0, slash + 1)) + "default-hvm.json";
+  if (exists(hvm)) paths.push_back(hvm);
+  return paths;
+}
+
 Status DetectStage::open(const DetectOptions& o) {
   actions_.spec = ActionSpec();
   actions_.spec.dry_run = o.dry_run;
@@ -187,13 +236,16 @@ Status DetectStage::open(const DetectOptions& o) {
   if (o.strikes < 0 || o.strikes > kMaxStrikes)
     return Status::InvalidArgument("a strike count of " + std::to_string(o.strikes) + " is not in 1.." +
                                    std::to_string(kMaxStrikes) + " (or 0: the model's)");
-  std::string path = o.model_path;
-  if (path.empty()) {
+  std::vector<std::string> paths = o.model_paths;
+  if (paths.empty()) {
     std::string searched;
-    path = default_model_path(&searched);
-    if (path.empty()) return Status::Unavailable("no default model found (looked in " + searched + ")");
+    paths = default_model_paths(&searched);
+    if (paths.empty()) return Status::Unavailable("no default model found (looked in " + searched + ")");
   }
-  if (Status st = load_model(path, &model_); !st.ok()) return st;
+  models_.assign(paths.size(), Model());
+  for (size_t i = 0; i < paths.size(); ++i)
+    if (Status st = load_model(paths[i], &models_[i]); !st.ok()) return st;
+  if (Status st = check_model_set(models_, paths); !st.ok()) return Status::Corruption(st.message());
   if (o.verdicts_path.empty() || o.verdicts_path == "-") {
     out_ = stdout;
   } else {
@@ -201,7 +253,7 @@ Status DetectStage::open(const DetectOptions& o) {
     if (!out_) return Status::IoError(o.verdicts_path + ": " + std::strerror(errno));
     own_out_ = true;
   }
-  det_ = std::make_unique<Detector>(model_, o.strikes);
+  det_ = std::make_unique<Detector>(models_, o.strikes);
   return Status::Ok();
 }
 

@@ -20,10 +20,13 @@
 //    Unjudged seconds (blinded) leave the counts as they are; a restarted
 //    history (gap, new generation) clears them.
 //  * Guest type (features.h): each domain's PV and HVM records so far say
-//    what it is. A second that would be judged while the domain's type is
-//    not one of the model's (or not known yet) is not scored: the domain
+//    what it is. A detector holds one model per guest type at most (the
+//    models' guest_types are disjoint, their windows equal); a domain is
+//    judged by the model of its type, with that model's threshold and
+//    strikes. A second that would be judged while no model takes the
+//    domain's type (or it is not known yet) is not scored: the domain
 //    becomes "unknown" (emitted once, strike counts cleared) until its type
-//    is one the model judges, when its next judged second emits "normal".
+//    is one a model judges, when its next judged second emits "normal".
 //  * Output: verdict changes only, in input order within a call. t is the
 //    end of the judged second (start + span), seconds since trace start:
 //    the earliest time the verdict could be known.
@@ -83,13 +86,16 @@ class Detector {
   // strikes <= 0: the model's; threshold NaN: the model's. The model must be
   // validated (load_model / validate_model).
   explicit Detector(const Model& m, int strikes = 0, double threshold = NAN);
+  // One model per guest type: check_model_set(models) must have passed.
+  explicit Detector(const std::vector<Model>& models, int strikes = 0, double threshold = NAN);
 
   void on_samples(const std::vector<DomainSample>& period, double hz, std::vector<Verdict>* out);
   void on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* out,
                std::vector<Judgement>* judged = nullptr);
 
-  int strikes() const { return strikes_; }
-  double threshold() const { return threshold_; }
+  // The first model's (evaluation reads a one-model detector's).
+  int strikes() const { return parts_[0].strikes; }
+  double threshold() const { return parts_[0].threshold; }
   size_t domains() const { return slots_.size(); }
 
  private:
@@ -99,28 +105,39 @@ class Detector {
     State state = State::kUnjudged;
     uint32_t faulty_run = 0, normal_run = 0;
     uint64_t pv = 0, hvm = 0;  // its PV and HVM records so far (the type's evidence)
+    uint32_t part = kNone;     // the model that judged its last second
   };
-  bool judges(GuestType t) const { return t != GuestType::kUnknown && types_[size_t(t)]; }
+  // One model and its batch: a feature-major matrix of capacity cap_ columns.
+  struct Part {
+    FlatEnsemble ens;
+    int strikes = 0;
+    double threshold = 0;
+    std::vector<float> x;
+    std::vector<double> scores;
+    std::vector<uint16_t> votes;
+    size_t ncol = 0;
+  };
 
-  FlatEnsemble ens_;
-  bool types_[kNumGuestTypes] = {};  // the model's guest types
+  std::vector<Part> parts_;
+  uint32_t part_of_type_[kNumGuestTypes];  // kNone: no model judges the type
   WindowConfig window_;
-  int strikes_;
-  double threshold_;
   std::vector<uint32_t> slot_of_;             // domid -> slot, kNone
   std::vector<std::unique_ptr<Slot>> slots_;  // stable addresses
   std::vector<SecondRow> rows_;               // on_samples' conversion buffer
-  // The batch: feature-major matrix, capacity cap_ columns.
   size_t cap_ = 0;
-  std::vector<float> x_;
-  std::vector<double> scores_;
-  std::vector<uint16_t> votes_;
-  // The judged seconds of a call, in input order: slot, row, and the
-  // column in x_ (kNone: not scored, the domain's type is not the model's).
+  // The judged seconds of a call, in input order: slot, row, the model and
+  // the column in its matrix (part kNone: not scored, no model takes the
+  // domain's type).
   std::vector<uint32_t> batch_slot_;
   std::vector<const SecondRow*> batch_row_;
+  std::vector<uint32_t> batch_part_;
   std::vector<uint32_t> batch_col_;
 };
+
+// Models a Detector can hold together: at least one, each guest type judged
+// by one model at most, the same window and warm-up. kInvalidArgument naming
+// `names[i]` (the models' files) otherwise.
+Status check_model_set(const std::vector<Model>& models, const std::vector<std::string>& names);
 
 // Where the default model is: $VTRACE_MODEL if set; for a vtrace in its
 // build tree, <source>/src/detector/models/default.json; for an installed one,
@@ -128,11 +145,15 @@ class Detector {
 // VTRACE_DATADIR/models/default.json. Empty (and *searched lists the
 // places) if none exists.
 std::string default_model_path(std::string* searched);
+// The default models: default_model_path() (PV guests) and, when the
+// folder has it, default-hvm.json beside it (HVM and PVH guests). Empty if
+// there is no default model; $VTRACE_MODEL names the one model to use.
+std::vector<std::string> default_model_paths(std::string* searched);
 
 struct DetectOptions {
-  std::string model_path;     // empty: default_model_path()
-  int strikes = 0;            // 0: the model's; else 1..kMaxStrikes
-  std::string verdicts_path;  // empty or "-": stdout
+  std::vector<std::string> model_paths;  // one per guest type at most; empty: default_model_paths()
+  int strikes = 0;                       // 0: the model's; else 1..kMaxStrikes
+  std::string verdicts_path;             // empty or "-": stdout
   // A spelling parse_action takes; the default does nothing.
   std::string action = action_name(ActionKind::kNone);
   bool dry_run = false;
@@ -152,11 +173,11 @@ class DetectStage {
   void finish();
   ~DetectStage();
 
-  const Model& model() const { return model_; }
+  const std::vector<Model>& models() const { return models_; }
   const Detector& detector() const { return *det_; }
 
  private:
-  Model model_;
+  std::vector<Model> models_;
   std::unique_ptr<Detector> det_;
   ActionRunner actions_;
   std::FILE* out_ = nullptr;

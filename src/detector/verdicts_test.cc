@@ -138,6 +138,40 @@ TEST(Runtime, DomainsOfAnotherTypeAreUnknown) {
   EXPECT_EQ(seen_h, "3:normal 4:unknown 3:faulty ");
 }
 
+// One model per guest type: each domain is judged by its type's model, with
+// that model's threshold and strikes, in one call.
+TEST(Runtime, OneModelPerGuestType) {
+  Model pv = stump();  // hypercalls_per_s <= 10: faulty; 3 strikes
+  Model hvm = stump();
+  hvm.guest_types = {GuestType::kHvm};
+  hvm.strikes = 1;
+  hvm.trees[0].threshold[0] = 100;  // faulty below 100 hypercalls a second
+  ASSERT_TRUE(check_model_set({pv, hvm}, {"pv.json", "hvm.json"}).ok());
+  Detector d(std::vector<Model>{pv, hvm});
+  std::string seen;
+  std::vector<Verdict> v;
+  for (uint64_t t = 0; t < 5; ++t) {
+    SecondRow rows[2] = {row(1, t, 50), row(2, t, 50)};  // both make 50 hypercalls a second
+    rows[1].n[kPvOther] = 0;
+    rows[1].n[kHvmRecords] = 500;
+    d.on_rows(rows, 2, &v);
+    for (const Verdict& x : v)
+      seen += std::to_string(x.domid) + "@" + std::to_string(int(x.t)) + ":" + verdict_name(x.kind) + " ";
+  }
+  // d1 (PV): 50 > 10, normal throughout; d2 (HVM): 50 <= 100, faulty at its first strike.
+  EXPECT_EQ(seen, "1@1:normal 2@1:normal 2@1:faulty ");
+
+  Model pv2 = pv;
+  pv2.guest_types = {GuestType::kPv, GuestType::kHvm};
+  Status st = check_model_set({pv, pv2}, {"a.json", "b.json"});
+  EXPECT_EQ(st.message(), "b.json and a.json both judge pv guests: give one model per guest type");
+  Model wide = hvm;
+  wide.window = {5, 5};
+  st = check_model_set({pv, wide}, {"a.json", "b.json"});
+  EXPECT_EQ(st.message(), "b.json: its window (5 s, warm-up 5 s) is not a.json's");
+  EXPECT_FALSE(check_model_set({}, {}).ok());
+}
+
 TEST(Runtime, ManyDomainsInOneBatchMatchOneByOne) {
   Detector batch(stump(2, 2)), single(stump(2, 2));
   std::vector<Verdict> vb, vs, all_single;
@@ -198,7 +232,7 @@ TEST(Runtime, DetectStageWritesVerdictsAndDryRunsTheAction) {
   const Status saved = save_model(model, stump());
   ASSERT_TRUE(saved.ok()) << saved.message();
   DetectOptions o;
-  o.model_path = model;
+  o.model_paths = {model};
   o.verdicts_path = testing::TempDir() + "/verdicts.jsonl";
   o.action = "pause";
   {
@@ -235,7 +269,7 @@ TEST(Runtime, DetectStageWritesVerdictsAndDryRunsTheAction) {
 
 TEST(Runtime, DetectStageRejectsABadModelAndAction) {
   DetectOptions o;
-  o.model_path = testing::TempDir() + "/none.json";
+  o.model_paths = {testing::TempDir() + "/none.json"};
   DetectStage st;
   Status r = st.open(o);
   EXPECT_FALSE(r.ok());
@@ -243,7 +277,7 @@ TEST(Runtime, DetectStageRejectsABadModelAndAction) {
   EXPECT_NE(r.message().find("none.json"), std::string::npos);
   const std::string model = testing::TempDir() + "/stump2.json";
   ASSERT_TRUE(save_model(model, stump()).ok());
-  o.model_path = model;
+  o.model_paths = {model};
   o.action = "reboot";
   r = st.open(o);
   EXPECT_EQ(r.code(), Status::Code::kInvalidArgument);

@@ -201,6 +201,10 @@ Status load_dataset(const std::vector<std::string>& label_files, const DatasetOp
           return fail(l.source + ": domain " + std::to_string(l.domid) + ": t " +
                       std::to_string(run.rows[i].index) + " does not follow t " +
                       std::to_string(run.rows[i - 1].index));
+      if (o.guest_type != GuestType::kUnknown && run_guest_type(run) != o.guest_type) {
+        ++d->skipped_type;
+        continue;
+      }
       auto [e, fresh] = exp_index.emplace(l.exp_id, uint32_t(d->experiments.size()));
       if (fresh) d->experiments.push_back(l.exp_id);
       run.exp = e->second;
@@ -210,8 +214,9 @@ Status load_dataset(const std::vector<std::string>& label_files, const DatasetOp
     if (line_no == 0) return Status::Corruption(file + ": line 1: empty file (no header)");
   }
   if (d->runs.empty())
-    return Status::Corruption((label_files.empty() ? std::string("dataset") : label_files[0]) +
-                              ": no labelled runs");
+    return Status::Corruption(
+        (label_files.empty() ? std::string("dataset") : label_files[0]) + ": no labelled runs" +
+        (d->skipped_type ? std::string(" of guest type ") + guest_type_name(o.guest_type) : std::string()));
   return Status::Ok();
 }
 

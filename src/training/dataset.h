@@ -53,10 +53,14 @@ struct Dataset {
   std::vector<std::string> experiments;
   std::vector<std::string> label_files;
   uint32_t skipped_invalid = 0;  // runs with valid = false
+  uint32_t skipped_type = 0;     // runs of another guest type than DatasetOptions::guest_type
 };
 
 struct DatasetOptions {
   std::string root;  // base of relative paths; empty: each labels file's folder
+  // Keep only runs of this type, as their records say (run_guest_type): a
+  // model per guest type learns from its own guests only. kUnknown: all.
+  GuestType guest_type = GuestType::kUnknown;
 };
 
 Status load_dataset(const std::vector<std::string>& label_files, const DatasetOptions& o, Dataset* d);
