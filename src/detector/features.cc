@@ -64,8 +64,8 @@ const FeatureInfo kFeatures[kNumFeatures] = {
     {"inj_virq_per_s", "1/s", "interrupts injected into the guest: inj_virq / span_s"},
     {"eoi_writes_per_s", "1/s", "interrupts the guest completed (x2APIC EOI writes): eoi_writes / span_s"},
     {"max_vcpu_rip_share", "1",
-     "the largest share of one RIP among a busy vCPU's interrupt exits (vCPUs with >= 20 of them): "
-     "max_vcpu_rip_share"},
+     "the largest share of one kernel-space RIP among a busy vCPU's interrupt exits (vCPUs with >= 20 of "
+     "them): max_vcpu_rip_share"},
     {"min_vcpu_virq_rate", "1/s",
      "injected interrupts per running second of the quietest vCPU that ran >= 10% of the second and made "
      "VM exits (at most 1e4; 0 if none did): min_vcpu_virq_rate"},

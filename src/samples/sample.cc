@@ -45,7 +45,6 @@ void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, co
       vs.d = v.c - v.sampled;
       v.sampled = v.c;
       vs.intr_rip_top = v.intr_rips.top();
-      const uint32_t intr_exits = v.intr_rips.total;
       v.intr_rips.clear();
       uint64_t timed = 0;
       for (int st = 0; st < kTimedStates; ++st) timed += vs.d.cycles[st];
@@ -65,9 +64,10 @@ void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, co
             s.vx.min_vcpu_virq_rate = std::min(s.vx.min_vcpu_virq_rate, double(vs.d.n[kInjVirq]) * hz / run);
             s.vx.min_vcpu_vmcall_rate =
                 std::min(s.vx.min_vcpu_vmcall_rate, double(vs.d.n[kExitsVmcall]) * hz / run);
-            if (intr_exits >= kMinIntrExits)
+            // The top kernel RIP's share of all the vCPU's interrupt exits.
+            if (const uint64_t intr_exits = vs.d.n[kExitsIntr]; intr_exits >= kMinIntrExits)
               s.vx.max_vcpu_rip_share =
-                  std::max(s.vx.max_vcpu_rip_share, double(vs.intr_rip_top) / intr_exits);
+                  std::max(s.vx.max_vcpu_rip_share, double(vs.intr_rip_top) / double(intr_exits));
           }
         }
       }

@@ -188,3 +188,21 @@ TEST(Samples, HvmVcpuExtremes) {
 }
 
 }  // namespace
+
+namespace {
+
+// A CPU-bound user loop is interrupted at one user-space RIP too: only
+// kernel RIPs count towards the share, over all the vCPU's interrupt exits.
+// 30 exits at one user RIP and 10 at one kernel RIP: 10 / 40.
+TEST(Samples, HvmRipShareCountsKernelRipsOnly) {
+  SampledFeed f([](const vt::DomainSample&) { return true; });
+  f.on(0, runstate(0, 7, 0, Q, R));
+  for (uint64_t i = 0; i < 40; ++i)
+    f.on(0, vmexit64(10 + 20 * i, 0x60, i % 4 == 3 ? 0xffffffff81000abcull : 0x401000ull));
+  f.on(0, wake(1000, 0, 0));  // closes period 0
+  ASSERT_GE(f.got.size(), 1u);
+  EXPECT_EQ(f.got[0].d.n[vt::kExitsIntrUser], 30u);
+  EXPECT_DOUBLE_EQ(f.got[0].vx.max_vcpu_rip_share, 0.25);
+}
+
+}  // namespace

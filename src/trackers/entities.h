@@ -90,11 +90,13 @@ struct VcpuCounters {
   }
 };
 
-// The most frequent guest RIPs of a vCPU's interrupt exits over a period:
-// a space-saving sketch (Metwally et al.) of four counters, so a RIP that
-// took a share s of them is counted with an error below 1/4. Bounded, no
-// allocation. A kernel spinning with interrupts on is interrupted at one
-// RIP; a busy healthy kernel at hundreds.
+// The most frequent kernel-space guest RIPs of a vCPU's interrupt exits over
+// a period (user-space ones are only counted, kExitsIntrUser; a guest not in
+// long mode has all its RIPs here): a space-saving sketch (Metwally et al.)
+// of four counters, so a RIP that took a share s of them is counted with an
+// error below 1/4. Bounded, no allocation. A kernel spinning with interrupts
+// on is interrupted at one kernel RIP; a busy healthy kernel at hundreds; a
+// CPU-bound user loop hardly ever in the kernel.
 struct RipSketch {
   static constexpr int kSlots = 4;
   uint64_t rip[kSlots] = {};

@@ -10,11 +10,15 @@ void hvm_exit(DomainTable& t, Vcpu& v, uint32_t reason, uint64_t rip, bool long_
   if (!v.exit_reasons) v.exit_reasons = std::make_unique<std::array<uint64_t, kExitReasonSlots>>();
   ++(*v.exit_reasons)[exit_reason_slot(reason)];
   switch (xt::exit_kind(reason, t.hvm_vendor)) {
-    case xt::ExitKind::kIntr:
+    case xt::ExitKind::kIntr: {
       ++n[kExitsIntr];
-      n[kExitsIntrUser] += long_mode && xt::user_rip(rip);
-      v.intr_rips.add(rip);
+      // Only kernel RIPs go to the sketch: a CPU-bound user loop is also
+      // interrupted at one RIP, a spinning kernel at one kernel RIP.
+      const bool user = long_mode && xt::user_rip(rip);
+      n[kExitsIntrUser] += user;
+      if (!user) v.intr_rips.add(rip);
       break;
+    }
     case xt::ExitKind::kIntrWindow: ++n[kExitsIntrWindow]; break;
     case xt::ExitKind::kHlt: ++n[kExitsHlt]; break;
     case xt::ExitKind::kVmcall: ++n[kExitsVmcall]; break;
