@@ -543,7 +543,7 @@ TEST(Cli, HvmRecordsDecodedCountedAndNotJudgedByAPvModel) {
   const std::string path = write_file("svm.xtr", fb.image);
   Result d = run("dump --cpu-hz 1M " + path);
   ASSERT_EQ(d.status, 0) << d.err;
-  EXPECT_NE(d.out.find(" cpu0 @28 00081102 hvm_vmexit d3v0 reason=96 rip=0xffffffff81000000\n"),
+  EXPECT_NE(d.out.find(" cpu0 @28 00081102 hvm_vmexit d3v0 reason=0x60 rip=0xffffffff81000000\n"),
             std::string::npos)
       << d.out.substr(0, 400);
   EXPECT_NE(d.out.find(" 00082004 hvm_inj_virq d3v0 vector=236 fake=0\n"), std::string::npos);

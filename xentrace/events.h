@@ -202,8 +202,8 @@ inline constexpr EventInfo kEvents[] = {
     // listed without it). Payloads as xen/arch/x86/hvm/{svm,vmx} write
     // them; the exit reason's meaning depends on the CPU vendor (hvm.h).
     {TRC_HVM_VMENTRY, "hvm_vmentry", 0, {}},
-    {TRC_HVM_VMEXIT, "hvm_vmexit", 2, {ev::u32("reason"), ev::x32("rip")}},
-    {TRC_HVM_VMEXIT64, "hvm_vmexit", 3, {ev::u32("reason"), ev::x64("rip")}},
+    {TRC_HVM_VMEXIT, "hvm_vmexit", 2, {ev::x32("reason"), ev::x32("rip")}},  // hex, as vmcb.h and xenalyze
+    {TRC_HVM_VMEXIT64, "hvm_vmexit", 3, {ev::x32("reason"), ev::x64("rip")}},
     {TRC_HVM_PF_XEN, "hvm_pf_xen", 2, {ev::x32("error"), ev::x32("va")}},
     {TRC_HVM_PF_INJECT, "hvm_pf_inject", 2, {ev::x32("error"), ev::x32("cr2")}},
     {TRC_HVM_INJ_EXC, "hvm_inj_exc", 2, {ev::u32("vector"), ev::x32("error")}},
