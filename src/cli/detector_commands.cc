@@ -319,6 +319,13 @@ int cmd_train(TrainFlags& f) {
           fmt("%.4f", s.train_auc).c_str(), s.train_tpr, s.train_fpr, fmt("%.4f", s.oob_auc).c_str(),
           s.oob_tpr, s.oob_fpr, f.out.c_str());
     }
+    // A threshold below every score flags no window: a model that never says faulty.
+    if (m.threshold < 0)
+      std::fprintf(stderr,
+                   "vtrace: warning: no threshold meets %s on the %s scores: %s flags nothing (give it more "
+                   "experiments, or another --threshold-rule)\n",
+                   threshold_rule_name(f.p.rule, f.p.target_fpr).c_str(),
+                   f.p.threshold_on_oob ? "out-of-bag" : "training", f.out.c_str());
   }
   if (as_json) std::fprintf(o, "%s\n", out.dump(2).c_str());
   return kExitOk;
