@@ -327,7 +327,7 @@ TEST(Cli, ReplayDetectPrintsVerdictLines) {
   std::istringstream in(r.out);
   std::string line;
   const std::regex shape(
-      R"re(^\{"t": [0-9]+\.[0-9]+, "domid": [0-9]+, "generation": [0-9]+, "verdict": "(normal|faulty|recovered)", "score": [01]\.[0-9]+.*\}$)re");
+      R"re(^\{"t": [0-9]+\.[0-9]+, "domid": [0-9]+, "generation": [0-9]+, "verdict": "(normal|faulty|recovered)", "guest_type": "(pv|hvm)", "score": [01]\.[0-9]+.*\}$)re");
   while (std::getline(in, line)) EXPECT_TRUE(std::regex_match(line, shape)) << line;
   EXPECT_NE(r.out.find("\"verdict\": \"normal\""),
             std::string::npos);  // every domain is judged once at least
@@ -355,9 +355,11 @@ TEST(Cli, DetectFlagsAreChecked) {
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("/nonexistent.json"), std::string::npos) << r.err;
   // --model once per guest type; the trace after it stays the trace.
-  const std::string pv_model = std::string(VTRACE_TEST_DATA) + "/../../src/detector/models/default.json";
+  const std::string pv_model =
+      std::string(VTRACE_TEST_DATA) + "/../../src/detector/models/default.json";  // PV
   r = run("replay --detect --model " + pv_model + " --model " + pv_model + " " + trace);
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("vtrace: --model: "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("default.json both judge pv guests: give one model per guest type"), std::string::npos)
       << r.err;
   r = run("replay --detect --action reboot " + trace);
@@ -556,7 +558,9 @@ TEST(Cli, HvmRecordsDecodedCountedAndNotJudgedByAPvModel) {
   Result j = run("summary --format json --cpu-hz 1M " + path);
   EXPECT_NE(j.out.find("\"hvm_exits\": 240, \"exits_intr\": 120, "), std::string::npos) << j.out;
   EXPECT_NE(j.out.find("\"exit_reasons\": {\"INTR\": 120, \"VMMCALL\": 120}"), std::string::npos) << j.out;
-  Result v = run("replay --detect --cpu-hz 1M " + path);
+  // The PV model alone (as its name says); the default models judge HVM guests too.
+  Result v = run("replay --detect --model " + std::string(VTRACE_TEST_DATA) +
+                 "/../../src/detector/models/default.json --cpu-hz 1M " + path);
   ASSERT_EQ(v.status, 0) << v.err;
   EXPECT_EQ(
       v.out,

@@ -131,11 +131,20 @@ constexpr Reason kSvm[] = {
     {0x63, "INIT", ExitKind::kOther},
     {0x64, "VINTR", ExitKind::kIntrWindow},
     {0x65, "CR0_SEL_WRITE", ExitKind::kOther},
+    {0x66, "IDTR_READ", ExitKind::kOther},
+    {0x67, "GDTR_READ", ExitKind::kOther},
+    {0x68, "LDTR_READ", ExitKind::kOther},
+    {0x69, "TR_READ", ExitKind::kOther},
+    {0x6a, "IDTR_WRITE", ExitKind::kOther},
+    {0x6b, "GDTR_WRITE", ExitKind::kOther},
+    {0x6c, "LDTR_WRITE", ExitKind::kOther},
+    {0x6d, "TR_WRITE", ExitKind::kOther},
     {0x6e, "RDTSC", ExitKind::kRdtsc},
     {0x6f, "RDPMC", ExitKind::kOther},
     {0x70, "PUSHF", ExitKind::kOther},
     {0x71, "POPF", ExitKind::kOther},
     {0x72, "CPUID", ExitKind::kOther},
+    {0x73, "RSM", ExitKind::kOther},
     {0x74, "IRET", ExitKind::kOther},
     {0x75, "SWINT", ExitKind::kOther},
     {0x76, "INVD", ExitKind::kOther},
@@ -146,6 +155,7 @@ constexpr Reason kSvm[] = {
     {0x7b, "IOIO", ExitKind::kIo},
     {0x7c, "MSR", ExitKind::kMsr},
     {0x7d, "TASK_SWITCH", ExitKind::kOther},
+    {0x7e, "FERR_FREEZE", ExitKind::kOther},
     {0x7f, "SHUTDOWN", ExitKind::kOther},
     {0x80, "VMRUN", ExitKind::kOther},
     {0x81, "VMMCALL", ExitKind::kVmcall},
@@ -159,6 +169,7 @@ constexpr Reason kSvm[] = {
     {0x89, "WBINVD", ExitKind::kOther},
     {0x8a, "MONITOR", ExitKind::kOther},
     {0x8b, "MWAIT", ExitKind::kOther},
+    {0x8c, "MWAIT_CONDITIONAL", ExitKind::kOther},
     {0x8d, "XSETBV", ExitKind::kOther},
     {0x8e, "RDPRU", ExitKind::kOther},
     {0x400, "NPF", ExitKind::kNpf},
@@ -174,22 +185,36 @@ constexpr Reason kVmx[] = {
     {2, "TRIPLE_FAULT", ExitKind::kOther},
     {3, "INIT", ExitKind::kOther},
     {4, "SIPI", ExitKind::kOther},
+    {5, "IO_SMI", ExitKind::kOther},
+    {6, "OTHER_SMI", ExitKind::kOther},
     {7, "PENDING_VIRT_INTR", ExitKind::kIntrWindow},
     {8, "PENDING_VIRT_NMI", ExitKind::kOther},
     {9, "TASK_SWITCH", ExitKind::kOther},
     {10, "CPUID", ExitKind::kOther},
+    {11, "GETSEC", ExitKind::kOther},
     {12, "HLT", ExitKind::kHlt},
     {13, "INVD", ExitKind::kOther},
     {14, "INVLPG", ExitKind::kOther},
     {15, "RDPMC", ExitKind::kOther},
     {16, "RDTSC", ExitKind::kRdtsc},
+    {17, "RSM", ExitKind::kOther},
     {18, "VMCALL", ExitKind::kVmcall},
+    {19, "VMCLEAR", ExitKind::kOther},
+    {20, "VMLAUNCH", ExitKind::kOther},
+    {21, "VMPTRLD", ExitKind::kOther},
+    {22, "VMPTRST", ExitKind::kOther},
+    {23, "VMREAD", ExitKind::kOther},
+    {24, "VMRESUME", ExitKind::kOther},
+    {25, "VMWRITE", ExitKind::kOther},
+    {26, "VMXOFF", ExitKind::kOther},
+    {27, "VMXON", ExitKind::kOther},
     {28, "CR_ACCESS", ExitKind::kOther},
     {29, "DR_ACCESS", ExitKind::kOther},
     {30, "IO_INSTRUCTION", ExitKind::kIo},
     {31, "MSR_READ", ExitKind::kMsr},
     {32, "MSR_WRITE", ExitKind::kMsr},
     {33, "INVALID_GUEST_STATE", ExitKind::kOther},
+    {34, "MSR_LOADING", ExitKind::kOther},
     {36, "MWAIT_INSTRUCTION", ExitKind::kOther},
     {37, "MONITOR_TRAP_FLAG", ExitKind::kOther},
     {39, "MONITOR_INSTRUCTION", ExitKind::kOther},
@@ -220,7 +245,7 @@ constexpr Reason kVmx[] = {
 
 // Direct-indexed views of the tables: a reason is found in one load (the
 // tracker asks for every VM exit).
-constexpr uint32_t kSvmLow = 0x90, kSvmSlots = kSvmLow + 4, kVmxSlots = 76;
+constexpr uint32_t kSvmSlots = kExitReasonSlots - 1, kVmxSlots = 76;
 constexpr size_t kNoEntry = 0xff;
 
 template <size_t N, size_t M>
@@ -231,9 +256,7 @@ constexpr std::array<uint8_t, M> index_of(const Reason (&t)[N], uint32_t (*slot)
     if (slot(t[i].code) < M) a[slot(t[i].code)] = uint8_t(i);
   return a;
 }
-constexpr uint32_t svm_slot(uint32_t c) {
-  return c < kSvmLow ? c : c >= 0x400 && c <= 0x403 ? kSvmLow + (c - 0x400) : kSvmSlots;
-}
+constexpr uint32_t svm_slot(uint32_t c) { return exit_reason_slot(c); }
 constexpr uint32_t vmx_slot(uint32_t c) { return c & 0xffff; }  // VMX's flags above the basic reason
 constexpr auto kSvmIndex = index_of<sizeof kSvm / sizeof kSvm[0], kSvmSlots>(kSvm, svm_slot);
 constexpr auto kVmxIndex = index_of<sizeof kVmx / sizeof kVmx[0], kVmxSlots>(kVmx, vmx_slot);

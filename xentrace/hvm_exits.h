@@ -42,6 +42,23 @@ ExitKind exit_kind(uint32_t reason, HvmVendor vendor);
 // ...), or nullptr for one vtrace does not name.
 const char* exit_reason_name(uint32_t reason, HvmVendor vendor);
 
+// Counts by raw reason (a vCPU's exits per reason) in kExitReasonSlots
+// slots: SVM's codes below 0x90 and 0x400..0x403 (NPF, AVIC, VMGEXIT), VMX's
+// basic reasons (below 0x90), anything else in the last slot. VMX's flag
+// bits above the basic reason (a failed entry's bit 31, the bus-lock bit 26
+// that Xen traces before it clears it) are masked off, as exit_kind() does;
+// SVM's codes never reach them (but VMEXIT_INVALID, -1: the last slot).
+constexpr uint32_t kExitReasonSlots = 0x90 + 4 + 1;
+constexpr uint32_t kOtherExitReason = 0xffffffffu;  // what the last slot counts
+constexpr uint32_t exit_reason_slot(uint32_t reason) {
+  const uint32_t r = reason & 0xffff;
+  return r < 0x90 ? r : r >= 0x400 && r <= 0x403 ? 0x90 + (r - 0x400) : kExitReasonSlots - 1;
+}
+// The reason a slot counts (kOtherExitReason for the last one).
+constexpr uint32_t exit_reason_of_slot(uint32_t slot) {
+  return slot < 0x90 ? slot : slot < kExitReasonSlots - 1 ? 0x400 + (slot - 0x90) : kOtherExitReason;
+}
+
 // x86-64 guests: user space is the lower half of the address space.
 constexpr bool user_rip(uint64_t rip) { return rip < 0x0000800000000000ull; }
 constexpr uint32_t kMsrX2apicEoi = 0x80b;  // the x2APIC EOI register (MSR 0x800 + 0xb)

@@ -58,12 +58,14 @@ Status open_detect(const DetectFlags& f, double period_s, DomainControl control,
   Status st = parse_action(d.action, &probe.spec);
   if (st.ok()) st = probe.check();
   if (!st.ok()) return st.with_context("--action");
+  if (st = check_strikes(d.strikes); !st.ok()) return st.with_context("--strikes");
   auto det = std::make_unique<DetectStage>();
   st = det->open(d);
-  // The action passed above: the one value open() can still refuse is the
-  // strike count; and without --model, a missing default model is for that
-  // flag to fix. Model and verdict file errors name their file.
-  if (st.code() == Status::Code::kInvalidArgument) return st.with_context("--strikes");
+  // The action and strikes passed above: what open() can still refuse as a
+  // bad argument is the set of models; and without --model, a missing
+  // default model is for that flag to fix. Model and verdict file errors
+  // name their file.
+  if (st.code() == Status::Code::kInvalidArgument) return st.with_context("--model");
   if (st.code() == Status::Code::kUnavailable && d.model_paths.empty()) return st.with_context("--model");
   if (!st.ok()) return st;
   *out = std::move(det);

@@ -292,6 +292,13 @@ int cmd_train(TrainFlags& f) {
     if (Status st = train_model(d, {}, f.p, meta.dump(), &m, &s, progress_printer(f.quiet, "training"));
         !st.ok())
       return report(st);
+    // A threshold below every score flags no window: a model that never says
+    // faulty is not written.
+    if (m.threshold < 0)
+      return report(Status::Corruption(
+          "no threshold meets " + threshold_rule_name(f.p.rule, f.p.target_fpr) + " on the " +
+          (f.p.threshold_on_oob ? "out-of-bag" : "training") + " scores: the model would flag nothing (" +
+          f.out + " not written; give it more experiments, or another --threshold-rule)"));
     if (Status st = save_model(f.out, m); !st.ok()) return report(st);
     if (as_json) {
       out["model"] = {{"path", f.out},
@@ -319,13 +326,6 @@ int cmd_train(TrainFlags& f) {
           fmt("%.4f", s.train_auc).c_str(), s.train_tpr, s.train_fpr, fmt("%.4f", s.oob_auc).c_str(),
           s.oob_tpr, s.oob_fpr, f.out.c_str());
     }
-    // A threshold below every score flags no window: a model that never says faulty.
-    if (m.threshold < 0)
-      std::fprintf(stderr,
-                   "vtrace: warning: no threshold meets %s on the %s scores: %s flags nothing (give it more "
-                   "experiments, or another --threshold-rule)\n",
-                   threshold_rule_name(f.p.rule, f.p.target_fpr).c_str(),
-                   f.p.threshold_on_oob ? "out-of-bag" : "training", f.out.c_str());
   }
   if (as_json) std::fprintf(o, "%s\n", out.dump(2).c_str());
   return kExitOk;

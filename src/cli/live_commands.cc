@@ -67,9 +67,12 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
                   "trace buffer pages per CPU to request (Xen keeps the first size of a boot)")
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
+  char mask[16];
+  std::snprintf(mask, sizeof mask, "0x%08x", kDefaultEventMask);
   cmd->add_option("--events", f->events,
-                  "event mask, e.g. 0x0032f000 (default: scheduler, memory, PV and HVM classes without "
-                  "emulated devices, 0x003ab000)");
+                  std::string("event mask, e.g. 0x0032f000 (default: scheduler, memory, PV and HVM classes "
+                              "without emulated devices, ") +
+                      mask + ")");
   cmd->add_option("--trace-cpus", f->trace_cpus, "hypervisor CPUs to trace (default: all)");
   cmd->add_option("--poll-ms", f->rt.poll_ms, "drain the buffers at least this often")
       ->check(CLI::Range(0.1, 10000.0))

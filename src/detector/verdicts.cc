@@ -32,15 +32,14 @@ const char* verdict_name(VerdictKind k) {
 
 std::string verdict_json(const Verdict& v, const std::string& action, const std::string& result) {
   char b[256];
-  if (v.kind == VerdictKind::kUnknown)
-    std::snprintf(
-        b, sizeof b,
-        "{\"t\": %.3f, \"domid\": %u, \"generation\": %u, \"verdict\": \"%s\", \"guest_type\": \"%s\"", v.t,
-        v.domid, v.generation, verdict_name(v.kind), guest_type_name(v.type));
-  else
-    std::snprintf(b, sizeof b,
-                  "{\"t\": %.3f, \"domid\": %u, \"generation\": %u, \"verdict\": \"%s\", \"score\": %.6f",
-                  v.t, v.domid, v.generation, verdict_name(v.kind), v.score);
+  // The guest type says which model judged (one per type); an unknown
+  // verdict has no score.
+  int n = std::snprintf(
+      b, sizeof b,
+      "{\"t\": %.3f, \"domid\": %u, \"generation\": %u, \"verdict\": \"%s\", \"guest_type\": \"%s\"", v.t,
+      v.domid, v.generation, verdict_name(v.kind), guest_type_name(v.type));
+  if (v.kind != VerdictKind::kUnknown && n > 0 && size_t(n) < sizeof b)
+    std::snprintf(b + n, sizeof b - size_t(n), ", \"score\": %.6f", v.score);
   std::string s = b;
   if (!action.empty()) s += ", \"action\": " + json_string(action);
   if (!result.empty()) s += ", \"action_result\": " + json_string(result);
@@ -151,8 +150,11 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
       continue;
     }
     const Part& part = parts_[batch_part_[j]];
-    if (s.part != batch_part_[j]) s.faulty_run = s.normal_run = 0;  // strikes are one model's
-    s.part = batch_part_[j];
+    if (s.part != batch_part_[j]) {  // strikes and state are one model's: another starts afresh
+      s.faulty_run = s.normal_run = 0;
+      if (s.part != kNone && s.state != State::kUnknown) s.state = State::kUnjudged;
+      s.part = batch_part_[j];
+    }
     const double score = part.scores[batch_col_[j]];
     v.score = score;
     if (judged) judged->push_back({r.t, r.domid, r.generation, score});
@@ -216,6 +218,13 @@ std::string default_model_path(std::string* searched) {
   return found;
 }
 
+Status check_strikes(int strikes) {
+  if (strikes < 0 || strikes > kMaxStrikes)
+    return Status::InvalidArgument("a strike count of " + std::to_string(strikes) + " is not in 1.." +
+                                   std::to_string(kMaxStrikes) + " (or 0: the model's)");
+  return Status::Ok();
+}
+
 std::vector<std::string> default_model_paths(std::string* searched) {
   const std::string pv = default_model_path(searched);
   if (pv.empty()) return {};
@@ -233,9 +242,7 @@ Status DetectStage::open(const DetectOptions& o) {
   actions_.control = o.control;
   if (Status st = parse_action(o.action, &actions_.spec); !st.ok()) return st;
   if (Status st = actions_.check(); !st.ok()) return st;
-  if (o.strikes < 0 || o.strikes > kMaxStrikes)
-    return Status::InvalidArgument("a strike count of " + std::to_string(o.strikes) + " is not in 1.." +
-                                   std::to_string(kMaxStrikes) + " (or 0: the model's)");
+  if (Status st = check_strikes(o.strikes); !st.ok()) return st;
   std::vector<std::string> paths = o.model_paths;
   if (paths.empty()) {
     std::string searched;
@@ -245,7 +252,7 @@ Status DetectStage::open(const DetectOptions& o) {
   models_.assign(paths.size(), Model());
   for (size_t i = 0; i < paths.size(); ++i)
     if (Status st = load_model(paths[i], &models_[i]); !st.ok()) return st;
-  if (Status st = check_model_set(models_, paths); !st.ok()) return Status::Corruption(st.message());
+  if (Status st = check_model_set(models_, paths); !st.ok()) return st;
   if (o.verdicts_path.empty() || o.verdicts_path == "-") {
     out_ = stdout;
   } else {

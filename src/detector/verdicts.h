@@ -26,15 +26,17 @@
 //    strikes. A second that would be judged while no model takes the
 //    domain's type (or it is not known yet) is not scored: the domain
 //    becomes "unknown" (emitted once, strike counts cleared) until its type
-//    is one a model judges, when its next judged second emits "normal".
+//    is one a model judges, when its next judged second emits "normal". A
+//    domain whose type changes to one another model judges starts afresh
+//    under it: strikes cleared, its next judged second emits "normal".
 //  * Output: verdict changes only, in input order within a call. t is the
 //    end of the judged second (start + span), seconds since trace start:
 //    the earliest time the verdict could be known.
 //  * Verdict lines (verdict_json): one JSON object per line,
 //      {"t": 83.000, "domid": 5, "generation": 0, "verdict": "faulty",
-//       "score": 0.12}
+//       "guest_type": "pv", "score": 0.12}
 //    plus "action" and "action_result" when an action was taken; an
-//    unknown verdict has "guest_type" in place of the score.
+//    unknown verdict has no score. The guest type says which model judged.
 //  * Not thread-safe: one thread (the classifier thread) owns a Detector.
 //
 // DetectStage bundles what `vtrace replay --detect` and the live classifier
@@ -160,11 +162,15 @@ struct DetectOptions {
   DomainControl control;  // live path: pause/shutdown/destroy
 };
 
+// 0 (the model's) or 1..kMaxStrikes; kInvalidArgument naming the value.
+Status check_strikes(int strikes);
+
 class DetectStage {
  public:
-  // Checks the action and strikes (kInvalidArgument naming the value),
-  // loads the model (kUnavailable when there is no default model; the
-  // model file's kIoError or kCorruption), opens the verdict file
+  // Checks the action and strikes (check_strikes; kInvalidArgument naming
+  // the value), loads the models (kUnavailable when there is no default
+  // model; a model file's kIoError or kCorruption; kInvalidArgument when
+  // they are not a set, check_model_set), opens the verdict file
   // (kIoError). One line, naming no command-line flag.
   Status open(const DetectOptions& o);
   // Feeds one period; writes verdict lines and runs actions.

@@ -161,6 +161,21 @@ TEST(Runtime, OneModelPerGuestType) {
   // d1 (PV): 50 > 10, normal throughout; d2 (HVM): 50 <= 100, faulty at its first strike.
   EXPECT_EQ(seen, "1@1:normal 2@1:normal 2@1:faulty ");
 
+  // A domain whose records turn from PV to HVM (from t=6 its HVM records
+  // outnumber all its PV ones, hypercalls included) leaves the PV model's
+  // faulty state behind: the HVM model judges it afresh (normal at its first
+  // second, 500 hypercalls a second being above both models' splits).
+  Detector e(std::vector<Model>{pv, hvm});
+  std::string seen_e;
+  for (uint64_t t = 0; t < 10; ++t) {
+    SecondRow r = row(3, t, t < 6 ? 0 : 500);
+    if (t >= 6) r.n[kHvmRecords] = 10000;
+    e.on_rows(&r, 1, &v);
+    for (const Verdict& x : v)
+      seen_e += std::to_string(int(x.t)) + ":" + verdict_name(x.kind) + "/" + guest_type_name(x.type) + " ";
+  }
+  EXPECT_EQ(seen_e, "1:normal/pv 3:faulty/pv 7:normal/hvm ");
+
   Model pv2 = pv;
   pv2.guest_types = {GuestType::kPv, GuestType::kHvm};
   Status st = check_model_set({pv, pv2}, {"a.json", "b.json"});
@@ -219,12 +234,14 @@ TEST(Runtime, SamplesPathEqualsRowsPath) {
 }
 
 TEST(Runtime, VerdictLine) {
-  Verdict v{83.0, 5, 1, VerdictKind::kFaulty, 0.12};
-  EXPECT_EQ(verdict_json(v),
-            R"({"t": 83.000, "domid": 5, "generation": 1, "verdict": "faulty", "score": 0.120000})");
-  EXPECT_EQ(verdict_json(v, "pause", "dry-run"),
-            R"({"t": 83.000, "domid": 5, "generation": 1, "verdict": "faulty", "score": 0.120000, )"
-            R"("action": "pause", "action_result": "dry-run"})");
+  Verdict v{83.0, 5, 1, VerdictKind::kFaulty, 0.12, GuestType::kPv};
+  EXPECT_EQ(
+      verdict_json(v),
+      R"({"t": 83.000, "domid": 5, "generation": 1, "verdict": "faulty", "guest_type": "pv", "score": 0.120000})");
+  EXPECT_EQ(
+      verdict_json(v, "pause", "dry-run"),
+      R"({"t": 83.000, "domid": 5, "generation": 1, "verdict": "faulty", "guest_type": "pv", "score": 0.120000, )"
+      R"("action": "pause", "action_result": "dry-run"})");
 }
 
 TEST(Runtime, DetectStageWritesVerdictsAndDryRunsTheAction) {
@@ -261,9 +278,13 @@ TEST(Runtime, DetectStageWritesVerdictsAndDryRunsTheAction) {
   std::string l1, l2, l3;
   std::getline(f, l1);
   std::getline(f, l2);
-  EXPECT_EQ(l1, R"({"t": 1.000, "domid": 9, "generation": 0, "verdict": "normal", "score": 0.000000})");
-  EXPECT_EQ(l2, R"({"t": 3.000, "domid": 9, "generation": 0, "verdict": "faulty", "score": 0.000000, )"
-                R"("action": "pause", "action_result": "dry-run"})");
+  EXPECT_EQ(
+      l1,
+      R"({"t": 1.000, "domid": 9, "generation": 0, "verdict": "normal", "guest_type": "pv", "score": 0.000000})");
+  EXPECT_EQ(
+      l2,
+      R"({"t": 3.000, "domid": 9, "generation": 0, "verdict": "faulty", "guest_type": "pv", "score": 0.000000, )"
+      R"("action": "pause", "action_result": "dry-run"})");
   EXPECT_FALSE(std::getline(f, l3));
 }
 

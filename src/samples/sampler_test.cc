@@ -206,3 +206,21 @@ TEST(Samples, HvmRipShareCountsKernelRipsOnly) {
 }
 
 }  // namespace
+
+namespace {
+
+// A guest not in long mode (TRC_HVM_VMEXIT, 32-bit EIP): where its user
+// space ends is its own choice, so its interrupt exits feed neither the user
+// count nor the RIP sketch, even when they all land on one EIP.
+TEST(Samples, HvmRipShareNotKeptOutsideLongMode) {
+  SampledFeed f([](const vt::DomainSample&) { return true; });
+  f.on(0, runstate(0, 7, 0, Q, R));
+  for (uint64_t i = 0; i < 40; ++i) f.on(0, vmexit32(10 + 20 * i, 0x60, 0x08048000u));
+  f.on(0, wake(1000, 0, 0));  // closes period 0
+  ASSERT_GE(f.got.size(), 1u);
+  EXPECT_EQ(f.got[0].d.n[vt::kExitsIntr], 40u);
+  EXPECT_EQ(f.got[0].d.n[vt::kExitsIntrUser], 0u);
+  EXPECT_DOUBLE_EQ(f.got[0].vx.max_vcpu_rip_share, 0.0);
+}
+
+}  // namespace

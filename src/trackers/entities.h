@@ -92,15 +92,19 @@ struct VcpuCounters {
 
 // The most frequent kernel-space guest RIPs of a vCPU's interrupt exits over
 // a period (user-space ones are only counted, kExitsIntrUser; a guest not in
-// long mode has all its RIPs here): a space-saving sketch (Metwally et al.)
-// of four counters, so a RIP that took a share s of them is counted with an
-// error below 1/4. Bounded, no allocation. A kernel spinning with interrupts
-// on is interrupted at one kernel RIP; a busy healthy kernel at hundreds; a
-// CPU-bound user loop hardly ever in the kernel.
+// long mode gives none: its RIPs cannot be told apart): a space-saving sketch
+// (Metwally et al.) of four counters. Each counter keeps the error it
+// inherited when it took over the least counted one's place, so top() is a
+// lower bound of the most frequent RIP's count: a healthy kernel interrupted
+// at hundreds of RIPs scores near 0, not the 1/4 a bare counter would show.
+// Bounded, no allocation. A kernel spinning with interrupts on is
+// interrupted at one kernel RIP; a CPU-bound user loop hardly ever in the
+// kernel.
 struct RipSketch {
   static constexpr int kSlots = 4;
   uint64_t rip[kSlots] = {};
   uint32_t count[kSlots] = {};
+  uint32_t error[kSlots] = {};  // the count the slot had when its RIP took it
   uint32_t total = 0;
 
   void add(uint64_t r) {
@@ -114,30 +118,23 @@ struct RipSketch {
       if (count[i] < count[low]) low = i;
     }
     rip[low] = r;  // an empty slot (count 0), or the least counted one's place
+    error[low] = count[low];
     ++count[low];
   }
+  // At least this many of the RIPs added were the most frequent one.
   uint32_t top() const {
     uint32_t m = 0;
-    for (uint32_t c : count) m = c > m ? c : m;
+    for (int i = 0; i < kSlots; ++i) m = count[i] - error[i] > m ? count[i] - error[i] : m;
     return m;
   }
   void clear() { *this = RipSketch(); }
 };
 
-// Exits by raw reason (xentrace/hvm_exits.h), for vCPUs that made any: SVM
-// codes up to 0x8f and 0x400..0x403, VMX's basic reasons (below 0x90);
-// anything else in the last slot.
-constexpr uint32_t kExitReasonSlots = 0x90 + 4 + 1;
-inline uint32_t exit_reason_slot(uint32_t reason) {
-  if (reason < 0x90) return reason;
-  if (reason >= 0x400 && reason <= 0x403) return 0x90 + (reason - 0x400);
-  return kExitReasonSlots - 1;
-}
-constexpr uint32_t kOtherExitReason = 0xffffffffu;  // the last slot's reasons
-// The reason a slot counts (kOtherExitReason for the last one).
-inline uint32_t exit_reason_of_slot(uint32_t slot) {
-  return slot < 0x90 ? slot : slot < kExitReasonSlots - 1 ? 0x400 + (slot - 0x90) : kOtherExitReason;
-}
+// Exits by raw reason, per vCPU (the slots: xentrace/hvm_exits.h).
+using xt::exit_reason_of_slot;
+using xt::exit_reason_slot;
+using xt::kExitReasonSlots;
+using xt::kOtherExitReason;
 
 struct Vcpu {
   uint32_t domain = kNone;  // index in DomainTable::domains

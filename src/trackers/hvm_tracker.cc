@@ -13,10 +13,14 @@ void hvm_exit(DomainTable& t, Vcpu& v, uint32_t reason, uint64_t rip, bool long_
     case xt::ExitKind::kIntr: {
       ++n[kExitsIntr];
       // Only kernel RIPs go to the sketch: a CPU-bound user loop is also
-      // interrupted at one RIP, a spinning kernel at one kernel RIP.
-      const bool user = long_mode && xt::user_rip(rip);
-      n[kExitsIntrUser] += user;
-      if (!user) v.intr_rips.add(rip);
+      // interrupted at one RIP, a spinning kernel at one kernel RIP. Outside
+      // long mode (a 32-bit guest) the split is the guest's own choice, so
+      // neither count is kept.
+      if (long_mode) {
+        const bool user = xt::user_rip(rip);
+        n[kExitsIntrUser] += user;
+        if (!user) v.intr_rips.add(rip);
+      }
       break;
     }
     case xt::ExitKind::kIntrWindow: ++n[kExitsIntrWindow]; break;
