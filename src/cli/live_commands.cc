@@ -74,6 +74,9 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
   cmd->add_option("--poll-ms", f->rt.poll_ms, "drain the buffers at least this often")
       ->check(CLI::Range(0.1, 10000.0))
       ->capture_default_str();
+  cmd->add_flag("--share-rings", f->live.share_rings,
+                "read beside another trace consumer (xentrace, xenbaked) instead of refusing to start: "
+                "both lose records, and domains are unknown while its cons moves (docs/live.md)");
   if (!with_output_flags) return;
   cmd->add_option("--cpus", f->cpus, "dom0 CPUs for the consumer threads, pinned (e.g. 0-3)");
   cmd->add_option("--sim-seconds", f->sim_seconds,
@@ -150,9 +153,12 @@ Status consumer_cpus(const std::string& s, std::vector<uint32_t>* cpus) {
 }
 
 // The session: the one value the host can refuse is a --trace-cpus CPU it
-// does not have.
+// does not have; beside another consumer, the refusal names the flag that
+// overrides it.
 Status open_session(LiveSession* s, TraceHost* host, const LiveOptions& o) {
   Status st = s->open(host, o);
+  if (st.code() == Status::Code::kUnavailable && !s->other_consumer().empty() && !o.share_rings)
+    return Status::Unavailable(st.message() + ": stop it, or pass --share-rings to read beside it");
   return st.code() == Status::Code::kInvalidArgument ? st.with_context("--trace-cpus") : st;
 }
 

@@ -42,6 +42,7 @@ std::string verdict_json(const Verdict& v, const std::string& action, const std:
                   "{\"t\": %.3f, \"domid\": %u, \"generation\": %u, \"verdict\": \"%s\", \"score\": %.6f",
                   v.t, v.domid, v.generation, verdict_name(v.kind), v.score);
   std::string s = b;
+  if (v.kind == VerdictKind::kUnknown && v.reason) s += ", \"reason\": " + json_string(v.reason);
   if (!action.empty()) s += ", \"action\": " + json_string(action);
   if (!result.empty()) s += ", \"action_result\": " + json_string(result);
   return s + "}";
@@ -90,6 +91,17 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
     bool restarted = false;
     const Push p = push_row(&s.w, window_, r, f, &restarted);
     if (restarted) s.faulty_run = s.normal_run = 0;
+    if (r.blinded & kBlindSharedRings) {  // its records went partly to another reader: no judging
+      s.faulty_run = s.normal_run = 0;
+      if (s.state != State::kUnknown) {
+        s.state = State::kUnknown;
+        Verdict v{r.t + r.span_s,        r.domid, r.generation,
+                  VerdictKind::kUnknown, 0,       guest_type_of(s.pv, s.hvm)};
+        v.reason = "another reader of the rings";
+        out->push_back(v);
+      }
+      continue;
+    }
     if (p != Push::kJudged) continue;
     batch_slot_[nb] = si;
     batch_row_[nb] = &r;

@@ -24,6 +24,10 @@
 //    not one of the model's (or not known yet) is not scored: the domain
 //    becomes "unknown" (emitted once, strike counts cleared) until its type
 //    is one the model judges, when its next judged second emits "normal".
+//  * Another reader of the rings (a row blinded with kBlindSharedRings):
+//    the domain becomes "unknown" too (reason "another reader of the
+//    rings"; strike counts cleared); once its rows are clean and a window
+//    holds none of those rows, its next judged second emits "normal".
 //  * Output: verdict changes only, in input order within a call. t is the
 //    end of the judged second (start + span), seconds since trace start:
 //    the earliest time the verdict could be known.
@@ -31,7 +35,8 @@
 //      {"t": 83.000, "domid": 5, "generation": 0, "verdict": "faulty",
 //       "score": 0.12}
 //    plus "action" and "action_result" when an action was taken; an
-//    unknown verdict has "guest_type" in place of the score.
+//    unknown verdict has "guest_type" in place of the score, and "reason"
+//    when the cause is not its type.
 //  * Not thread-safe: one thread (the classifier thread) owns a Detector.
 //
 // DetectStage bundles what `vtrace replay --detect` and the live classifier
@@ -65,6 +70,7 @@ struct Verdict {
   VerdictKind kind = VerdictKind::kNormal;
   double score = 0;                      // fraction of trees voting normal (not for kUnknown)
   GuestType type = GuestType::kUnknown;  // what its records say it is
+  const char* reason = nullptr;          // kUnknown for a cause other than its type
 };
 
 // Every judged second (for evaluation and tests).

@@ -233,6 +233,35 @@ TEST(Runtime, DetectStageWritesVerdictsAndDryRunsTheAction) {
   EXPECT_FALSE(std::getline(f, l3));
 }
 
+// Another reader of the rings (rows blinded with kBlindSharedRings): the
+// domain is unknown at once, its strike count cleared, and judged again
+// once a window holds none of those rows.
+TEST(Runtime, AnotherReaderMakesDomainsUnknownUntilTheirWindowIsClean) {
+  // Window 5, no warm-up: first judged at row 4 (t=5). Rows 5 and 6 shared:
+  // unknown at the end of row 5; windows up to row 10 contain row 6; row 11
+  // is judged again (normal at 12).
+  Detector d(stump(5, 0));
+  std::vector<SecondRow> rows;
+  for (uint64_t t = 0; t < 13; ++t) {
+    rows.push_back(row(1, t, 100));
+    if (t == 5 || t == 6) rows.back().blinded = kBlindSharedRings;
+  }
+  EXPECT_EQ(run(&d, rows), "5:normal 6:unknown 12:normal ");
+  // Window 1, 3 strikes: two faulty votes, a shared second, then faulty
+  // votes again: the count starts over (faulty at 6, not at 4).
+  Detector s(stump());
+  std::vector<SecondRow> r2;
+  for (uint64_t t = 0; t < 6; ++t) {
+    r2.push_back(row(2, t, 0));
+    if (t == 2) r2.back().blinded = kBlindSharedRings;
+  }
+  EXPECT_EQ(run(&s, r2), "1:normal 3:unknown 4:normal 6:faulty ");
+  Verdict u{6, 1, 0, VerdictKind::kUnknown, 0, GuestType::kPv};
+  u.reason = "another reader of the rings";
+  EXPECT_EQ(verdict_json(u), R"({"t": 6.000, "domid": 1, "generation": 0, "verdict": "unknown", )"
+                             R"("guest_type": "pv", "reason": "another reader of the rings"})");
+}
+
 TEST(Runtime, DetectStageRejectsABadModelAndAction) {
   DetectOptions o;
   o.model_path = testing::TempDir() + "/none.json";

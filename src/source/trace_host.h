@@ -50,6 +50,9 @@ class TraceHost {
   virtual int notify_fd() = 0;
   virtual void notify_ack() = 0;
   virtual bool notify_owned_elsewhere() const = 0;
+  // Who holds the notification, when the host knows ("" otherwise: the
+  // session looks for the usual tools in /proc).
+  virtual std::string notify_owner() const { return ""; }
 
   // The host's current TSC, for the sorter's watermark on quiet CPUs.
   virtual uint64_t now_tsc() = 0;
