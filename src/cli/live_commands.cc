@@ -198,8 +198,19 @@ int cmd_run(LiveFlags& f, bool sim_given) {
                                                      : DomainOp::kDestroy;
     return th->domain_op(op, domid);
   };
+  // ... and the guard asks it first whether the domain is still the same and running.
+  DomainQuery query = [th](uint16_t domid, DomainInfo* out) {
+    HostDomain h;
+    if (Status st = th->domain_info(domid, &h); !st.ok()) return st;
+    out->exists = h.exists;
+    out->uuid = h.uuid;
+    out->paused = h.paused;
+    out->shutdown = h.shutdown;
+    out->dying = h.dying;
+    return Status::Ok();
+  };
   std::unique_ptr<DetectStage> det;
-  if (Status st = open_detect(f.detect, f.rt.pipeline.samples.period_s, control, &det); !st.ok())
+  if (Status st = open_detect(f.detect, f.rt.pipeline.samples.period_s, control, query, &det); !st.ok())
     return report(st);
   LiveSession session;
   if (Status st = open_session(&session, host.get(), f.live); !st.ok()) return report(st);
@@ -242,7 +253,9 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   if (host.sim) host.sim->stop();
   if (host.sim) host.sim->join();
   session.close();
-  report_run(rt.stats());
+  Stats all = rt.stats();
+  if (det) all += det->stats();
+  report_run(all);
   // The runtime fails in two ways: a consumer that could not be pinned, or
   // a recording that could not be written.
   if (!st.ok()) st = st.with_context(st.code() == Status::Code::kIoError ? "--record " + f.record : "--cpus");

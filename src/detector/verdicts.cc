@@ -30,7 +30,8 @@ const char* verdict_name(VerdictKind k) {
   return "?";
 }
 
-std::string verdict_json(const Verdict& v, const std::string& action, const std::string& result) {
+std::string verdict_json(const Verdict& v, const std::string& action, const std::string& result,
+                         const std::string& held) {
   char b[256];
   if (v.kind == VerdictKind::kUnknown)
     std::snprintf(
@@ -45,6 +46,7 @@ std::string verdict_json(const Verdict& v, const std::string& action, const std:
   if (v.kind == VerdictKind::kUnknown && v.reason) s += ", \"reason\": " + json_string(v.reason);
   if (!action.empty()) s += ", \"action\": " + json_string(action);
   if (!result.empty()) s += ", \"action_result\": " + json_string(result);
+  if (!held.empty()) s += ", \"held\": " + json_string(held);
   return s + "}";
 }
 
@@ -66,6 +68,7 @@ void Detector::on_samples(const std::vector<DomainSample>& period, double hz, st
 void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* out,
                        std::vector<Judgement>* judged) {
   out->clear();
+  scored_last_ = 0;
   if (n > cap_) {
     cap_ = n;
     x_.assign(size_t(kNumFeatures) * cap_, 0.0f);
@@ -90,9 +93,9 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
     s.hvm += hvm_records(r);
     bool restarted = false;
     const Push p = push_row(&s.w, window_, r, f, &restarted);
-    if (restarted) s.faulty_run = s.normal_run = 0;
+    if (restarted) s.faulty_run = s.normal_run = s.judged = 0;
     if (r.blinded & kBlindSharedRings) {  // its records went partly to another reader: no judging
-      s.faulty_run = s.normal_run = 0;
+      s.faulty_run = s.normal_run = s.judged = 0;
       if (s.state != State::kUnknown) {
         s.state = State::kUnknown;
         Verdict v{r.t + r.span_s,        r.domid, r.generation,
@@ -114,12 +117,13 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
   }
   if (nb == 0) return;
   if (ncol) score_batch(ens_, x_.data(), cap_, ncol, scores_.data(), votes_.data());
+  scored_last_ = ncol;
   for (size_t j = 0; j < nb; ++j) {
     Slot& s = *slots_[batch_slot_[j]];
     const SecondRow& r = *batch_row_[j];
     Verdict v{r.t + r.span_s, r.domid, r.generation, VerdictKind::kNormal, 0, guest_type_of(s.pv, s.hvm)};
     if (batch_col_[j] == kNone) {  // not a type the model judges (or not known yet)
-      s.faulty_run = s.normal_run = 0;
+      s.faulty_run = s.normal_run = s.judged = 0;
       if (s.state != State::kUnknown) {
         s.state = State::kUnknown;
         v.kind = VerdictKind::kUnknown;
@@ -129,6 +133,7 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
     }
     const double score = scores_[batch_col_[j]];
     v.score = score;
+    v.judged_s = ++s.judged;
     if (judged) judged->push_back({r.t, r.domid, r.generation, score});
     const bool faulty = score <= threshold_;
     if (faulty)
@@ -194,6 +199,11 @@ Status DetectStage::open(const DetectOptions& o) {
   actions_.spec = ActionSpec();
   actions_.spec.dry_run = o.dry_run;
   actions_.control = o.control;
+  guard_ = ActionGuard();
+  guard_.opt = o.guard;
+  guard_.query = o.query;
+  guard_.names = o.names;
+  stats_ = Stats();
   if (Status st = parse_action(o.action, &actions_.spec); !st.ok()) return st;
   if (Status st = actions_.check(); !st.ok()) return st;
   if (o.strikes < 0 || o.strikes > kMaxStrikes)
@@ -219,14 +229,38 @@ Status DetectStage::open(const DetectOptions& o) {
 
 void DetectStage::on_samples(const std::vector<DomainSample>& period, double hz) {
   det_->on_samples(period, hz, &verdicts_);
+  const bool acting = actions_.spec.kind != ActionKind::kNone;
   for (const Verdict& v : verdicts_) {
-    std::string action, result;
-    if (v.kind == VerdictKind::kFaulty && actions_.spec.kind != ActionKind::kNone) {
+    std::string action, result, held;
+    if (acting && v.kind == VerdictKind::kNormal) guard_.on_judged(v.domid, v.generation);
+    if (acting && v.kind == VerdictKind::kFaulty) {
       action = actions_.spec.kind == ActionKind::kExec ? "exec:" + actions_.spec.command
                                                        : action_name(actions_.spec.kind);
-      result = actions_.act(v.domid, v.generation, v.t, v.score);
+      guard_.on_faulty(v.t);
+      if (v.domid == 0) {  // never acted on (act() says so); not an action the guard counts
+        result = actions_.act(v.domid, v.generation, v.t, v.score);
+      } else {
+        const GuardDecision g = guard_.check(v.t, v.domid, v.generation, v.judged_s, det_->scored_last());
+        if (!g.alarm.empty()) {
+          ++stats_[Stat::host_alarms];
+          std::fprintf(out_, "%s\n", g.alarm.c_str());
+          std::fprintf(actions_.log, "vtrace: host alarm at t=%.3f s: %s; every action is held for %.0f s\n",
+                       v.t, guard_.alarm_reason.c_str(), kGuardWindowS);
+        }
+        if (g.act) {
+          result = actions_.act(v.domid, v.generation, v.t, v.score);
+          guard_.on_acted(v.t, v.domid);
+          ++stats_[Stat::actions_taken];
+        } else {
+          result = "held";
+          held = g.held;
+          ++stats_[Stat::actions_held];
+          std::fprintf(actions_.log, "vtrace: held: not acting on domain %u (t=%.3f s): %s\n", v.domid, v.t,
+                       held.c_str());
+        }
+      }
     }
-    std::fprintf(out_, "%s\n", verdict_json(v, action, result).c_str());
+    std::fprintf(out_, "%s\n", verdict_json(v, action, result, held).c_str());
   }
   if (!verdicts_.empty()) std::fflush(out_);
   actions_.reap(false);

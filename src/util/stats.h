@@ -67,6 +67,12 @@ enum class Severity : uint8_t { kInfo, kDataLoss, kError };
   X(silences, kDataLoss, "events", "spells without a record from any CPU (the detector was blind)")      \
   X(shared_spells, kDataLoss, "events",                                                                  \
     "spells in which another reader moved the rings' cons (the detector judged no domain)")              \
+  /* The detector's actions. */                                                                          \
+  X(actions_taken, kInfo, "actions", "actions carried out (or, under --dry-run, that would have been)")  \
+  X(actions_held, kInfo, "actions",                                                                      \
+    "actions held by the guard (young domain, cooldown, never-act, gone, host-wide alarm)")              \
+  X(host_alarms, kError, "events",                                                                       \
+    "host-wide alarms (too many actions or faulty guests within 60 s: every action was held)")           \
   X(consumer_cpu_ns, kInfo, "ns", "CPU time of the consumer and tracker threads")                        \
   X(wall_ns, kInfo, "ns", "wall time of the run")
 
