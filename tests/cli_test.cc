@@ -368,6 +368,15 @@ TEST(Cli, DetectFlagsAreChecked) {
   EXPECT_EQ(r.status, 2) << r.err;
   r = run("replay --detect --action pause --dry-run " + trace);
   EXPECT_EQ(r.status, 0) << r.err;
+  // The guard's flags (action_guard.h): ranges checked, globs repeatable.
+  r = run("replay --detect --max-actions -1 " + trace);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("--max-actions"), std::string::npos) << r.err;
+  r = run("replay --detect --min-age-s -5 " + trace);
+  EXPECT_EQ(r.status, 2) << r.err;
+  r = run("replay --detect --action pause --dry-run --never-act 'web*' --never-act 3 --cooldown-s 0 " +
+          trace);
+  EXPECT_EQ(r.status, 0) << r.err;
 }
 
 // The demo host (`vtrace sim demo --list`: guest 3 CPU-bound, guest 5's

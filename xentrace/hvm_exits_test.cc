@@ -24,9 +24,9 @@ TEST(HvmExits, VmxFlagsCountAsTheirBasicReason) {
   EXPECT_EQ(xt::exit_reason_slot(bus_lock_intr), 1u);
   EXPECT_EQ(xt::exit_kind(bus_lock_intr, xt::HvmVendor::kVmx), xt::ExitKind::kIntr);
   EXPECT_EQ(xt::exit_reason_slot(failed_entry), 33u);
-  EXPECT_STREQ(xt::exit_reason_name(xt::exit_reason_of_slot(xt::exit_reason_slot(failed_entry)),
-                                    xt::HvmVendor::kVmx),
-               "INVALID_GUEST_STATE");
+  EXPECT_STREQ(
+      xt::exit_reason_name(xt::exit_reason_of_slot(xt::exit_reason_slot(failed_entry)), xt::HvmVendor::kVmx),
+      "INVALID_GUEST_STATE");
 }
 
 // Names as Xen's headers spell them (without VMEXIT_ / EXIT_REASON_).

@@ -42,10 +42,13 @@ Status resolve_hz(const TraceArgs& a, double* hz, bool* assumed) {
 // lost or malformed (unless the output carries them: summary's table), the
 // whole table if asked, a fault (the figures before it were printed under --keep-going);
 // picks the exit status.
-int conclude(const TraceArgs& a, const TraceReader& r, const Status& fault, bool notes_printed = false) {
+int conclude(const TraceArgs& a, const TraceReader& r, const Status& fault, bool notes_printed = false,
+             const Stats* more = nullptr) {
   const bool figures = fault.ok() || a.keep_going;  // else the fault is the one line
-  if (figures && !notes_printed) write_stat_notes(stderr, r.stats(), "vtrace: note: ");
-  if (a.stats) write_stats_table(stderr, r.stats());
+  Stats st = r.stats();
+  if (more) st += *more;
+  if (figures && !notes_printed) write_stat_notes(stderr, st, "vtrace: note: ");
+  if (a.stats) write_stats_table(stderr, st);
   if (fault.ok()) return kExitOk;
   if (a.keep_going) {
     std::fprintf(stderr, "vtrace: %s (figures cover the trace up to this point)\n", fault.message().c_str());
@@ -86,7 +89,8 @@ int cmd_replay(const TraceArgs& a, double period_s, bool per_vcpu, const DetectF
   if (Status st = resolve_hz(a, &hz, &assumed); !st.ok()) return report(st);
   std::unique_ptr<DetectStage> det;
   // A trace has no host to act on: pause/shutdown/destroy only as a dry run.
-  if (Status st = open_detect(df, period_s, DomainControl{}, &det); !st.ok()) return report(st);
+  if (Status st = open_detect(df, period_s, DomainControl{}, DomainQuery{}, &det); !st.ok())
+    return report(st);
   ReadOptions o = read_options(a, hz);
   o.pipeline.samples.enabled = true;
   o.pipeline.samples.period_s = period_s;
@@ -106,7 +110,7 @@ int cmd_replay(const TraceArgs& a, double period_s, bool per_vcpu, const DetectF
                  "vtrace: warning: %s has neither PV nor HVM records (its event mask left them out): no "
                  "guest's type is known, so none is judged (every verdict is unknown)\n",
                  a.trace.c_str());
-  return conclude(a, r, fault);
+  return conclude(a, r, fault, false, det ? &det->stats() : nullptr);
 }
 
 int cmd_dump(const TraceArgs& a) {

@@ -36,19 +36,35 @@ void add_detect_flags(CLI::App* cmd, DetectFlags* f) {
       ->check(action)
       ->capture_default_str();
   cmd->add_flag("--dry-run", f->options.dry_run, "say what the action would do; do nothing");
+  GuardOptions& g = f->options.guard;
+  cmd->add_option("--min-age-s", g.min_age_s,
+                  "act only on a domain judged for at least this many seconds (docs/detector.md)")
+      ->check(CLI::Range(0.0, 1e7))
+      ->capture_default_str();
+  cmd->add_option("--max-actions", g.max_actions,
+                  "more actions than this within 60 s raise a host alarm that holds every action")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  cmd->add_option("--cooldown-s", g.cooldown_s, "act on a guest at most once in this many seconds")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
+  cmd->add_option("--never-act", g.never_act,
+                  "never act on a domain whose name (or decimal domid) matches this glob; repeatable")
+      ->allow_extra_args(false);
 }
 
 bool samples_on_stdout(const DetectFlags& f) {
   return !f.detect || (!f.options.verdicts_path.empty() && f.options.verdicts_path != "-");
 }
 
-Status open_detect(const DetectFlags& f, double period_s, DomainControl control,
+Status open_detect(const DetectFlags& f, double period_s, DomainControl control, DomainQuery query,
                    std::unique_ptr<DetectStage>* out) {
   out->reset();
   if (!f.detect) return Status::Ok();
   if (period_s != 1.0) return Status::InvalidArgument("--detect judges 1 s periods: drop --period");
   DetectOptions d = f.options;
   d.control = std::move(control);
+  d.query = std::move(query);
   // The action's own checks first (its spelling, and whether it can be
   // carried out here), so that a refusal names the flag; the library's
   // messages name only the value.

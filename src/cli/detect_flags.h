@@ -1,5 +1,7 @@
 // The detector's flags, shared by `vtrace replay --detect` and `vtrace run
-// --detect`: which model, how many strikes, where verdicts go, what action.
+// --detect`: which model, how many strikes, where verdicts go, what action,
+// and what holds it (the guard: --min-age-s, --max-actions, --cooldown-s,
+// --never-act).
 #pragma once
 
 #include <memory>
@@ -18,7 +20,7 @@ namespace vt {
 // defaults.
 struct DetectFlags {
   bool detect = false;
-  DetectOptions options;  // --model, --strikes, --verdicts, --action, --dry-run
+  DetectOptions options;  // --model, --strikes, --verdicts, --action, --dry-run, the guard's
 };
 
 void add_detect_flags(CLI::App* cmd, DetectFlags* f);
@@ -30,8 +32,9 @@ bool samples_on_stdout(const DetectFlags& f);
 // Opens the detector when --detect was given (*out stays empty otherwise).
 // kInvalidArgument for a bad flag, its message naming the flag; the
 // model's or the verdict file's error otherwise. `control` carries out
-// pause/shutdown/destroy on a live host (empty in replay).
-Status open_detect(const DetectFlags& f, double period_s, DomainControl control,
+// pause/shutdown/destroy on a live host and `query` says what the host
+// knows of a domain before an action (both empty in replay).
+Status open_detect(const DetectFlags& f, double period_s, DomainControl control, DomainQuery query,
                    std::unique_ptr<DetectStage>* out);
 
 }  // namespace vt

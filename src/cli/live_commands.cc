@@ -77,6 +77,9 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
   cmd->add_option("--poll-ms", f->rt.poll_ms, "drain the buffers at least this often")
       ->check(CLI::Range(0.1, 10000.0))
       ->capture_default_str();
+  cmd->add_flag("--share-rings", f->live.share_rings,
+                "read beside another trace consumer (xentrace, xenbaked) instead of refusing to start: "
+                "both lose records, and domains are unknown while its cons moves (docs/live.md)");
   if (!with_output_flags) return;
   cmd->add_option("--cpus", f->cpus, "dom0 CPUs for the consumer threads, pinned (e.g. 0-3)");
   cmd->add_option("--sim-seconds", f->sim_seconds,
@@ -153,9 +156,12 @@ Status consumer_cpus(const std::string& s, std::vector<uint32_t>* cpus) {
 }
 
 // The session: the one value the host can refuse is a --trace-cpus CPU it
-// does not have.
+// does not have; beside another consumer, the refusal names the flag that
+// overrides it.
 Status open_session(LiveSession* s, TraceHost* host, const LiveOptions& o) {
   Status st = s->open(host, o);
+  if (st.code() == Status::Code::kUnavailable && !s->other_consumer().empty() && !o.share_rings)
+    return Status::Unavailable(st.message() + ": stop it, or pass --share-rings to read beside it");
   return st.code() == Status::Code::kInvalidArgument ? st.with_context("--trace-cpus") : st;
 }
 
@@ -195,8 +201,19 @@ int cmd_run(LiveFlags& f, bool sim_given) {
                                                      : DomainOp::kDestroy;
     return th->domain_op(op, domid);
   };
+  // ... and the guard asks it first whether the domain is still the same and running.
+  DomainQuery query = [th](uint16_t domid, DomainInfo* out) {
+    HostDomain h;
+    if (Status st = th->domain_info(domid, &h); !st.ok()) return st;
+    out->exists = h.exists;
+    out->uuid = h.uuid;
+    out->paused = h.paused;
+    out->shutdown = h.shutdown;
+    out->dying = h.dying;
+    return Status::Ok();
+  };
   std::unique_ptr<DetectStage> det;
-  if (Status st = open_detect(f.detect, f.rt.pipeline.samples.period_s, control, &det); !st.ok())
+  if (Status st = open_detect(f.detect, f.rt.pipeline.samples.period_s, control, query, &det); !st.ok())
     return report(st);
   LiveSession session;
   if (Status st = open_session(&session, host.get(), f.live); !st.ok()) return report(st);
@@ -239,7 +256,9 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   if (host.sim) host.sim->stop();
   if (host.sim) host.sim->join();
   session.close();
-  report_run(rt.stats());
+  Stats all = rt.stats();
+  if (det) all += det->stats();
+  report_run(all);
   // The runtime fails in two ways: a consumer that could not be pinned, or
   // a recording that could not be written.
   if (!st.ok()) st = st.with_context(st.code() == Status::Code::kIoError ? "--record " + f.record : "--cpus");

@@ -18,8 +18,9 @@
 //    second) and at a new generation; its first `warmup` rows are never
 //    judged, so with window = warmup = 5 the first judged row is the 6th and
 //    its window covers rows 2..6 (the often partial first row never counts).
-//  * a row with `blinded` set (lost records touched the domain) makes every
-//    window that contains it unjudged.
+//  * a row with `blinded` set (lost records touched the domain, or another
+//    reader of the rings took records) makes every window that contains it
+//    unjudged.
 #pragma once
 
 #include <cstdint>
@@ -42,7 +43,7 @@ struct SecondRow {
   uint64_t n[kNumCounts] = {};
   uint64_t dn[kNumDomainCounts] = {};  // kBlindTicks unused
   VcpuExtremes vx;                     // sample.h
-  bool blinded = false;
+  uint8_t blinded = 0;                 // BlindCause bits (sample.h); the replay CSV's 1 is kBlindLost
 };
 
 SecondRow row_from_sample(const DomainSample& s, double hz);

@@ -30,7 +30,8 @@ const char* verdict_name(VerdictKind k) {
   return "?";
 }
 
-std::string verdict_json(const Verdict& v, const std::string& action, const std::string& result) {
+std::string verdict_json(const Verdict& v, const std::string& action, const std::string& result,
+                         const std::string& held) {
   char b[256];
   // The guest type says which model judged (one per type); an unknown
   // verdict has no score.
@@ -41,8 +42,10 @@ std::string verdict_json(const Verdict& v, const std::string& action, const std:
   if (v.kind != VerdictKind::kUnknown && n > 0 && size_t(n) < sizeof b)
     std::snprintf(b + n, sizeof b - size_t(n), ", \"score\": %.6f", v.score);
   std::string s = b;
+  if (v.kind == VerdictKind::kUnknown && v.reason) s += ", \"reason\": " + json_string(v.reason);
   if (!action.empty()) s += ", \"action\": " + json_string(action);
   if (!result.empty()) s += ", \"action_result\": " + json_string(result);
+  if (!held.empty()) s += ", \"held\": " + json_string(held);
   return s + "}";
 }
 
@@ -92,6 +95,7 @@ void Detector::on_samples(const std::vector<DomainSample>& period, double hz, st
 void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* out,
                        std::vector<Judgement>* judged) {
   out->clear();
+  scored_last_ = 0;
   if (n > cap_) {
     cap_ = n;
     for (Part& p : parts_) {
@@ -120,7 +124,18 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
     s.hvm += hvm_records(r);
     bool restarted = false;
     const Push p = push_row(&s.w, window_, r, f, &restarted);
-    if (restarted) s.faulty_run = s.normal_run = 0;
+    if (restarted) s.faulty_run = s.normal_run = s.judged = 0;
+    if (r.blinded & kBlindSharedRings) {  // its records went partly to another reader: no judging
+      s.faulty_run = s.normal_run = s.judged = 0;
+      if (s.state != State::kUnknown) {
+        s.state = State::kUnknown;
+        Verdict v{r.t + r.span_s,        r.domid, r.generation,
+                  VerdictKind::kUnknown, 0,       guest_type_of(s.pv, s.hvm)};
+        v.reason = "another reader of the rings";
+        out->push_back(v);
+      }
+      continue;
+    }
     if (p != Push::kJudged) continue;
     batch_slot_[nb] = si;
     batch_row_[nb] = &r;
@@ -134,14 +149,16 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
     ++nb;
   }
   if (nb == 0) return;
-  for (Part& p : parts_)
+  for (Part& p : parts_) {
     if (p.ncol) score_batch(p.ens, p.x.data(), cap_, p.ncol, p.scores.data(), p.votes.data());
+    scored_last_ += p.ncol;
+  }
   for (size_t j = 0; j < nb; ++j) {
     Slot& s = *slots_[batch_slot_[j]];
     const SecondRow& r = *batch_row_[j];
     Verdict v{r.t + r.span_s, r.domid, r.generation, VerdictKind::kNormal, 0, guest_type_of(s.pv, s.hvm)};
     if (batch_part_[j] == kNone) {  // no model judges its type (or it is not known yet)
-      s.faulty_run = s.normal_run = 0;
+      s.faulty_run = s.normal_run = s.judged = 0;
       if (s.state != State::kUnknown) {
         s.state = State::kUnknown;
         v.kind = VerdictKind::kUnknown;
@@ -150,13 +167,14 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
       continue;
     }
     const Part& part = parts_[batch_part_[j]];
-    if (s.part != batch_part_[j]) {  // strikes and state are one model's: another starts afresh
-      s.faulty_run = s.normal_run = 0;
+    if (s.part != batch_part_[j]) {  // strikes, age and state are one model's: another starts afresh
+      s.faulty_run = s.normal_run = s.judged = 0;
       if (s.part != kNone && s.state != State::kUnknown) s.state = State::kUnjudged;
       s.part = batch_part_[j];
     }
     const double score = part.scores[batch_col_[j]];
     v.score = score;
+    v.judged_s = ++s.judged;
     if (judged) judged->push_back({r.t, r.domid, r.generation, score});
     const bool faulty = score <= part.threshold;
     if (faulty)
@@ -240,6 +258,11 @@ Status DetectStage::open(const DetectOptions& o) {
   actions_.spec = ActionSpec();
   actions_.spec.dry_run = o.dry_run;
   actions_.control = o.control;
+  guard_ = ActionGuard();
+  guard_.opt = o.guard;
+  guard_.query = o.query;
+  guard_.names = o.names;
+  stats_ = Stats();
   if (Status st = parse_action(o.action, &actions_.spec); !st.ok()) return st;
   if (Status st = actions_.check(); !st.ok()) return st;
   if (Status st = check_strikes(o.strikes); !st.ok()) return st;
@@ -266,14 +289,38 @@ Status DetectStage::open(const DetectOptions& o) {
 
 void DetectStage::on_samples(const std::vector<DomainSample>& period, double hz) {
   det_->on_samples(period, hz, &verdicts_);
+  const bool acting = actions_.spec.kind != ActionKind::kNone;
   for (const Verdict& v : verdicts_) {
-    std::string action, result;
-    if (v.kind == VerdictKind::kFaulty && actions_.spec.kind != ActionKind::kNone) {
+    std::string action, result, held;
+    if (acting && v.kind == VerdictKind::kNormal) guard_.on_judged(v.domid, v.generation);
+    if (acting && v.kind == VerdictKind::kFaulty) {
       action = actions_.spec.kind == ActionKind::kExec ? "exec:" + actions_.spec.command
                                                        : action_name(actions_.spec.kind);
-      result = actions_.act(v.domid, v.generation, v.t, v.score);
+      guard_.on_faulty(v.t);
+      if (v.domid == 0) {  // never acted on (act() says so); not an action the guard counts
+        result = actions_.act(v.domid, v.generation, v.t, v.score);
+      } else {
+        const GuardDecision g = guard_.check(v.t, v.domid, v.generation, v.judged_s, det_->scored_last());
+        if (!g.alarm.empty()) {
+          ++stats_[Stat::host_alarms];
+          std::fprintf(out_, "%s\n", g.alarm.c_str());
+          std::fprintf(actions_.log, "vtrace: host alarm at t=%.3f s: %s; every action is held for %.0f s\n",
+                       v.t, guard_.alarm_reason.c_str(), kGuardWindowS);
+        }
+        if (g.act) {
+          result = actions_.act(v.domid, v.generation, v.t, v.score);
+          guard_.on_acted(v.t, v.domid);
+          ++stats_[Stat::actions_taken];
+        } else {
+          result = "held";
+          held = g.held;
+          ++stats_[Stat::actions_held];
+          std::fprintf(actions_.log, "vtrace: held: not acting on domain %u (t=%.3f s): %s\n", v.domid, v.t,
+                       held.c_str());
+        }
+      }
     }
-    std::fprintf(out_, "%s\n", verdict_json(v, action, result).c_str());
+    std::fprintf(out_, "%s\n", verdict_json(v, action, result, held).c_str());
   }
   if (!verdicts_.empty()) std::fflush(out_);
   actions_.reap(false);

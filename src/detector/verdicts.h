@@ -29,14 +29,23 @@
 //    is one a model judges, when its next judged second emits "normal". A
 //    domain whose type changes to one another model judges starts afresh
 //    under it: strikes cleared, its next judged second emits "normal".
+//  * Another reader of the rings (a row blinded with kBlindSharedRings):
+//    the domain becomes "unknown" too (reason "another reader of the
+//    rings"; strike counts and judged seconds cleared); once its rows are
+//    clean and a window holds none of those rows, its next judged second
+//    emits "normal".
 //  * Output: verdict changes only, in input order within a call. t is the
 //    end of the judged second (start + span), seconds since trace start:
 //    the earliest time the verdict could be known.
 //  * Verdict lines (verdict_json): one JSON object per line,
 //      {"t": 83.000, "domid": 5, "generation": 0, "verdict": "faulty",
 //       "guest_type": "pv", "score": 0.12}
-//    plus "action" and "action_result" when an action was taken; an
-//    unknown verdict has no score. The guest type says which model judged.
+//    plus "action" and "action_result" when an action was due ("held",
+//    with "held": the guard's reason, when action_guard.h held it); an
+//    unknown verdict has no score, and "reason" when the cause is not its
+//    type. The guest type says which model judged. A host alarm
+//    (action_guard.h) is a line of its own, before the verdict that raised
+//    it.
 //  * Not thread-safe: one thread (the classifier thread) owns a Detector.
 //
 // DetectStage bundles what `vtrace replay --detect` and the live classifier
@@ -51,11 +60,13 @@
 #include <string>
 #include <vector>
 
+#include "src/detector/action_guard.h"
 #include "src/detector/actions.h"
 #include "src/detector/ensemble.h"
 #include "src/detector/features.h"
 #include "src/detector/model.h"
 #include "src/samples/sample.h"
+#include "src/util/stats.h"
 #include "src/util/status.h"
 
 namespace vt {
@@ -70,6 +81,8 @@ struct Verdict {
   VerdictKind kind = VerdictKind::kNormal;
   double score = 0;                      // fraction of trees voting normal (not for kUnknown)
   GuestType type = GuestType::kUnknown;  // what its records say it is
+  uint32_t judged_s = 0;                 // judged seconds of its history so far (this one included)
+  const char* reason = nullptr;          // kUnknown for a cause other than its type
 };
 
 // Every judged second (for evaluation and tests).
@@ -80,8 +93,9 @@ struct Judgement {
   double score = 0;
 };
 
-// One line, without the newline. action/result are left out when empty.
-std::string verdict_json(const Verdict& v, const std::string& action = "", const std::string& result = "");
+// One line, without the newline. action/result/held are left out when empty.
+std::string verdict_json(const Verdict& v, const std::string& action = "", const std::string& result = "",
+                         const std::string& held = "");
 
 class Detector {
  public:
@@ -99,6 +113,8 @@ class Detector {
   int strikes() const { return parts_[0].strikes; }
   double threshold() const { return parts_[0].threshold; }
   size_t domains() const { return slots_.size(); }
+  // Domains scored in the last call (the host's judged guests this second).
+  size_t scored_last() const { return scored_last_; }
 
  private:
   enum class State : uint8_t { kUnjudged, kNormal, kFaulty, kUnknown };
@@ -106,6 +122,7 @@ class Detector {
     DomainWindow w;
     State state = State::kUnjudged;
     uint32_t faulty_run = 0, normal_run = 0;
+    uint32_t judged = 0;       // seconds scored since its history (re)started
     uint64_t pv = 0, hvm = 0;  // its PV and HVM records so far (the type's evidence)
     uint32_t part = kNone;     // the model that judged its last second
   };
@@ -123,6 +140,7 @@ class Detector {
   std::vector<Part> parts_;
   uint32_t part_of_type_[kNumGuestTypes];  // kNone: no model judges the type
   WindowConfig window_;
+  size_t scored_last_ = 0;
   std::vector<uint32_t> slot_of_;             // domid -> slot, kNone
   std::vector<std::unique_ptr<Slot>> slots_;  // stable addresses
   std::vector<SecondRow> rows_;               // on_samples' conversion buffer
@@ -160,6 +178,9 @@ struct DetectOptions {
   std::string action = action_name(ActionKind::kNone);
   bool dry_run = false;
   DomainControl control;  // live path: pause/shutdown/destroy
+  GuardOptions guard;     // what holds an action (action_guard.h)
+  DomainQuery query;      // live path: is the domain still there, the same, running
+  DomainNames names;      // domain names for --never-act, when there is a source
 };
 
 // 0 (the model's) or 1..kMaxStrikes; kInvalidArgument naming the value.
@@ -173,8 +194,11 @@ class DetectStage {
   // they are not a set, check_model_set), opens the verdict file
   // (kIoError). One line, naming no command-line flag.
   Status open(const DetectOptions& o);
-  // Feeds one period; writes verdict lines and runs actions.
+  // Feeds one period; writes verdict lines and runs the actions the guard
+  // lets through (host alarms as lines of their own).
   void on_samples(const std::vector<DomainSample>& period, double hz);
+  // Stat::actions_taken, actions_held, host_alarms.
+  const Stats& stats() const { return stats_; }
   // Waits for running actions, flushes the verdict file.
   void finish();
   ~DetectStage();
@@ -186,6 +210,8 @@ class DetectStage {
   std::vector<Model> models_;
   std::unique_ptr<Detector> det_;
   ActionRunner actions_;
+  ActionGuard guard_;
+  Stats stats_;
   std::FILE* out_ = nullptr;
   bool own_out_ = false;
   std::vector<Verdict> verdicts_;

@@ -3,6 +3,7 @@
 // lines, and DetectStage end to end with a dry-run action.
 #include "src/detector/verdicts.h"
 
+#include <algorithm>
 #include <fstream>
 #include <gtest/gtest.h>
 
@@ -281,11 +282,130 @@ TEST(Runtime, DetectStageWritesVerdictsAndDryRunsTheAction) {
   EXPECT_EQ(
       l1,
       R"({"t": 1.000, "domid": 9, "generation": 0, "verdict": "normal", "guest_type": "pv", "score": 0.000000})");
+  // Judged for 3 s only: the guard holds it (--min-age-s, 60 s by default).
   EXPECT_EQ(
       l2,
       R"({"t": 3.000, "domid": 9, "generation": 0, "verdict": "faulty", "guest_type": "pv", "score": 0.000000, )"
-      R"("action": "pause", "action_result": "dry-run"})");
+      R"("action": "pause", "action_result": "held", "held": "min-age: judged 3 s of the 60 s needed"})");
   EXPECT_FALSE(std::getline(f, l3));
+  EXPECT_EQ(st.stats()[Stat::actions_held], 1u);
+  EXPECT_EQ(st.stats()[Stat::actions_taken], 0u);
+}
+
+DomainSample sample(uint16_t domid, uint64_t t, uint64_t hypercalls) {
+  DomainSample s;
+  s.index = t;
+  s.start_s = double(t);
+  s.span_s = 1;
+  s.domid = domid;
+  s.vcpus = 1;
+  s.d.n[kTraps] = 1;  // a PV guest's records
+  s.d.n[kHypercalls] = hypercalls;
+  return s;
+}
+
+// Domains 1..n for 80 s, each at 100 hypercalls/s except `hung` ones, at 0
+// from t=70 (faulty votes at 70, 71, 72: faulty at the end of 72, t=73,
+// after 73 judged seconds). Returns the verdict lines from t=73 on.
+std::vector<std::string> run_stage(uint16_t n, const std::vector<uint16_t>& hung, Stats* stats) {
+  const std::string model = testing::TempDir() + "/stump-guard.json";
+  EXPECT_TRUE(save_model(model, stump()).ok());
+  DetectOptions o;
+  o.model_paths = {model};
+  o.verdicts_path = testing::TempDir() + "/verdicts-guard.jsonl";
+  o.action = "pause";
+  o.dry_run = true;
+  {
+    DetectStage st;
+    const Status opened = st.open(o);
+    EXPECT_TRUE(opened.ok()) << opened.message();
+    for (uint64_t t = 0; t < 80; ++t) {
+      std::vector<DomainSample> period;
+      for (uint16_t d = 1; d <= n; ++d) {
+        const bool h = std::find(hung.begin(), hung.end(), d) != hung.end();
+        period.push_back(sample(d, t, h && t >= 70 ? 0 : 100));
+      }
+      st.on_samples(period, 1e9);
+    }
+    st.finish();
+    *stats = st.stats();
+  }
+  std::ifstream f(o.verdicts_path);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(f, l);)
+    if (l.rfind("{\"t\": 1.000", 0) != 0) lines.push_back(l);  // the first judged second's normals
+  return lines;
+}
+
+// One hung guest among 30 healthy ones: acted on (a dry run here) once.
+TEST(Runtime, OneFaultyGuestAmongManyIsActedOnOnce) {
+  Stats stats;
+  const std::vector<std::string> lines = run_stage(30, {7}, &stats);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(
+      lines[0],
+      R"({"t": 73.000, "domid": 7, "generation": 0, "verdict": "faulty", "guest_type": "pv", "score": 0.000000, )"
+      R"("action": "pause", "action_result": "dry-run"})");
+  EXPECT_EQ(stats[Stat::actions_taken], 1u);
+  EXPECT_EQ(stats[Stat::actions_held], 0u);
+  EXPECT_EQ(stats[Stat::host_alarms], 0u);
+}
+
+// Five of 20 guests faulty in the same second: the first is acted on, the
+// second raises the host alarm (2 actions within 60 s, --max-actions 1),
+// and it and the other three are held; one alarm line, before the verdict
+// that raised it.
+TEST(Runtime, ABurstOfFaultyVerdictsHoldsActionsWithOneHostAlarm) {
+  Stats stats;
+  const std::vector<std::string> lines = run_stage(20, {1, 2, 3, 4, 5}, &stats);
+  const std::string held =
+      R"j("action": "pause", "action_result": "held", "held": "host alarm: max-actions: 2 actions within 60 s (at most 1)"})j";
+  const std::vector<std::string> want = {
+      R"({"t": 73.000, "domid": 1, "generation": 0, "verdict": "faulty", "guest_type": "pv", "score": 0.000000, )"
+      R"("action": "pause", "action_result": "dry-run"})",
+      R"j({"t": 73.000, "host_alarm": "max-actions: 2 actions within 60 s (at most 1)"})j",
+      R"({"t": 73.000, "domid": 2, "generation": 0, "verdict": "faulty", "guest_type": "pv", "score": 0.000000, )" +
+          held,
+      R"({"t": 73.000, "domid": 3, "generation": 0, "verdict": "faulty", "guest_type": "pv", "score": 0.000000, )" +
+          held,
+      R"({"t": 73.000, "domid": 4, "generation": 0, "verdict": "faulty", "guest_type": "pv", "score": 0.000000, )" +
+          held,
+      R"({"t": 73.000, "domid": 5, "generation": 0, "verdict": "faulty", "guest_type": "pv", "score": 0.000000, )" +
+          held,
+  };
+  EXPECT_EQ(lines, want);
+  EXPECT_EQ(stats[Stat::actions_taken], 1u);
+  EXPECT_EQ(stats[Stat::actions_held], 4u);
+  EXPECT_EQ(stats[Stat::host_alarms], 1u);
+}
+
+// Another reader of the rings (rows blinded with kBlindSharedRings): the
+// domain is unknown at once, its strike count cleared, and judged again
+// once a window holds none of those rows.
+TEST(Runtime, AnotherReaderMakesDomainsUnknownUntilTheirWindowIsClean) {
+  // Window 5, no warm-up: first judged at row 4 (t=5). Rows 5 and 6 shared:
+  // unknown at the end of row 5; windows up to row 10 contain row 6; row 11
+  // is judged again (normal at 12).
+  Detector d(stump(5, 0));
+  std::vector<SecondRow> rows;
+  for (uint64_t t = 0; t < 13; ++t) {
+    rows.push_back(row(1, t, 100));
+    if (t == 5 || t == 6) rows.back().blinded = kBlindSharedRings;
+  }
+  EXPECT_EQ(run(&d, rows), "5:normal 6:unknown 12:normal ");
+  // Window 1, 3 strikes: two faulty votes, a shared second, then faulty
+  // votes again: the count starts over (faulty at 6, not at 4).
+  Detector s(stump());
+  std::vector<SecondRow> r2;
+  for (uint64_t t = 0; t < 6; ++t) {
+    r2.push_back(row(2, t, 0));
+    if (t == 2) r2.back().blinded = kBlindSharedRings;
+  }
+  EXPECT_EQ(run(&s, r2), "1:normal 3:unknown 4:normal 6:faulty ");
+  Verdict u{6, 1, 0, VerdictKind::kUnknown, 0, GuestType::kPv};
+  u.reason = "another reader of the rings";
+  EXPECT_EQ(verdict_json(u), R"({"t": 6.000, "domid": 1, "generation": 0, "verdict": "unknown", )"
+                             R"("guest_type": "pv", "reason": "another reader of the rings"})");
 }
 
 TEST(Runtime, DetectStageRejectsABadModelAndAction) {

@@ -41,6 +41,7 @@ LiveRuntime::LiveRuntime(LiveSession* session, const RuntimeOptions& o)
       queue_(o.sample_queue) {
   // Constructors are outside the analysis: no thread runs yet.
   streams_.resize(rings_.size());
+  foreign_seen_.assign(rings_.size(), 0);
   for (size_t i = 0; i < rings_.size(); ++i) {
     channels_.push_back(std::make_unique<Channel>(rings_[i].cpu, opt_.chunks_per_cpu));
     streams_[i].ch = channels_.back().get();
@@ -77,7 +78,48 @@ void LiveRuntime::fail(Status st) {
   stop_ = true;
 }
 
-SortStatus LiveRuntime::track() { return pipeline_->step(); }
+// Spans applied before the records are merged, so that a period closed by
+// this step already knows (one noticed after its period closed is late for
+// that period only).
+SortStatus LiveRuntime::track() {
+  watch_readers();
+  return pipeline_->step();
+}
+
+void LiveRuntime::watch_readers() {
+  int cpu = -1;
+  for (size_t i = 0; i < channels_.size(); ++i) {
+    const Channel& ch = *channels_[i];
+    const uint64_t to = ch.foreign_to();
+    if (to > foreign_seen_[i]) {
+      const uint64_t from = ch.foreign_from();
+      if (from <= to) {  // else half published: next step
+        pipeline_->trackers().table.blind_all(from, to);
+        foreign_seen_[i] = to;
+      }
+    }
+    if (cpu < 0 && ch.foreign_now()) cpu = int(ch.cpu());
+  }
+  const auto now = Clock::now();
+  if (cpu >= 0 && !shared_) {
+    shared_ = true;
+    shared_since_ = now;
+    ++shared_spells_;
+    if (opt_.log)
+      std::fprintf(opt_.log,
+                   "vtrace: another reader moved CPU %d's ring cons: it takes records from the trace "
+                   "buffers (xentrace? xenbaked?); every domain is unknown until the rings are ours "
+                   "again\n",
+                   cpu);
+  } else if (cpu < 0 && shared_) {
+    shared_ = false;
+    if (opt_.log)
+      std::fprintf(opt_.log,
+                   "vtrace: the trace buffers are ours again after %.1f s; domains are judged again once "
+                   "their window holds no shared second\n",
+                   std::chrono::duration<double>(now - shared_since_).count());
+  }
+}
 
 // Records delivered to the trackers are the sign of life: Xen writes
 // scheduler records all the time, even on an idle host; only classes no
@@ -217,6 +259,7 @@ void LiveRuntime::final_drain() {
   stats_ = pipeline_->stats();
   stats_[Stat::left_in_rings] = left;
   stats_[Stat::silences] = silences_;
+  stats_[Stat::shared_spells] = shared_spells_;
 }
 
 Status LiveRuntime::run() {

@@ -11,9 +11,13 @@
 //   tracker      played by consumer 0 after each poll, and by the thread
 //                that called run() once the consumers are joined (the final
 //                drain): owns the streams and the Pipeline (sorter,
-//                trackers, sampler) and the silence watch, which says when
+//                trackers, sampler), the silence watch, which says when
 //                no record has come from any CPU for silence_s (tracing
-//                off: the detector is blind).
+//                off: the detector is blind), and the reader watch: while
+//                a Channel says another reader moves its ring's cons
+//                (live_source.h), every domain's samples over that span are
+//                blinded (kBlindSharedRings: the detector says `unknown`),
+//                with one line when it starts and one when it ends.
 //   classifier   wakes once a second, takes the samples the tracker closed
 //                (a Boost.Lockfree SPSC queue, never blocking the tracker:
 //                a full queue drops and counts) and hands each completed
@@ -78,7 +82,8 @@ class LiveRuntime {
   // not be written (kIoError). The statistics cover the run either way.
   Status run();
   // After run(): every stage's counters, the rings', and the runtime's own
-  // (Stat::samples_dropped, silences, left_in_rings, consumer_cpu_ns, wall_ns).
+  // (Stat::samples_dropped, silences, shared_spells, left_in_rings,
+  // consumer_cpu_ns, wall_ns).
   const Stats& stats() const { return stats_; }
 
  private:
@@ -88,6 +93,7 @@ class LiveRuntime {
   void classifier();
   SortStatus track() VT_REQUIRES(tracker_);
   void watch_silence() VT_REQUIRES(tracker_);
+  void watch_readers() VT_REQUIRES(tracker_);
   void final_drain() VT_REQUIRES(tracker_);
   void fail(Status st) VT_EXCLUDES(error_mu_);
 
@@ -113,6 +119,11 @@ class LiveRuntime {
   Clock::time_point last_life_ VT_GUARDED_BY(tracker_);
   bool silent_ VT_GUARDED_BY(tracker_) = false;
   uint64_t silences_ VT_GUARDED_BY(tracker_) = 0;
+  // Reader watch: per channel, the end of the last foreign span applied.
+  std::vector<uint64_t> foreign_seen_ VT_GUARDED_BY(tracker_);
+  bool shared_ VT_GUARDED_BY(tracker_) = false;
+  Clock::time_point shared_since_ VT_GUARDED_BY(tracker_);
+  uint64_t shared_spells_ VT_GUARDED_BY(tracker_) = 0;
 
   // Tracker -> classifier; entries with domid kPeriodEnd close a period.
   boost::lockfree::spsc_queue<DomainSample> queue_;

@@ -25,12 +25,17 @@ struct Result {
   vt::Stats stats;
   std::vector<std::vector<vt::sim::VcpuTruth>> truth;  // at whole seconds 1, 2, ...
   uint64_t written = 0, lost = 0;
+  std::string log;  // the runtime's lines
 };
+
+// Runs beside the runtime while the simulator runs (e.g. a second reader).
+using Beside =
+    std::function<void(vt::sim::SimHost&, const vt::sim::Simulator&, const std::atomic<bool>& done)>;
 
 // Simulates `sim_s` seconds, read by a runtime that outlives the simulator
 // (so that every record is written before the final drain).
 Result run_sim(const std::string& scenario, double sim_s, std::vector<uint32_t> dom0_cpus,
-               std::FILE* record = nullptr) {
+               std::FILE* record = nullptr, Beside beside = nullptr) {
   Result res;
   vt::sim::Scenario sc;
   const vt::Status parsed = vt::sim::parse_scenario(scenario, &sc);
@@ -51,6 +56,9 @@ Result run_sim(const std::string& scenario, double sim_s, std::vector<uint32_t> 
   ro.slack_ms = 0;
   ro.dom0_cpus = dom0_cpus;
   ro.record = record;
+  char* text = nullptr;
+  size_t len = 0;
+  ro.log = open_memstream(&text, &len);
   vt::LiveRuntime rt(&session, ro);
   std::mutex mu;
   rt.set_period_sink([&](const std::vector<vt::DomainSample>& p) {
@@ -62,10 +70,16 @@ Result run_sim(const std::string& scenario, double sim_s, std::vector<uint32_t> 
     while (!sim.finished()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     done = true;
   });
+  std::thread other;
+  if (beside) other = std::thread([&] { beside(host, sim, done); });
   const vt::Status ran = rt.run();
   EXPECT_TRUE(ran.ok()) << ran.message();
   watcher.join();
+  if (other.joinable()) other.join();
   sim.join();
+  std::fclose(ro.log);
+  res.log.assign(text, len);
+  std::free(text);
   res.stats = rt.stats();
   for (size_t k = 0; k < sim.seconds_recorded(); ++k) res.truth.push_back(sim.truth_at_second(k));
   res.written = sim.records_written();
@@ -123,6 +137,39 @@ TEST(LiveRuntime, TwoPinnedConsumersMatchTheSimulatorsTruth) {
   EXPECT_EQ(r.stats[vt::Stat::records_read], r.written);
   ASSERT_GE(r.truth.size(), 4u);
   expect_matches_truth(r, 200);
+}
+
+// xentrace started under a running vtrace: between simulated seconds 3 and
+// 4 a second reader takes what CPU 0's ring holds every 2 ms. vtrace says
+// so once, counts it, and blinds every domain (kBlindSharedRings: the
+// detector says unknown) from then until 2 s (LiveOptions::reclaim_s) after
+// the last foreign cons; the seconds before and well after are clean.
+TEST(LiveRuntime, AForeignConsMarksEveryDomainUntilTheRingsAreOursAgain) {
+  uint64_t taken = 0;
+  Result r =
+      run_sim("demo,speed=4,seed=3", 10, {}, nullptr,
+              [&](vt::sim::SimHost& host, const vt::sim::Simulator& sim, const std::atomic<bool>& done) {
+                while (!done.load() && sim.now_ns() < 4000000000ull) {
+                  if (sim.now_ns() >= 3000000000ull) taken += host.read_as_another_consumer(0);
+                  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                }
+              });
+  ASSERT_GT(taken, 0u);
+  EXPECT_GE(r.stats[vt::Stat::foreign_cons], 1u);
+  EXPECT_EQ(r.stats[vt::Stat::shared_spells], 1u);
+  EXPECT_NE(r.log.find("another reader moved CPU 0's ring cons"), std::string::npos) << r.log;
+  EXPECT_NE(r.log.find("the trace buffers are ours again after"), std::string::npos) << r.log;
+  std::map<uint64_t, std::pair<int, int>> shared;  // period -> (domains blinded by it, domains)
+  for (const auto& [key, s] : r.samples) {
+    auto& c = shared[key.first];
+    c.first += (s.blinded & vt::kBlindSharedRings) != 0;
+    ++c.second;
+  }
+  for (const auto& [k, c] : shared) {
+    if (k <= 1 || k >= 8) EXPECT_EQ(c.first, 0) << "period " << k;
+    if (k >= 4 && k <= 5) EXPECT_EQ(c.first, c.second) << "period " << k;  // every domain
+  }
+  EXPECT_GE(shared.size(), 9u);
 }
 
 // `vtrace run --record FILE`: replaying the file gives the very samples the

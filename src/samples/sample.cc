@@ -78,9 +78,11 @@ void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, co
       s.vx.min_vcpu_blocked = 0;
     }
     if (!hvm_busy) s.vx.min_vcpu_virq_rate = s.vx.min_vcpu_vmcall_rate = 0;
-    s.blinded = s.d.cycles[kLost] > 0 || s.d.n[kLostHits] > 0 ||
-                (dom.blind_to != 0 && dom.blind_from < to && dom.blind_to >= from);
-    if (s.blinded) ++dom.c.n[kBlindTicks];
+    const bool lost = s.d.cycles[kLost] > 0 || s.d.n[kLostHits] > 0 ||
+                      (dom.blind_to != 0 && dom.blind_from < to && dom.blind_to >= from);
+    const bool shared = t.shared_to != 0 && t.shared_from < to && t.shared_to >= from;
+    s.blinded = uint8_t((lost ? kBlindLost : 0) | (shared ? kBlindSharedRings : 0));
+    if (lost) ++dom.c.n[kBlindTicks];
     s.dd = dom.c - dom.sampled;
     dom.sampled = dom.c;
     if (s.vcpus == 0 && s.dd.n[kGrantMap] + s.dd.n[kGrantUnmap] + s.dd.n[kGrantTransfer] == 0)

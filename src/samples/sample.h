@@ -70,6 +70,14 @@ inline constexpr ExtremeColumn kExtremeColumns[] = {
 };
 constexpr int kNumExtremeColumns = sizeof kExtremeColumns / sizeof kExtremeColumns[0];
 
+// Why a period's figures of a domain are unreliable (DomainSample::blinded
+// bits). Either way the detector does not judge windows that contain it;
+// another reader also makes the domain's verdict `unknown`.
+enum BlindCause : uint8_t {
+  kBlindLost = 1,         // lost records touched it
+  kBlindSharedRings = 2,  // another reader of the rings took records (every domain)
+};
+
 struct VcpuSample {
   uint16_t id = 0;
   VcpuCounters d;             // differences over the period
@@ -85,8 +93,8 @@ struct DomainSample {
   uint32_t vcpus = 0;  // vCPUs with a known state in the period
   VcpuCounters d;      // summed over the domain's vCPUs
   DomainCounters dd;
-  VcpuExtremes vx;       // the extremes among its vCPUs
-  bool blinded = false;  // lost records touched it in this period
+  VcpuExtremes vx;      // the extremes among its vCPUs
+  uint8_t blinded = 0;  // BlindCause bits: why its figures are unreliable this period (0: they are not)
   const VcpuSample* vcpu = nullptr;
   uint32_t n_vcpu = 0;
 };

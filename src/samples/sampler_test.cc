@@ -114,7 +114,7 @@ TEST(Samples, LostRecordsBlindThePeriod) {
   std::vector<std::pair<uint64_t, bool>> blinded;
   f.sampler.set_sample_sink([&](const std::vector<vt::DomainSample>& s) {
     for (const auto& x : s)
-      if (x.domid == 1) blinded.push_back({x.index, x.blinded});
+      if (x.domid == 1) blinded.push_back({x.index, x.blinded != 0});
   });
   f.on(0, runstate(0, 1, 0, Q, R))
       .on(0, lost(1200, 3, 1, 0, 1100))

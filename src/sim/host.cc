@@ -209,6 +209,19 @@ Status SimHost::domain_op(DomainOp op, uint32_t domid) {
   return Status::Ok();
 }
 
+Status SimHost::domain_info(uint32_t domid, HostDomain* out) {
+  *out = HostDomain();
+  if (domain_info_) out->exists = domain_info_(domid, out);
+  return Status::Ok();
+}
+
+uint32_t SimHost::read_as_another_consumer(uint32_t cpu) {
+  if (cpu >= cpus_.size() || !cpus_[cpu]->has_buffer) return 0;
+  uint32_t taken = 0;
+  xt::ring_discard(cpus_[cpu]->producer.ring(), &taken);
+  return taken;
+}
+
 std::string SimHost::describe() const {
   return "simulated Xen 4.17 (" + std::to_string(cfg_.nr_cpus) + " CPUs, NR_CPUS " +
          std::to_string(cfg_.nr_cpus_compiled) + ")";

@@ -63,9 +63,13 @@ class SimHost : public TraceHost {
   bool notify_owned_elsewhere() const override { return notify_taken_elsewhere_; }
   uint64_t now_tsc() override;
   Status domain_op(DomainOp op, uint32_t domid) override;
+  Status domain_info(uint32_t domid, HostDomain* out) override;
+  std::string notify_owner() const override { return notify_owner_; }
   std::string describe() const override;
   // The simulator carries domain operations out (set_domain_op).
   void set_domain_op(std::function<bool(DomainOp, uint32_t)> f) { domain_op_ = std::move(f); }
+  // ... and says which domains it runs (set_domain_info; without one, none).
+  void set_domain_info(std::function<bool(uint32_t, HostDomain*)> f) { domain_info_ = std::move(f); }
 
   // The hypervisor's side: Xen's trace call on CPU `cpu`. `current` is the
   // vCPU running there, packed as TRC_LOST_RECORDS packs it
@@ -86,8 +90,16 @@ class SimHost : public TraceHost {
   // The clock behind now_tsc() (the simulator sets it to its own clock).
   void set_clock(std::function<uint64_t()> clock) { clock_ = std::move(clock); }
   // A second consumer already bound the notification (as a running xentrace
-  // would have); tests use it to check the timer fallback.
-  void take_notify_elsewhere() { notify_taken_elsewhere_ = true; }
+  // would have), named `owner` ("": the session looks in /proc).
+  void take_notify_elsewhere(std::string owner = "") {
+    notify_taken_elsewhere_ = true;
+    notify_owner_ = std::move(owner);
+  }
+  // A second reader's drain of a CPU's ring: it takes everything written
+  // so far (cons = prod, as xentrace does after copying it out). Returns the
+  // bytes it took. Safe beside the consumer's threads (atomic cons/prod),
+  // and as harmful to them as a real second reader.
+  uint32_t read_as_another_consumer(uint32_t cpu);
   // Direct view of a CPU's ring, for tests that corrupt prod or cons.
   xt::Ring ring_for_test(uint32_t cpu) const;
 
@@ -107,6 +119,7 @@ class SimHost : public TraceHost {
   int eventfd_ = -1;
   bool notify_bound_ = false;
   bool notify_taken_elsewhere_ = false;
+  std::string notify_owner_;
   uint32_t pages_ = 0;  // per CPU, once allocated
   uint32_t t_info_pages_ = 0;
   std::vector<std::unique_ptr<Cpu>> cpus_;
@@ -115,6 +128,7 @@ class SimHost : public TraceHost {
   std::atomic<uint32_t> evt_mask_{TRC_ALL};  // Xen's default
   std::function<uint64_t()> clock_;
   std::function<bool(DomainOp, uint32_t)> domain_op_;
+  std::function<bool(uint32_t, HostDomain*)> domain_info_;
   std::mutex control_;  // serialises control operations (Xen's sysctl lock)
 };
 

@@ -34,6 +34,10 @@ Simulator::Simulator(SimHost* host, const Scenario& sc) : host_(host), sc_(sc), 
   host_->set_domain_op([this](DomainOp op, uint32_t domid) {
     return control(op == DomainOp::kPause ? Shard::Control::kPause : Shard::Control::kDestroy, domid);
   });
+  // The domains it runs (their state is not modelled here: running).
+  host_->set_domain_info([this](uint32_t domid, HostDomain*) {
+    return domid < domid_shard_.size() && domid_shard_[domid] != ~0u;
+  });
 }
 
 Simulator::~Simulator() {
@@ -42,6 +46,7 @@ Simulator::~Simulator() {
   const uint64_t last = now_tsc();  // the host may outlive us: freeze its clock
   host_->set_clock([last] { return last; });
   host_->set_domain_op(nullptr);
+  host_->set_domain_info(nullptr);
 }
 
 void Simulator::start(double seconds) {

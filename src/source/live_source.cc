@@ -1,12 +1,31 @@
 #include "src/source/live_source.h"
 
+#include <dirent.h>
+
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 
 #include "xentrace/record.h"
 #include "xentrace/trace_writer.h"
 
 namespace vt {
+
+std::string find_trace_consumers(const std::string& proc_dir) {
+  std::string found;
+  DIR* d = opendir(proc_dir.c_str());
+  if (!d) return found;
+  while (const dirent* e = readdir(d)) {
+    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;  // processes only
+    std::ifstream f(proc_dir + "/" + e->d_name + "/comm");
+    std::string comm;
+    if (!std::getline(f, comm)) continue;
+    if (comm != "xentrace" && comm != "xenbaked" && comm != "xenmon") continue;
+    found += (found.empty() ? "" : ", ") + comm + " (pid " + e->d_name + ")";
+  }
+  closedir(d);
+  return found;
+}
 
 Status LiveSession::open(TraceHost* host, const LiveOptions& o) {
   close();
@@ -15,6 +34,20 @@ Status LiveSession::open(TraceHost* host, const LiveOptions& o) {
   if (Status st = host_->physinfo(&nr_cpus, &hz_); !st.ok()) return st;
   notify_fd_ = host_->notify_fd();
   shared_ = notify_fd_ < 0 && host_->notify_owned_elsewhere();
+  if (shared_) {
+    other_ = host_->notify_owner();
+    if (other_.empty()) other_ = find_trace_consumers();
+    if (other_.empty()) other_ = "another trace consumer";
+    if (!o.share_rings) {
+      // Nothing changed yet: refusing leaves the other reader as it was.
+      const std::string who = other_;
+      close();
+      other_ = who;
+      return Status::Unavailable(who +
+                                 " already reads the trace buffers (it holds VIRQ_TBUF); a ring has one "
+                                 "cons, so two readers take records from each other");
+    }
+  }
   // Another consumer is running: keep its masks unless told otherwise.
   if (!shared_ || o.event_mask_given) {
     if (Status st = host_->set_event_mask(o.event_mask); !st.ok()) return st;
@@ -43,6 +76,7 @@ Status LiveSession::open(TraceHost* host, const LiveOptions& o) {
     if (Status st = host_->map_pages(mfns, &r.map); !st.ok()) return st;
     r.map_bytes = uint64_t(t_info_.pages_per_cpu) * xt::kPageBytes;
     r.ring = xt::Ring{r.map, xt::ring_data_size(t_info_.pages_per_cpu)};
+    r.reclaim_cycles = uint64_t(o.reclaim_s * hz_);
     rings_.push_back(r);
   }
   if (o.discard_backlog) {
@@ -137,11 +171,42 @@ uint32_t skip_old_records(LiveRing& r, xt::RingRead* rd) {
   return skipped;
 }
 
+namespace {
+
+// One reader: a valid cons other than the one this consumer left means
+// another reader advanced it. The ring stays "not ours" from the drain
+// before (the last time it was) until reclaim_cycles pass without another.
+void watch_cons(LiveRing& r, Channel& ch, const xt::RingRead& rd, uint64_t now_tsc, uint64_t slack) {
+  const bool moved =
+      r.left_valid && rd.cons != r.left_cons && xt::ring_offset_valid(rd.cons, r.ring.data_size);
+  if (moved) {
+    const bool new_spell = r.foreign_last_tsc == 0 || now_tsc - r.foreign_last_tsc > r.reclaim_cycles;
+    ++r.foreign;
+    r.foreign_last_tsc = now_tsc;
+    const uint64_t from =
+        new_spell ? (r.last_drain_tsc > slack ? r.last_drain_tsc - slack : 0) : ch.foreign_from();
+    ch.publish_not_ours();
+    ch.publish_foreign(from, now_tsc);
+  } else if (r.foreign_last_tsc != 0 && ch.foreign_now()) {
+    if (now_tsc - r.foreign_last_tsc > r.reclaim_cycles)
+      ch.publish_ours();
+    else
+      ch.publish_foreign(ch.foreign_from(), now_tsc);  // not ours until reclaimed
+  }
+  r.last_drain_tsc = now_tsc;
+}
+
+}  // namespace
+
 void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack, Tee* tee) {
   xt::RingRead rd = xt::ring_read(r.ring);
   ++r.drains;
+  watch_cons(r, ch, rd, now_tsc, slack);
+  r.left_cons = rd.cons;  // unless a release below moves it
+  r.left_valid = true;
   if (const uint32_t old = skip_old_records(r, &rd)) {
-    xt::ring_release(r.ring, rd.cons, old);
+    if (xt::ring_release(r.ring, rd.cons, old))
+      r.left_cons = xt::ring_advance(rd.cons, old, r.ring.data_size);
     rd.cons = xt::ring_advance(rd.cons, old, r.ring.data_size);
     r.skipped_bytes += old;
     if (rd.total() == 0) rd.state = xt::RingState::kEmpty;
@@ -162,6 +227,7 @@ void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack, Tee* tee)
         ++r.resyncs;
         r.discarded_bytes += dropped;
       }
+      r.left_valid = false;  // set to a prod loaded inside: learnt again next drain
       return;
     }
     case xt::RingState::kData: break;
@@ -200,7 +266,8 @@ void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack, Tee* tee)
     if (tee->file && !xt::write_window(tee->file, r.cpu, rd.first, a, rd.second, copied - a))
       tee->failed = true;
   }
-  if (copied) xt::ring_release(r.ring, rd.cons, copied);
+  if (copied && xt::ring_release(r.ring, rd.cons, copied))
+    r.left_cons = xt::ring_advance(rd.cons, copied, r.ring.data_size);
   r.bytes += copied;
   if (stalled) {
     ++r.stalls;
@@ -217,6 +284,7 @@ void LiveRing::add_stats(Stats* s) const {
   (*s)[Stat::ring_resyncs] += resyncs;
   (*s)[Stat::resync_dropped_bytes] += discarded_bytes;
   (*s)[Stat::backlog_bytes] += skipped_bytes;
+  (*s)[Stat::foreign_cons] += foreign;
 }
 
 void LiveStream::add_stats(Stats* s) const {

@@ -5,8 +5,17 @@
 // (Xen keeps the first size of the boot), sets the event and CPU masks, maps
 // t_info read-only and every CPU's pages read-write (CPUs whose mfn_offset
 // is 0 have no buffer and are skipped). If another consumer already owns
-// the notification (xentrace, xenbaked), the session changes no mask it was
-// not asked to and leaves tracing enabled on close.
+// the notification (xentrace, xenbaked), open() refuses (kUnavailable,
+// naming the likely process: Xen's rings have one cons each, and two
+// readers take records from each other) unless told to share them; a
+// shared session changes no mask it was not asked to and leaves tracing
+// enabled on close.
+//
+// One reader: drain() remembers the cons it left in each ring. A drain that
+// finds another valid cons there (another reader advanced it) counts it and
+// marks the ring's Channel "not ours" from the previous drain's time until
+// `reclaim_s` of host time pass without one; the tracker blinds every
+// domain over that span (live_runtime.h), so the detector judges none.
 //
 // Records travel from a ring to the tracker thread in Chunks over a
 // Channel (one per hypervisor CPU): drain() copies whole records out of the
@@ -53,7 +62,19 @@ struct LiveOptions {
   bool event_mask_given = false;     // --events: set it even if another consumer runs
   std::vector<uint32_t> trace_cpus;  // hypervisor CPUs to trace; empty: all
   bool discard_backlog = true;       // start from now, as xentrace -D
+  // Read beside another consumer that holds VIRQ_TBUF (both lose records
+  // to each other; domains are unknown while its cons moves) instead of
+  // refusing to start.
+  bool share_rings = false;
+  // A ring is ours again after this many seconds of host time with no cons
+  // moved by another reader (xentrace polls every 100 ms by default).
+  double reclaim_s = 2;
 };
+
+// The likely other consumer of the trace buffers: "xentrace (pid 812)" for
+// each process under `proc_dir` whose comm is xentrace, xenbaked or xenmon
+// (comma-separated), or "" if none.
+std::string find_trace_consumers(const std::string& proc_dir = "/proc");
 
 struct LiveRing {
   uint32_t cpu = 0;
@@ -68,6 +89,14 @@ struct LiveRing {
   // session, when every ring had been emptied.
   uint64_t skip_until = 0;
   uint64_t skipped_bytes = 0;
+  // One reader: the cons this consumer last left (valid only after a
+  // drain; a resync re-learns it), drains that found another one, and when.
+  uint32_t left_cons = 0;
+  bool left_valid = false;
+  uint64_t foreign = 0;
+  uint64_t last_drain_tsc = 0;    // now_tsc of the previous drain
+  uint64_t foreign_last_tsc = 0;  // now_tsc of the last drain that found a foreign cons
+  uint64_t reclaim_cycles = 0;    // LiveOptions::reclaim_s in cycles (set by the session)
 
   // Stat::ring_bytes, ring_drains, ring_stalls, bogus_ring_states, ...
   void add_stats(Stats* s) const;
@@ -92,6 +121,9 @@ class LiveSession {
   uint32_t event_mask() const { return mask_; }
   int notify_fd() const { return notify_fd_; }
   bool shared_with_another_consumer() const { return shared_; }
+  // Who else reads (find_trace_consumers, or the host's own answer), set
+  // when another consumer holds the notification.
+  const std::string& other_consumer() const { return other_; }
 
  private:
   TraceHost* host_ = nullptr;
@@ -103,6 +135,7 @@ class LiveSession {
   uint32_t mask_ = 0;
   int notify_fd_ = -1;
   bool shared_ = false;
+  std::string other_;
   bool we_enabled_ = false;
   bool open_ = false;
 };
@@ -133,6 +166,22 @@ class Channel {
   void close() { closed_.store(true, std::memory_order_release); }
   bool closed() const { return closed_.load(std::memory_order_acquire); }
 
+  // One reader: while another reader moves this ring's cons, the host TSC
+  // span [from, to] whose records may have gone to it (to grows each drain
+  // until the ring is ours again; 0, 0: never). from is stored before to:
+  // a reader that loads to, then from, may see an older from (a wider span,
+  // harmless) or from > to (a new spell half published: skip it this time).
+  void publish_foreign(uint64_t from, uint64_t to) {
+    if (foreign_from_.load(std::memory_order_relaxed) != from)
+      foreign_from_.store(from, std::memory_order_release);
+    foreign_to_.store(to, std::memory_order_release);
+  }
+  void publish_ours() { foreign_now_.store(false, std::memory_order_release); }
+  void publish_not_ours() { foreign_now_.store(true, std::memory_order_release); }
+  uint64_t foreign_to() const { return foreign_to_.load(std::memory_order_acquire); }
+  uint64_t foreign_from() const { return foreign_from_.load(std::memory_order_acquire); }
+  bool foreign_now() const { return foreign_now_.load(std::memory_order_acquire); }
+
  private:
   uint32_t cpu_;
   std::vector<std::unique_ptr<Chunk>> pool_;
@@ -140,6 +189,8 @@ class Channel {
   Chunk* spare_ = nullptr;  // consumer thread only
   std::atomic<uint64_t> quiet_{0};
   std::atomic<bool> closed_{false};
+  std::atomic<uint64_t> foreign_from_{0}, foreign_to_{0};
+  std::atomic<bool> foreign_now_{false};
 };
 
 // A xentrace-format copy of everything drained (vtrace run --record): one

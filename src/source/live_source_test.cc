@@ -2,8 +2,10 @@
 // teardown, draining, bogus ring states, lost records.
 #include "src/source/live_source.h"
 
+#include <cstdio>
 #include <cstring>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "src/sim/host.h"
 #include "src/sorter/sorter.h"
@@ -59,13 +61,51 @@ TEST(LiveSession, SkipsCpusWithoutBufferAndRestoresTracingOnClose) {
   EXPECT_FALSE(rig.host->tracing());  // we enabled it, nobody else reads: off again
 }
 
+// Beside another consumer (it holds VIRQ_TBUF) the session refuses to
+// start, naming it, and changes nothing on the host.
+TEST(LiveSession, RefusesToStartBesideAnotherConsumer) {
+  HostConfig c;
+  SimHost host(c);
+  host.take_notify_elsewhere("xentrace (pid 4242)");
+  ASSERT_TRUE(host.set_event_mask(0x00021000).ok());
+  vt::LiveSession s;
+  const vt::Status st = s.open(&host, vt::LiveOptions{});
+  EXPECT_EQ(st.code(), vt::Status::Code::kUnavailable);
+  EXPECT_EQ(st.message(),
+            "xentrace (pid 4242) already reads the trace buffers (it holds VIRQ_TBUF); a ring has one cons, "
+            "so two readers take records from each other");
+  EXPECT_EQ(s.other_consumer(), "xentrace (pid 4242)");
+  EXPECT_FALSE(host.tracing());               // not enabled by us
+  EXPECT_EQ(host.event_mask(), 0x00021000u);  // its mask kept
+}
+
+// The likely other consumer, from each process's comm.
+TEST(LiveSession, FindsTheUsualTraceConsumersInProc) {
+  const std::string proc = testing::TempDir() + "/fake-proc";
+  for (const char* d : {"", "/812", "/900", "/self"}) mkdir((proc + d).c_str(), 0755);
+  auto comm = [&](const char* pid, const char* name) {
+    std::FILE* f = std::fopen((proc + "/" + pid + "/comm").c_str(), "w");
+    std::fputs(name, f);
+    std::fclose(f);
+  };
+  comm("900", "bash\n");
+  comm("self", "xentrace\n");  // not a pid: skipped
+  std::remove((proc + "/812/comm").c_str());
+  EXPECT_EQ(vt::find_trace_consumers(proc), "");
+  comm("812", "xentrace\n");
+  EXPECT_EQ(vt::find_trace_consumers(proc), "xentrace (pid 812)");
+  EXPECT_EQ(vt::find_trace_consumers(proc + "/none"), "");
+}
+
 TEST(LiveSession, LeavesAnotherConsumersTracingAlone) {
   HostConfig c;
   SimHost host(c);
   host.take_notify_elsewhere();  // a running xentrace holds VIRQ_TBUF
   ASSERT_TRUE(host.set_event_mask(0x00021000).ok());
   vt::LiveSession s;
-  ASSERT_TRUE(s.open(&host, vt::LiveOptions{}).ok());
+  vt::LiveOptions o;
+  o.share_rings = true;  // --share-rings
+  ASSERT_TRUE(s.open(&host, o).ok());
   EXPECT_TRUE(s.shared_with_another_consumer());
   EXPECT_EQ(host.event_mask(), 0x00021000u);  // its mask kept
   s.close();
@@ -269,4 +309,37 @@ TEST(LiveOptions, DefaultMaskAdmitsWhatVtraceDecodesAndNotEmulatedDevices) {
   EXPECT_GT(admitted, 40u);
   EXPECT_FALSE(xt::mask_admits(vt::kDefaultEventMask, TRC_HVM_EMUL | 0x11));  // LAPIC_PIC_INTR
   EXPECT_TRUE(xt::mask_admits(TRC_ALL, TRC_HVM_EMUL | 0x11));
+}
+
+// One reader: a second reader advances CPU 0's cons between two drains.
+// The drain after counts it and marks the channel not ours from the drain
+// before (5000, slack 0) to now; further drains extend the span until
+// reclaim_s (2 s at 2.4 GHz: 4.8e9 cycles) pass without another.
+TEST(LiveRing, NoticesAConsItDidNotWrite) {
+  Rig rig(1);
+  vt::LiveRing& r = rig.session.rings()[0];
+  vt::Channel& ch = *rig.channels[0];
+  const uint32_t w[2] = {1, 0};
+  rig.host->trace(0, TRC_SCHED_WAKE, 1000, w, 2, 0);
+  rig.pump(5000);
+  EXPECT_EQ(r.foreign, 0u);
+  EXPECT_FALSE(ch.foreign_now());
+  rig.host->trace(0, TRC_SCHED_WAKE, 6000, w, 2, 0);
+  EXPECT_EQ(rig.host->read_as_another_consumer(0), 20u);  // its record: 4 + 8 (TSC) + 8 bytes
+  rig.host->trace(0, TRC_SCHED_WAKE, 7000, w, 2, 0);
+  EXPECT_EQ(rig.pump(8000)[TRC_SCHED_WAKE], 1u);  // the second record went to the other reader
+  EXPECT_EQ(r.foreign, 1u);
+  EXPECT_TRUE(ch.foreign_now());
+  EXPECT_EQ(ch.foreign_from(), 5000u);
+  EXPECT_EQ(ch.foreign_to(), 8000u);
+  rig.pump(1000000000);  // no new foreign cons, but not reclaimed yet
+  EXPECT_EQ(r.foreign, 1u);
+  EXPECT_TRUE(ch.foreign_now());
+  EXPECT_EQ(ch.foreign_to(), 1000000000u);
+  rig.pump(8000 + 4800000001ull);  // 2 s after the foreign cons: ours again
+  EXPECT_FALSE(ch.foreign_now());
+  EXPECT_EQ(ch.foreign_to(), 1000000000u);  // the span ends with the last drain in it
+  vt::Stats st;
+  r.add_stats(&st);
+  EXPECT_EQ(st[vt::Stat::foreign_cons], 1u);
 }

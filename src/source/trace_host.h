@@ -6,6 +6,7 @@
 // code for both: only the mapping differs.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,6 +18,14 @@ namespace vt {
 
 // What a toolstack can do to a guest (the detector's actions).
 enum class DomainOp { kPause, kShutdown, kDestroy };
+
+// What the host says of a domain, asked before an action (the detector's
+// guard): whether it exists, its UUID (all zero: not known), its state.
+struct HostDomain {
+  bool exists = false;
+  std::array<uint8_t, 16> uuid{};
+  bool paused = false, shutdown = false, dying = false;
+};
 
 struct TraceInfo {
   uint64_t t_info_mfn = 0;    // 0: no buffers allocated
@@ -50,6 +59,9 @@ class TraceHost {
   virtual int notify_fd() = 0;
   virtual void notify_ack() = 0;
   virtual bool notify_owned_elsewhere() const = 0;
+  // Who holds the notification, when the host knows ("" otherwise: the
+  // session looks for the usual tools in /proc).
+  virtual std::string notify_owner() const { return ""; }
 
   // The host's current TSC, for the sorter's watermark on quiet CPUs.
   virtual uint64_t now_tsc() = 0;
@@ -57,6 +69,11 @@ class TraceHost {
   // Pauses, shuts down or destroys a guest. Called from the classifier
   // thread, never on the record path.
   virtual Status domain_op(DomainOp op, uint32_t domid) = 0;
+  // What the host knows of a domain; kUnavailable when it cannot say.
+  // Classifier thread, before an action.
+  virtual Status domain_info(uint32_t /*domid*/, HostDomain* /*out*/) {
+    return Status::Unavailable("this host cannot say which domains exist");
+  }
 
   virtual std::string describe() const = 0;
 

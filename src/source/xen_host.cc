@@ -161,6 +161,22 @@ class XenHost : public TraceHost {
     return rc == 0 ? Status::Ok() : errno_status(what);
   }
 
+  Status domain_info(uint32_t domid, HostDomain* out) override {
+    if (!ctl_) ctl_ = xc_interface_open(&quiet_logger, &quiet_logger, 0);
+    if (!ctl_) return errno_status("xc_interface_open");
+    xc_dominfo_t info{};
+    const int n = xc_domain_getinfo(ctl_, domid, 1, &info);  // the first domain at or after domid
+    if (n < 0) return errno_status("xc_domain_getinfo");
+    *out = HostDomain();
+    if (n == 0 || info.domid != domid) return Status::Ok();  // gone
+    out->exists = true;
+    std::memcpy(out->uuid.data(), info.handle, out->uuid.size());
+    out->paused = info.paused;
+    out->shutdown = info.shutdown;
+    out->dying = info.dying;
+    return Status::Ok();
+  }
+
   std::string describe() const override { return "Xen (libxenctrl)"; }
 
   // dom0 runs on the host's CPUs: their vendor is the one whose exit codes

@@ -8,6 +8,7 @@
 // is seen, never per record.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -229,6 +230,19 @@ class DomainTable {
   // The CPU vendor the HVM exit reasons are read by: given by the caller,
   // or found in the trace (xentrace/hvm_exits.h).
   xt::HvmVendor hvm_vendor = xt::HvmVendor::kUnknown;
+  // A TSC span over which every domain's figures are unreliable because
+  // another reader of the rings took records (the live runtime says so;
+  // 0, 0: none). Extended like a domain's blind range.
+  uint64_t shared_from = 0, shared_to = 0;
+  void blind_all(uint64_t from, uint64_t to) {
+    if (shared_to == 0 || from > shared_to) {  // a new span; periods before it are out already
+      shared_from = from;
+      shared_to = to;
+    } else {
+      shared_from = std::min(shared_from, from);
+      shared_to = std::max(shared_to, to);
+    }
+  }
 
  private:
   uint32_t create(uint32_t domid, uint64_t tsc, bool added);

@@ -37,6 +37,9 @@ enum class Severity : uint8_t { kInfo, kDataLoss, kError };
     "reads cut short by a record running past what the ring had written (the rest was skipped)")         \
   X(left_in_rings, kDataLoss, "bytes",                                                                   \
     "bytes left unread in the rings at exit (a CPU held the merge while the others' chunks were full)")  \
+  X(foreign_cons, kDataLoss, "events",                                                                   \
+    "drains found a ring's cons moved by another reader (its records went there; every domain was "      \
+    "unknown until the rings were ours again)")                                                          \
   /* Sorter. */                                                                                          \
   X(records_merged, kInfo, "records", "records merged in TSC order and tracked")                         \
   X(tsc_backwards, kError, "records", "records had a TSC below their CPU's previous one (raised to it)") \
@@ -62,6 +65,14 @@ enum class Severity : uint8_t { kInfo, kDataLoss, kError };
   /* The live runtime. */                                                                                \
   X(samples_dropped, kDataLoss, "samples", "samples dropped: the classifier's queue was full")           \
   X(silences, kDataLoss, "events", "spells without a record from any CPU (the detector was blind)")      \
+  X(shared_spells, kDataLoss, "events",                                                                  \
+    "spells in which another reader moved the rings' cons (the detector judged no domain)")              \
+  /* The detector's actions. */                                                                          \
+  X(actions_taken, kInfo, "actions", "actions carried out (or, under --dry-run, that would have been)")  \
+  X(actions_held, kInfo, "actions",                                                                      \
+    "actions held by the guard (young domain, cooldown, never-act, gone, host-wide alarm)")              \
+  X(host_alarms, kError, "events",                                                                       \
+    "host-wide alarms (too many actions or faulty guests within 60 s: every action was held)")           \
   X(consumer_cpu_ns, kInfo, "ns", "CPU time of the consumer and tracker threads")                        \
   X(wall_ns, kInfo, "ns", "wall time of the run")
 
