@@ -201,6 +201,20 @@ Status load_dataset(const std::vector<std::string>& label_files, const DatasetOp
           return fail(l.source + ": domain " + std::to_string(l.domid) + ": t " +
                       std::to_string(run.rows[i].index) + " does not follow t " +
                       std::to_string(run.rows[i - 1].index));
+      // The labels' own guest_type (the lab's: pv, pvh, hvm), where given,
+      // must be what the records say: a run whose HVM class was not traced
+      // would otherwise train the PV model.
+      if (const std::string said = get("guest_type"); col.count("guest_type") && !said.empty()) {
+        const GuestType want = said == "pv"                     ? GuestType::kPv
+                               : said == "pvh" || said == "hvm" ? GuestType::kHvm
+                                                                : GuestType::kUnknown;
+        if (want == GuestType::kUnknown)
+          return fail("column 'guest_type': '" + said + "' is not one of pv, pvh, hvm");
+        const GuestType seen = run_guest_type(run);
+        if (seen != GuestType::kUnknown && seen != want)
+          return fail("column 'guest_type': '" + said + "', but the records of domain " +
+                      std::to_string(l.domid) + " in " + l.source + " say " + guest_type_name(seen));
+      }
       if (o.guest_type != GuestType::kUnknown && run_guest_type(run) != o.guest_type) {
         ++d->skipped_type;
         continue;

@@ -149,6 +149,10 @@ TEST(Dataset, MalformedLabelsGiveOneClearLine) {
        "line 2: column 'cpu_hz' (needed with trace_file)"},
       {"exp_id,domid,onset_s,samples\n,4,,e9.csv\n", "line 2: column 'exp_id': empty"},
       {"exp_id,domid,onset_s,samples\n\"e9,4,,e9.csv\n", "line 2: unterminated quoted field"},
+      {"exp_id,domid,onset_s,samples,guest_type\ne9,4,,e9.csv,hvm\n",
+       "line 2: column 'guest_type': 'hvm', but the records of domain 4 in " + tmp("e9.csv") + " say pv"},
+      {"exp_id,domid,onset_s,samples,guest_type\ne9,4,,e9.csv,xen\n",
+       "line 2: column 'guest_type': 'xen' is not one of pv, pvh, hvm"},
   };
   for (const Bad& b : cases) {
     write(tmp("bad_labels.csv"), b.labels);
@@ -160,6 +164,27 @@ TEST(Dataset, MalformedLabelsGiveOneClearLine) {
     EXPECT_EQ(err.substr(0, want.size()), want) << err;
     EXPECT_EQ(err.find('\n'), std::string::npos) << err;
   }
+}
+
+// --guest-type: runs of another type are left out and counted; none left is
+// said with the type.
+TEST(Dataset, GuestTypeFilter) {
+  write(tmp("e9.csv"), samples_csv(8));
+  write(tmp("typed.csv"), "exp_id,domid,onset_s,samples,guest_type\ne9,4,,e9.csv,pv\ne9,0,,e9.csv,\n");
+  DatasetOptions o;
+  Dataset d;
+  ASSERT_TRUE(load_dataset({tmp("typed.csv")}, o, &d).ok());
+  EXPECT_EQ(d.runs.size(), 2u);
+  o.guest_type = GuestType::kPv;
+  Dataset pv;
+  ASSERT_TRUE(load_dataset({tmp("typed.csv")}, o, &pv).ok());
+  EXPECT_EQ(pv.runs.size(), 2u);  // both domains make PV records
+  EXPECT_EQ(pv.skipped_type, 0u);
+  o.guest_type = GuestType::kHvm;
+  Dataset hvm;
+  const Status st = load_dataset({tmp("typed.csv")}, o, &hvm);
+  EXPECT_EQ(st.message(), tmp("typed.csv") + ": no labelled runs of guest type hvm");
+  EXPECT_EQ(hvm.skipped_type, 2u);
 }
 
 }  // namespace
