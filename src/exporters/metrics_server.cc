@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <sys/eventfd.h>
 #include <sys/time.h>
@@ -118,7 +119,11 @@ void MetricsServer::serve() {
     if (p[1].revents) return;
     if (!(p[0].revents & POLLIN)) continue;
     const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
+    if (fd < 0) {
+      // Out of descriptors: the connection stays queued; do not spin on it.
+      if (errno == EMFILE || errno == ENFILE) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
     const timeval tv{5, 0};  // a silent or stalled client is dropped
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -170,8 +175,7 @@ void MetricsServer::answer(int fd) {
   const std::string method(req, size_t(sp1 - req));
   std::string path(sp1 + 1, size_t(sp2 - sp1 - 1));
   if (const size_t q = path.find('?'); q != std::string::npos) path.resize(q);
-  if (method != "GET" && method != "HEAD")
-    return respond(fd, "405 Method Not Allowed", "text/plain", "only GET\n");
+  if (method != "GET") return respond(fd, "405 Method Not Allowed", "text/plain", "only GET\n");
   if (path == "/") {
     return respond(
         fd, "200 OK", "text/html",
@@ -181,7 +185,6 @@ void MetricsServer::answer(int fd) {
   const std::shared_ptr<const MetricsSnapshot> s = latest();
   render_metrics(s ? *s : MetricsSnapshot(), &body_);
   scrapes_.fetch_add(1);
-  if (method == "HEAD") return respond(fd, "200 OK", "text/plain; version=0.0.4; charset=utf-8", "");
   respond(fd, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body_);
 }
 

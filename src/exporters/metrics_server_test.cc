@@ -96,6 +96,7 @@ TEST(MetricsServer, ServesTheLastSnapshotPublished) {
   EXPECT_NE(r.body.find("/metrics"), std::string::npos);
   EXPECT_EQ(http(srv.port(), get("/other")).head.substr(0, 22), "HTTP/1.1 404 Not Found");
   EXPECT_EQ(http(srv.port(), "POST /metrics HTTP/1.1\r\n\r\n").head.substr(0, 12), "HTTP/1.1 405");
+  EXPECT_EQ(http(srv.port(), "HEAD /metrics HTTP/1.1\r\n\r\n").head.substr(0, 12), "HTTP/1.1 405");
   EXPECT_EQ(http(srv.port(), "nonsense\r\n\r\n").head.substr(0, 12), "HTTP/1.1 400");
   EXPECT_EQ(srv.scrapes(), 2u);
   srv.stop();
