@@ -2,15 +2,18 @@
 // clear line with a non-zero exit for every kind of bad input.
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <map>
+#include <netinet/in.h>
 #include <random>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include "tests/support/run_vtrace.h"
@@ -574,6 +577,43 @@ TEST(Cli, HvmRecordsDecodedCountedAndNotJudgedByAPvModel) {
   EXPECT_EQ(
       v.out,
       "{\"t\": 6.000, \"domid\": 3, \"generation\": 0, \"verdict\": \"unknown\", \"guest_type\": \"hvm\"}\n");
+}
+
+}  // namespace
+
+namespace {
+
+// --metrics: a remote address without --metrics-allow-remote, a bad
+// spelling and a port in use are each one line, before anything starts:
+// the first two a bad flag (2), the third a refusal of the host (1).
+TEST(Cli, MetricsAddressesRefusedInOneLine) {
+  Result r = run("run --sim demo --seconds 1 --metrics 0.0.0.0:9464");
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("vtrace: --metrics: '0.0.0.0:9464' is not a loopback address"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("--metrics-allow-remote"), std::string::npos) << r.err;
+  r = run("run --sim demo --seconds 1 --metrics 127.0.0.1");
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("vtrace: --metrics: '127.0.0.1': no port"), std::string::npos) << r.err;
+
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const std::string taken = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  r = run("run --sim demo --seconds 1 --metrics " + taken);
+  close(fd);
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err,
+            "vtrace: --metrics: " + taken + ": address already in use (another process listens there)\n");
 }
 
 }  // namespace

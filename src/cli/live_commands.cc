@@ -16,6 +16,8 @@
 #include "src/cli/commands.h"
 #include "src/cli/detect_flags.h"
 #include "src/cli/named_option.h"
+#include "src/exporters/metrics.h"
+#include "src/exporters/metrics_server.h"
 #include "src/exporters/sample_writer.h"
 #include "src/exporters/stats_writer.h"
 #include "src/runtime/live_runtime.h"
@@ -51,6 +53,8 @@ struct LiveFlags {
   double sim_span_s = 10;      // vtrace sim --seconds: simulated seconds
   double slack_ms = -1;        // < 0: RuntimeOptions' on Xen, 0 on the simulator (its clock is exact)
   DetectFlags detect;
+  std::string metrics;  // ADDR:PORT; empty: no metrics served
+  bool metrics_allow_remote = false;
 };
 
 void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
@@ -106,6 +110,36 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
                   "also write everything read to this xentrace file (vtrace replay of it gives "
                   "the same figures)");
   add_detect_flags(cmd, &f->detect);
+  cmd->add_option(
+         "--metrics", f->metrics,
+         "serve Prometheus metrics at http://ADDR:PORT/metrics, e.g. 127.0.0.1:9464 (port 0: any free "
+         "one, said on stderr; docs/operations.md)")
+      ->option_text("ADDR:PORT");
+  cmd->add_flag("--metrics-allow-remote", f->metrics_allow_remote,
+                "let --metrics listen on an address other hosts can reach (the metrics name every guest and "
+                "have no authentication)");
+}
+
+// Once a second on the classifier thread: the domains' totals, the
+// detector's standing of each, the run's progress, as one snapshot for the
+// metrics server.
+std::shared_ptr<const MetricsSnapshot> metrics_snapshot(const DomainAccounts& acc, const DetectStage* det,
+                                                        double hz, const LiveProgress& pr) {
+  auto s = std::make_shared<MetricsSnapshot>();
+  acc.fill(&s->domains);
+  if (det) {
+    s->detecting = true;
+    for (DomainMetrics& d : s->domains) {
+      const Detector::Standing st = det->detector().standing(d.domid, d.generation);
+      d.faulty = st.faulty;
+      d.scored = st.scored;
+      d.score = st.score;
+    }
+  }
+  s->hz = hz;
+  s->stats = pr.stats;
+  s->blind = pr.blind;
+  return s;
 }
 
 // The hypervisor: the simulator's when --sim was given, else Xen's.
@@ -185,6 +219,13 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   if (Status st = consumer_cpus(f.cpus, &f.rt.dom0_cpus); !st.ok()) return report(st);
   if (Status st = live_options(f); !st.ok()) return report(st);
   if (f.sim_seconds > 0 && !sim_given) return report(Status::InvalidArgument("--sim-seconds needs --sim"));
+  ListenAddress metrics_at;
+  if (!f.metrics.empty()) {
+    Status st = parse_listen_address(f.metrics, f.metrics_allow_remote, &metrics_at);
+    if (!st.ok() && metrics_at.len > 0)  // a good address, but not loopback
+      st = Status::InvalidArgument(st.message() + "; --metrics-allow-remote serves them to other hosts");
+    if (!st.ok()) return report(st.with_context("--metrics"));
+  }
   Host host;
   if (Status st = make_host(f, sim_given, &host); !st.ok()) return report(st);
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> rec(nullptr, std::fclose);
@@ -215,8 +256,17 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   std::unique_ptr<DetectStage> det;
   if (Status st = open_detect(f.detect, f.rt.pipeline.samples.period_s, control, query, &det); !st.ok())
     return report(st);
+  // Listening before the session starts: a port in use stops nothing.
+  std::unique_ptr<MetricsServer> server;
+  if (!f.metrics.empty()) {
+    server = std::make_unique<MetricsServer>();
+    if (Status st = server->start(metrics_at); !st.ok()) return report(st.with_context("--metrics"));
+  }
   LiveSession session;
   if (Status st = open_session(&session, host.get(), f.live); !st.ok()) return report(st);
+  if (server)
+    std::fprintf(stderr, "vtrace: serving metrics at http://%s:%u/metrics\n",
+                 f.metrics.substr(0, f.metrics.rfind(':')).c_str(), server->port());
   if (host.sim) host.sim->start(f.sim_seconds);
   // --sim-seconds: stop when the simulator has written its last record (the
   // runtime then drains everything), on a slow machine as on a fast one.
@@ -245,10 +295,16 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   SampleWriter w(stdout, f.format, false, session.tsc_hz());
   const double hz = session.tsc_hz();
   const bool write_samples = samples_on_stdout(f.detect);
+  DomainAccounts accounts;                                      // the classifier thread's
   rt.set_period_sink([&](const std::vector<DomainSample>& p) {  // the classifier thread
     if (write_samples) w.write(p);
     if (det) det->on_samples(p, hz);
+    if (server) accounts.add(p);
   });
+  if (server)
+    rt.set_progress_sink([&](const LiveProgress& pr) {  // the classifier thread, once a second
+      server->publish(metrics_snapshot(accounts, det.get(), hz, pr));
+    });
   Status st = rt.run();
   g_stop.store(true);
   if (sim_watch.joinable()) sim_watch.join();

@@ -159,6 +159,7 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
     Verdict v{r.t + r.span_s, r.domid, r.generation, VerdictKind::kNormal, 0, guest_type_of(s.pv, s.hvm)};
     if (batch_part_[j] == kNone) {  // no model judges its type (or it is not known yet)
       s.faulty_run = s.normal_run = s.judged = 0;
+      s.scored = false;
       if (s.state != State::kUnknown) {
         s.state = State::kUnknown;
         v.kind = VerdictKind::kUnknown;
@@ -175,6 +176,8 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
     const double score = part.scores[batch_col_[j]];
     v.score = score;
     v.judged_s = ++s.judged;
+    s.scored = true;
+    s.score = score;
     if (judged) judged->push_back({r.t, r.domid, r.generation, score});
     const bool faulty = score <= part.threshold;
     if (faulty)
@@ -195,6 +198,14 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
       out->push_back(v);
     }
   }
+}
+
+Detector::Standing Detector::standing(uint16_t domid, uint32_t generation) const {
+  const uint32_t si = slot_of_[domid & xt::kMaxDomid];
+  if (si == kNone) return {};
+  const Slot& s = *slots_[si];
+  if (!s.w.used || s.w.generation != generation) return {};
+  return {s.state == State::kFaulty, s.scored, s.score};
 }
 
 namespace {

@@ -109,6 +109,17 @@ class Detector {
   void on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* out,
                std::vector<Judgement>* judged = nullptr);
 
+  // A domain's standing after the last call, for the metrics: faulty iff
+  // its last verdict was faulty (the strike rule's state, not one second's
+  // vote); `scored` when a model judged its last judged second, `score`
+  // that second's. A domain never seen, or of another generation: neither.
+  struct Standing {
+    bool faulty = false;
+    bool scored = false;
+    double score = 0;
+  };
+  Standing standing(uint16_t domid, uint32_t generation) const;
+
   // The first model's (evaluation reads a one-model detector's).
   int strikes() const { return parts_[0].strikes; }
   double threshold() const { return parts_[0].threshold; }
@@ -125,6 +136,8 @@ class Detector {
     uint32_t judged = 0;       // seconds scored since its history (re)started
     uint64_t pv = 0, hvm = 0;  // its PV and HVM records so far (the type's evidence)
     uint32_t part = kNone;     // the model that judged its last second
+    bool scored = false;       // a model scored its last judged second
+    double score = 0;          // ... this
   };
   // One model and its batch: a feature-major matrix of capacity cap_ columns.
   struct Part {

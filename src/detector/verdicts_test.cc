@@ -65,6 +65,29 @@ TEST(Runtime, StrikeRuleSecondBySecond) {
   EXPECT_EQ(run(&d, rows), "1:normal 8:faulty 15:recovered ");
 }
 
+// The standing the metrics show (vtrace_domain_faulty, _score) follows the
+// verdict lines: faulty from the faulty verdict to the recovered one, not
+// from one second's vote; the score is the last judged second's.
+TEST(Runtime, StandingFollowsTheVerdicts) {
+  Detector d(stump());
+  const uint64_t hc[] = {100, 100, 0, 0, 100, 0, 0, 0, 0, 100, 100, 0, 100, 100, 100};
+  std::vector<Verdict> v;
+  std::string faulty;
+  EXPECT_FALSE(d.standing(7, 0).scored);  // never seen
+  for (uint64_t t = 0; t < 15; ++t) {
+    const SecondRow r = row(7, t, hc[t]);
+    d.on_rows(&r, 1, &v);
+    const Detector::Standing st = d.standing(7, 0);
+    faulty += st.faulty ? '1' : '0';
+    EXPECT_TRUE(st.scored);
+    EXPECT_EQ(st.score, hc[t] > 10 ? 1.0 : 0.0) << t;  // the stump's vote fraction for normal
+  }
+  // Verdicts (StrikeRuleSecondBySecond): faulty at the end of t=7, recovered at the end of t=14.
+  EXPECT_EQ(faulty, "000000011111110");
+  EXPECT_FALSE(d.standing(7, 1).scored);  // another generation: not this domain
+  EXPECT_FALSE(d.standing(8, 0).scored);
+}
+
 TEST(Runtime, StrikesFromTheCaller) {
   Detector d(stump(), 1);
   std::vector<SecondRow> rows{row(7, 0, 100), row(7, 1, 0), row(7, 2, 100), row(7, 3, 100)};

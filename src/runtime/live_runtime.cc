@@ -42,6 +42,8 @@ LiveRuntime::LiveRuntime(LiveSession* session, const RuntimeOptions& o)
   // Constructors are outside the analysis: no thread runs yet.
   streams_.resize(rings_.size());
   foreign_seen_.assign(rings_.size(), 0);
+  const size_t nthreads = std::max<size_t>(1, opt_.dom0_cpus.size());
+  for (size_t i = 0; i < nthreads; ++i) consumer_slots_.push_back(std::make_unique<ConsumerSlot>());
   for (size_t i = 0; i < rings_.size(); ++i) {
     channels_.push_back(std::make_unique<Channel>(rings_[i].cpu, opt_.chunks_per_cpu));
     streams_[i].ch = channels_.back().get();
@@ -121,6 +123,40 @@ void LiveRuntime::watch_readers() {
   }
 }
 
+// Consumer i's rings' counters and CPU time so far, for the tracker to add up.
+void LiveRuntime::publish_consumer(uint32_t i, uint64_t cpu_ns) {
+  Stats s;
+  for (size_t r = i; r < rings_.size(); r += consumer_slots_.size()) rings_[r].add_stats(&s);
+  ConsumerSlot& slot = *consumer_slots_[i];
+  MutexLock l(&slot.mu);
+  slot.rings = s;
+  slot.cpu_ns = cpu_ns;
+}
+
+// The statistics so far: the pipeline's, every consumer's last slot, the
+// runtime's own; and whether the detector is blind.
+void LiveRuntime::publish_progress() {
+  LiveProgress p;
+  p.stats = pipeline_->stats();
+  for (const auto& slot : consumer_slots_) {
+    MutexLock l(&slot->mu);
+    p.stats += slot->rings;
+    p.stats[Stat::consumer_cpu_ns] += slot->cpu_ns;
+  }
+  p.stats[Stat::samples_dropped] = samples_dropped_.load(std::memory_order_relaxed);
+  p.stats[Stat::silences] = silences_;
+  p.stats[Stat::wall_ns] =
+      uint64_t(std::chrono::duration<double, std::nano>(Clock::now() - t_start_).count());
+  p.blind = silent_;
+  MutexLock l(&progress_mu_);
+  progress_ = p;
+}
+
+LiveProgress LiveRuntime::progress() {
+  MutexLock l(&progress_mu_);
+  return progress_;
+}
+
 // Records delivered to the trackers are the sign of life: Xen writes
 // scheduler records all the time, even on an idle host; only classes no
 // tracker reads coming in means the detector is blind too.
@@ -175,10 +211,17 @@ void LiveRuntime::consumer(uint32_t i) {
   const uint32_t nthreads = uint32_t(std::max<size_t>(1, opt_.dom0_cpus.size()));
   const int fd = i == 0 ? session_->notify_fd() : -1;
   const int poll_ms = std::max(1, int(opt_.poll_ms));
-  auto be_tracker = [this] {  // consumer 0, after each poll
+  const auto every =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt_.progress_s));
+  auto next_publish = Clock::now();
+  auto be_tracker = [this, every] {  // consumer 0, after each poll
     tracker_.claim();
     track();
     watch_silence();
+    if (Clock::now() >= next_progress_) {
+      next_progress_ = Clock::now() + every;
+      publish_progress();
+    }
   };
   while (!stop_.load(std::memory_order_relaxed)) {
     if (fd >= 0) {
@@ -190,6 +233,10 @@ void LiveRuntime::consumer(uint32_t i) {
     const uint64_t now = session_->host()->now_tsc();
     for (size_t r = i; r < rings_.size(); r += nthreads)
       drain(rings_[r], *channels_[r], now, slack_cycles_, teep_);
+    if (Clock::now() >= next_publish) {
+      next_publish = Clock::now() + every;
+      publish_consumer(i, thread_cpu_ns());
+    }
     if (i == 0) be_tracker();
     if (Clock::now() >= deadline_ || (opt_.external_stop && opt_.external_stop->load())) stop_ = true;
   }
@@ -210,14 +257,21 @@ void LiveRuntime::classifier() {
       }
     }
   };
+  auto tell = [this] {
+    if (progress_sink_ && !failed_.load()) progress_sink_(progress());
+  };
+  const auto every =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt_.progress_s));
   auto next = Clock::now();
   while (!consumers_done_.load()) {
-    next += std::chrono::seconds(1);
+    next += every;
     while (Clock::now() < next && !consumers_done_.load())
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     take();
+    tell();
   }
   take();
+  tell();  // the final figures (run() published them before it let this thread go)
 }
 
 // The consumers are gone: this thread drains what is left, tracking as it
@@ -264,6 +318,7 @@ void LiveRuntime::final_drain() {
 
 Status LiveRuntime::run() {
   const auto t_start = Clock::now();
+  t_start_ = t_start;
   deadline_ = opt_.seconds > 0 ? t_start + std::chrono::nanoseconds(uint64_t(opt_.seconds * 1e9))
                                : Clock::time_point::max();
   const uint32_t nthreads = uint32_t(std::max<size_t>(1, opt_.dom0_cpus.size()));
@@ -275,13 +330,17 @@ Status LiveRuntime::run() {
   tracker_.claim();  // the consumers are joined: this thread is the tracker now
   final_drain();
   const uint64_t main_cpu = thread_cpu_ns() - main_cpu0;
-  consumers_done_ = true;
-  cls.join();
-
   for (const LiveRing& r : rings_) r.add_stats(&stats_);
   stats_[Stat::samples_dropped] = samples_dropped_.load();
   stats_[Stat::consumer_cpu_ns] = consumer_cpu_ns_.load() + main_cpu;
   stats_[Stat::wall_ns] = uint64_t(std::chrono::duration<double, std::nano>(Clock::now() - t_start).count());
+  {
+    MutexLock l(&progress_mu_);
+    progress_.stats = stats_;
+    progress_.blind = silent_;
+  }
+  consumers_done_ = true;
+  cls.join();
   {
     MutexLock l(&error_mu_);
     if (!error_.ok()) return error_;

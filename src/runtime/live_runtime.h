@@ -21,7 +21,15 @@
 //   classifier   wakes once a second, takes the samples the tracker closed
 //                (a Boost.Lockfree SPSC queue, never blocking the tracker:
 //                a full queue drops and counts) and hands each completed
-//                period to the period sink (the detector).
+//                period to the period sink (the detector), then the run's
+//                progress so far to the progress sink (the metrics).
+//
+// Progress (the statistics so far, and whether the silence watch finds the
+// detector blind) is published once every progress_s: each consumer copies
+// its rings' counters and its CPU time into its own slot under a mutex, the
+// tracker adds them to the pipeline's into one LiveProgress under another,
+// and the classifier copies that out. A lock per thread per second; none
+// per record.
 //
 // No lock and no allocation per record anywhere on the way. run() may be
 // called once.
@@ -63,9 +71,19 @@ struct RuntimeOptions {
   // One line goes to `log` when it starts and one when records come back.
   double silence_s = 10;
   std::FILE* log = nullptr;
+  // How often (wall seconds) the progress is published and the classifier
+  // wakes.
+  double progress_s = 1.0;
+};
+
+// The run so far, as the progress sink sees it.
+struct LiveProgress {
+  Stats stats;         // every stage's counters so far (wall_ns: since run())
+  bool blind = false;  // the silence watch finds no record coming in (silence_s)
 };
 
 using PeriodSink = std::function<void(const std::vector<DomainSample>& period)>;
+using ProgressSink = std::function<void(const LiveProgress& progress)>;
 
 class LiveRuntime {
  public:
@@ -75,6 +93,9 @@ class LiveRuntime {
   // Called on the classifier thread with each completed period's samples.
   // Set before run().
   void set_period_sink(PeriodSink s) { sink_ = std::move(s); }
+  // Called on the classifier thread every progress_s, after the periods
+  // that came in, and once more at the end of the run. Set before run().
+  void set_progress_sink(ProgressSink s) { progress_sink_ = std::move(s); }
   // Runs until `seconds` elapsed or external_stop. Fails when a consumer
   // could not be pinned (kUnavailable; the first such failure; no period
   // reaches the sink after it: the command line checks the CPUs with
@@ -96,6 +117,9 @@ class LiveRuntime {
   void watch_readers() VT_REQUIRES(tracker_);
   void final_drain() VT_REQUIRES(tracker_);
   void fail(Status st) VT_EXCLUDES(error_mu_);
+  void publish_consumer(uint32_t i, uint64_t cpu_ns);
+  void publish_progress() VT_REQUIRES(tracker_);
+  LiveProgress progress() VT_EXCLUDES(progress_mu_);
 
   ThreadRole tracker_;
   ThreadRole classifier_;
@@ -130,6 +154,20 @@ class LiveRuntime {
   std::atomic<uint64_t> samples_dropped_{0};
   PeriodSink sink_;  // set before run(), then the classifier's
   std::vector<DomainSample> period_ VT_GUARDED_BY(classifier_);
+
+  // Progress: each consumer's rings and CPU time (slot i: consumer i's),
+  // then the whole, published by the tracker.
+  struct ConsumerSlot {
+    Mutex mu;
+    Stats rings VT_GUARDED_BY(mu);
+    uint64_t cpu_ns VT_GUARDED_BY(mu) = 0;
+  };
+  std::vector<std::unique_ptr<ConsumerSlot>> consumer_slots_;
+  Clock::time_point t_start_;
+  Clock::time_point next_progress_ VT_GUARDED_BY(tracker_);  // the epoch: publish at the first poll
+  Mutex progress_mu_;
+  LiveProgress progress_ VT_GUARDED_BY(progress_mu_);
+  ProgressSink progress_sink_;  // set before run(), then the classifier's
 
   std::atomic<bool> stop_{false};
   std::atomic<bool> failed_{false};  // a thread failed: the sink gets nothing more

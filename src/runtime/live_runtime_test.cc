@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <functional>
 #include <gtest/gtest.h>
 #include <map>
@@ -23,6 +24,7 @@ namespace {
 struct Result {
   std::map<std::pair<uint64_t, uint32_t>, vt::DomainSample> samples;  // (period, domid)
   vt::Stats stats;
+  std::vector<uint64_t> progress_read;                 // records_read of each progress published, in order
   std::vector<std::vector<vt::sim::VcpuTruth>> truth;  // at whole seconds 1, 2, ...
   uint64_t written = 0, lost = 0;
   std::string log;  // the runtime's lines
@@ -59,11 +61,16 @@ Result run_sim(const std::string& scenario, double sim_s, std::vector<uint32_t> 
   char* text = nullptr;
   size_t len = 0;
   ro.log = open_memstream(&text, &len);
+  ro.progress_s = 0.25;
   vt::LiveRuntime rt(&session, ro);
   std::mutex mu;
   rt.set_period_sink([&](const std::vector<vt::DomainSample>& p) {
     std::lock_guard<std::mutex> g(mu);
     for (const auto& s : p) res.samples[{s.index, s.domid}] = s;
+  });
+  rt.set_progress_sink([&](const vt::LiveProgress& p) {
+    std::lock_guard<std::mutex> g(mu);
+    res.progress_read.push_back(p.stats[vt::Stat::records_read]);
   });
   sim.start(sim_s);
   std::thread watcher([&] {
@@ -119,8 +126,21 @@ void expect_matches_truth(const Result& r, size_t min_periods) {
   EXPECT_GE(checked, min_periods);
 }
 
+// The progress published while the run goes on: records read only grow,
+// some were counted before the end, and the last figure is every record the
+// simulator wrote.
+void expect_progress(const Result& r) {
+  ASSERT_GE(r.progress_read.size(), 3u);
+  for (size_t i = 1; i < r.progress_read.size(); ++i) EXPECT_GE(r.progress_read[i], r.progress_read[i - 1]);
+  size_t mid_run = 0;
+  for (uint64_t n : r.progress_read) mid_run += n > 0 && n < r.written;
+  EXPECT_GE(mid_run, 1u);
+  EXPECT_EQ(r.progress_read.back(), r.written);
+}
+
 TEST(LiveRuntime, OneConsumerMatchesTheSimulatorsTruth) {
   Result r = run_sim("demo,speed=6,seed=11", 7, {});
+  expect_progress(r);
   EXPECT_EQ(r.lost, 0u);
   EXPECT_EQ(r.stats[vt::Stat::lost_records], 0u);
   // Every record written was read once (delivered or dropped by class).
@@ -133,6 +153,7 @@ TEST(LiveRuntime, OneConsumerMatchesTheSimulatorsTruth) {
 TEST(LiveRuntime, TwoPinnedConsumersMatchTheSimulatorsTruth) {
   if (sysconf(_SC_NPROCESSORS_ONLN) < 2) GTEST_SKIP() << "needs two CPUs";
   Result r = run_sim("dense,guests=200,speed=3,seed=5", 4.5, {0, 1});
+  expect_progress(r);  // both consumers' rings counted
   EXPECT_EQ(r.lost, 0u);
   EXPECT_EQ(r.stats[vt::Stat::records_read], r.written);
   ASSERT_GE(r.truth.size(), 4u);
@@ -213,6 +234,7 @@ TEST(LiveRuntime, RecordingFromTwoConsumersReplaysToTheSameSamples) {
 struct SilenceRun {
   vt::Stats stats;
   std::string log;
+  std::vector<bool> blind;  // each progress published, in order
 };
 SilenceRun run_with_silence_watch(vt::sim::SimHost& host, const std::function<void(vt::LiveSession&)>& before,
                                   const std::function<void()>& hv) {
@@ -232,7 +254,9 @@ SilenceRun run_with_silence_watch(vt::sim::SimHost& host, const std::function<vo
   ro.slack_ms = 0;
   ro.silence_s = 0.2;
   ro.log = log;
+  ro.progress_s = 0.05;
   vt::LiveRuntime rt(&session, ro);
+  rt.set_progress_sink([&](const vt::LiveProgress& p) { out.blind.push_back(p.blind); });
   std::thread t([&] {
     hv();
     done = true;
@@ -271,6 +295,12 @@ TEST(LiveRuntime, SaysSoWhenRecordsStopAndWhenTheyComeBack) {
   EXPECT_NE(r.log.find("no trace records from any CPU for 0.2 s"), std::string::npos) << r.log;
   EXPECT_NE(r.log.find("trace records again after"), std::string::npos) << r.log;
   EXPECT_EQ(r.stats[vt::Stat::records_merged], 2u);
+  // The metrics' vtrace_blind: 0, then 1 during the silence, then 0 once
+  // records come back (and 1 again if the run outlives the 0.2 s after them).
+  const auto first_blind = std::find(r.blind.begin(), r.blind.end(), true);
+  ASSERT_NE(first_blind, r.blind.end());
+  EXPECT_NE(first_blind, r.blind.begin());
+  EXPECT_NE(std::find(first_blind, r.blind.end(), false), r.blind.end());
 }
 
 // A CPU whose ring is stuck (a bogus prod: nothing is written, no quiet
