@@ -187,8 +187,12 @@ TEST(LiveRuntime, AForeignConsMarksEveryDomainUntilTheRingsAreOursAgain) {
     ++c.second;
   }
   for (const auto& [k, c] : shared) {
-    if (k <= 1 || k >= 8) EXPECT_EQ(c.first, 0) << "period " << k;
-    if (k >= 4 && k <= 5) EXPECT_EQ(c.first, c.second) << "period " << k;  // every domain
+    if (k <= 1 || k >= 8) {
+      EXPECT_EQ(c.first, 0) << "period " << k;
+    }
+    if (k >= 4 && k <= 5) {
+      EXPECT_EQ(c.first, c.second) << "period " << k;  // every domain
+    }
   }
   EXPECT_GE(shared.size(), 9u);
 }
