@@ -169,8 +169,10 @@ TEST(Dataset, MalformedLabelsGiveOneClearLine) {
 // --guest-type: runs of another type are left out and counted; none left is
 // said with the type.
 TEST(Dataset, GuestTypeFilter) {
-  write(tmp("e9.csv"), samples_csv(8));
-  write(tmp("typed.csv"), "exp_id,domid,onset_s,samples,guest_type\ne9,4,,e9.csv,pv\ne9,0,,e9.csv,\n");
+  // Files of its own: ctest runs the other tests of this file at the same time.
+  write(tmp("e9typed.csv"), samples_csv(8));
+  write(tmp("typed.csv"),
+        "exp_id,domid,onset_s,samples,guest_type\ne9,4,,e9typed.csv,pv\ne9,0,,e9typed.csv,\n");
   DatasetOptions o;
   Dataset d;
   ASSERT_TRUE(load_dataset({tmp("typed.csv")}, o, &d).ok());
