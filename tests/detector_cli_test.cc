@@ -37,12 +37,12 @@ size_t lines(const std::string& s) { return size_t(std::count(s.begin(), s.end()
 const std::string kSynth = "tests/detector/synth/labels.csv";
 
 TEST(DetectorCli, TrainEvalExplain) {
-  const std::string model = testing::TempDir() + "/cli-model.json";
+  const std::string model = vt::test::temp_path("cli-model.json");
   Result r = vtrace("train " + kSynth + " --trees 5 --out " + model);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("trained 5 trees on "), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("vtrace: training: tree 5/5"), std::string::npos) << r.err;  // progress
-  const std::string svg = testing::TempDir() + "/cli-roc.svg";
+  const std::string svg = vt::test::temp_path("cli-roc.svg");
   r = vtrace("eval " + model + " " + kSynth + " --format json --roc-svg " + svg);
   ASSERT_EQ(r.status, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
@@ -64,7 +64,7 @@ TEST(DetectorCli, TrainEvalExplain) {
 // --threshold-on oob: the rule reads out-of-bag scores, so the out-of-bag
 // false-positive rate printed at the chosen threshold is within the target.
 TEST(DetectorCli, ThresholdOnOutOfBagScores) {
-  const std::string out = testing::TempDir() + "/oob-" + std::to_string(getpid()) + ".json";
+  const std::string out = vt::test::temp_path("oob.json");
   Result r =
       vtrace("train " + kSynth + " --trees 20 --threshold-rule fpr:0.01 --threshold-on oob --out " + out);
   ASSERT_EQ(r.status, 0) << r.err;

@@ -16,6 +16,7 @@
 #include "src/runtime/recorder.h"
 #include "src/sim/host.h"
 #include "src/sim/simulator.h"
+#include "tests/support/temp_path.h"
 #include "tests/support/test_data.h"
 #include "tests/support/xenalyze.h"
 #include "xentrace/hvm_exits.h"
@@ -142,7 +143,7 @@ TEST(XenalyzeAgreement, LabDataSetTraces) {
                        Lab{"e007", "2.299996G", 2 + 1 + 1 + 1}, Lab{"e008", "2.299997G", 2 + 1 + 1 + 1}}) {
     SCOPED_TRACE(l.exp);
     const std::string zst = std::string(VTRACE_TEST_DATA) + "/../detector/lab/traces/" + l.exp + ".xtr.zst";
-    const std::string plain = testing::TempDir() + "/xa_" + std::to_string(getpid()) + "_" + l.exp + ".xtr";
+    const std::string plain = vt::test::temp_path(std::string("xa_") + l.exp + ".xtr");
     ASSERT_EQ(std::system(("zstd -d -q -f '" + zst + "' -o '" + plain + "'").c_str()), 0);
     EXPECT_EQ(compare_with_xenalyze(plain, l.hz_arg, std::stod(l.hz_arg) * 1e9, zst), l.vcpus);
     std::remove(plain.c_str());
@@ -167,7 +168,7 @@ TEST(XenalyzeAgreement, LabHvmTraces) {
     SCOPED_TRACE(l.exp);
     const std::string zst =
         std::string(VTRACE_TEST_DATA) + "/../detector/lab-hvm/traces/" + l.exp + ".xtr.zst";
-    const std::string plain = testing::TempDir() + "/xa_" + std::to_string(getpid()) + "_hvm.xtr";
+    const std::string plain = vt::test::temp_path(std::string("xa_") + l.exp + ".xtr");
     ASSERT_EQ(std::system(("zstd -d -q -f '" + zst + "' -o '" + plain + "'").c_str()), 0);
     size_t hvm = 0;
     EXPECT_EQ(compare_with_xenalyze(plain, l.hz_arg, std::stod(l.hz_arg) * 1e9, zst, /*svm=*/true, &hvm),
@@ -191,7 +192,7 @@ TEST(XenalyzeAgreement, SimulatedHypervisorRecording) {
   lo.pages = 2048;             // 8 MiB a CPU: no loss even when CI starves the recorder
   lo.event_mask = 0x0ffff000;  // everything, as `xentrace -e all`
   ASSERT_TRUE(session.open(&host, lo).ok());
-  const std::string path = testing::TempDir() + "/sim-demo.xtr";
+  const std::string path = vt::test::temp_path("sim-demo.xtr");
   std::FILE* f = std::fopen(path.c_str(), "wb");
   ASSERT_NE(f, nullptr);
   sim.start(0);

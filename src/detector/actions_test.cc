@@ -6,6 +6,8 @@
 #include <fstream>
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_path.h"
+
 namespace vt {
 namespace {
 
@@ -49,7 +51,7 @@ TEST(Actions, DomainActionsNeedALiveHostUnlessDryRun) {
 }
 
 TEST(Actions, DryRunSaysWhatItWouldDo) {
-  const std::string log = testing::TempDir() + "/actions.log";
+  const std::string log = vt::test::temp_path("actions.log");
   ActionRunner r;
   r.log = std::fopen(log.c_str(), "w");
   r.spec.kind = ActionKind::kPause;
@@ -66,7 +68,7 @@ TEST(Actions, DryRunSaysWhatItWouldDo) {
 }
 
 TEST(Actions, ExecGetsTheVerdictInItsEnvironment) {
-  const std::string out = testing::TempDir() + "/action-out.txt";
+  const std::string out = vt::test::temp_path("action-out.txt");
   std::remove(out.c_str());
   ActionRunner r;
   r.spec.kind = ActionKind::kExec;
@@ -79,7 +81,7 @@ TEST(Actions, ExecGetsTheVerdictInItsEnvironment) {
 }
 
 TEST(Actions, FailingCommandIsReported) {
-  const std::string log = testing::TempDir() + "/actions2.log";
+  const std::string log = vt::test::temp_path("actions2.log");
   ActionRunner r;
   r.log = std::fopen(log.c_str(), "w");
   r.spec.kind = ActionKind::kExec;

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_path.h"
+
 namespace vt {
 namespace {
 
@@ -180,7 +182,7 @@ TEST(Model, UnreachableNodeAndDeepChainsAreRejected) {
 
 TEST(Model, FileErrorsNameTheFile) {
   Model m;
-  const Status st = load_model(testing::TempDir() + "/no-such-model.json", &m);
+  const Status st = load_model(vt::test::temp_path("no-such-model.json"), &m);
   EXPECT_EQ(st.code(), Status::Code::kIoError);
   EXPECT_NE(st.message().find("no-such-model.json: No such file"), std::string::npos) << st.message();
 }

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_path.h"
+
 namespace vt {
 namespace {
 
@@ -269,12 +271,12 @@ TEST(Runtime, VerdictLine) {
 }
 
 TEST(Runtime, DetectStageWritesVerdictsAndDryRunsTheAction) {
-  const std::string model = testing::TempDir() + "/stump.json";
+  const std::string model = vt::test::temp_path("stump.json");
   const Status saved = save_model(model, stump());
   ASSERT_TRUE(saved.ok()) << saved.message();
   DetectOptions o;
   o.model_paths = {model};
-  o.verdicts_path = testing::TempDir() + "/verdicts.jsonl";
+  o.verdicts_path = vt::test::temp_path("verdicts.jsonl");
   o.action = "pause";
   {
     DetectStage bad;
@@ -331,11 +333,11 @@ DomainSample sample(uint16_t domid, uint64_t t, uint64_t hypercalls) {
 // from t=70 (faulty votes at 70, 71, 72: faulty at the end of 72, t=73,
 // after 73 judged seconds). Returns the verdict lines from t=73 on.
 std::vector<std::string> run_stage(uint16_t n, const std::vector<uint16_t>& hung, Stats* stats) {
-  const std::string model = testing::TempDir() + "/stump-guard.json";
+  const std::string model = vt::test::temp_path("stump-guard.json");
   EXPECT_TRUE(save_model(model, stump()).ok());
   DetectOptions o;
   o.model_paths = {model};
-  o.verdicts_path = testing::TempDir() + "/verdicts-guard.jsonl";
+  o.verdicts_path = vt::test::temp_path("verdicts-guard.jsonl");
   o.action = "pause";
   o.dry_run = true;
   {
@@ -433,13 +435,13 @@ TEST(Runtime, AnotherReaderMakesDomainsUnknownUntilTheirWindowIsClean) {
 
 TEST(Runtime, DetectStageRejectsABadModelAndAction) {
   DetectOptions o;
-  o.model_paths = {testing::TempDir() + "/none.json"};
+  o.model_paths = {vt::test::temp_path("none.json")};
   DetectStage st;
   Status r = st.open(o);
   EXPECT_FALSE(r.ok());
   EXPECT_NE(r.code(), Status::Code::kInvalidArgument);
   EXPECT_NE(r.message().find("none.json"), std::string::npos);
-  const std::string model = testing::TempDir() + "/stump2.json";
+  const std::string model = vt::test::temp_path("stump2.json");
   ASSERT_TRUE(save_model(model, stump()).ok());
   o.model_paths = {model};
   o.action = "reboot";

@@ -17,6 +17,7 @@
 #include "src/pipeline/read_trace.h"
 #include "src/sim/host.h"
 #include "src/sim/simulator.h"
+#include "tests/support/temp_path.h"
 #include "xentrace/events.h"
 
 namespace {
@@ -200,7 +201,7 @@ TEST(LiveRuntime, AForeignConsMarksEveryDomainUntilTheRingsAreOursAgain) {
 // `vtrace run --record FILE`: replaying the file gives the very samples the
 // live pipeline produced, with one consumer and with two.
 void expect_replay_identical(std::vector<uint32_t> dom0_cpus, const std::string& name) {
-  const std::string path = testing::TempDir() + "/" + name + std::to_string(getpid()) + ".xtr";
+  const std::string path = vt::test::temp_path(name + ".xtr");
   std::FILE* f = std::fopen(path.c_str(), "wb");
   ASSERT_NE(f, nullptr);
   Result live = run_sim("dense,guests=100,speed=4,seed=9", 3, dom0_cpus, f);

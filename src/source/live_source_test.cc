@@ -9,6 +9,7 @@
 
 #include "src/sim/host.h"
 #include "src/sorter/sorter.h"
+#include "tests/support/temp_path.h"
 #include "xentrace/events.h"
 
 namespace {
@@ -81,7 +82,7 @@ TEST(LiveSession, RefusesToStartBesideAnotherConsumer) {
 
 // The likely other consumer, from each process's comm.
 TEST(LiveSession, FindsTheUsualTraceConsumersInProc) {
-  const std::string proc = testing::TempDir() + "/fake-proc";
+  const std::string proc = vt::test::temp_path("fake-proc");
   for (const char* d : {"", "/812", "/900", "/self"}) mkdir((proc + d).c_str(), 0755);
   auto comm = [&](const char* pid, const char* name) {
     std::FILE* f = std::fopen((proc + "/" + pid + "/comm").c_str(), "w");

@@ -8,12 +8,13 @@
 
 #include "src/exporters/sample_writer.h"
 #include "src/training/replay_csv.h"
+#include "tests/support/temp_path.h"
 #include "tests/support/test_data.h"
 
 namespace vt {
 namespace {
 
-std::string tmp(const std::string& name) { return testing::TempDir() + "/" + name; }
+std::string tmp(const std::string& name) { return vt::test::temp_dir() + "/" + name; }
 
 void write(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary);

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_path.h"
+
 namespace vt {
 namespace {
 
@@ -48,7 +50,7 @@ TEST(Roc, ConfusionAtThreshold) {
 
 TEST(Roc, FilesForPeople) {
   const Roc r = roc_curve({0.2, 0.1, 0.4, 0.2}, {0, 1, 0, 1});
-  const std::string csv = testing::TempDir() + "/roc.csv", svg = testing::TempDir() + "/roc.svg";
+  const std::string csv = vt::test::temp_path("roc.csv"), svg = vt::test::temp_path("roc.svg");
   const Status wrote_csv = write_roc_csv(csv, r);
   ASSERT_TRUE(wrote_csv.ok()) << wrote_csv.message();
   const Status wrote_svg = write_roc_svg(svg, r, "ROC of m.json", 0.2);

@@ -14,24 +14,14 @@
 #include <sys/wait.h>
 #include <vector>
 
+#include "tests/support/temp_path.h"
+
 namespace vt::test {
 
 struct Result {
   int status = -1;  // exit status, or 128 + signal
   std::string out, err;
 };
-
-// Tests run as parallel processes (ctest -j): every file name carries our
-// pid and a call number. The files are removed when the process exits.
-inline std::string temp_path(const std::string& name) {
-  static std::vector<std::string> made;  // constructed before the handler is registered: outlives it
-  static const bool cleanup = std::atexit([] {
-                                for (const std::string& f : made) std::remove(f.c_str());
-                              }) == 0;
-  (void)cleanup;
-  made.push_back(std::string(testing::TempDir()) + "/vtrace_cli_" + std::to_string(getpid()) + "_" + name);
-  return made.back();
-}
 
 struct RunOptions {
   std::string feed;  // a shell command whose output is vtrace's standard input (a pipe)
