@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 
 #include "src/util/json.h"
 
@@ -54,6 +56,11 @@ Detector::Detector(const Model& m, int strikes, double threshold)
 
 Detector::Detector(const std::vector<Model>& models, int strikes, double threshold)
     : window_(models.at(0).window), slot_of_(size_t(xt::kMaxDomid) + 1, kNone) {
+  set_models(models, strikes, threshold);
+}
+
+void Detector::set_models(const std::vector<Model>& models, int strikes, double threshold) {
+  parts_.clear();
   for (uint32_t& p : part_of_type_) p = kNone;
   for (const Model& m : models) {
     Part p;
@@ -63,6 +70,23 @@ Detector::Detector(const std::vector<Model>& models, int strikes, double thresho
     for (GuestType t : m.guest_types) part_of_type_[size_t(t)] = uint32_t(parts_.size());
     parts_.push_back(std::move(p));
   }
+  cap_ = 0;  // the next call sizes the new models' batches
+}
+
+void Detector::replace_models(const std::vector<Model>& models, int strikes, double threshold) {
+  uint32_t old_of_type[kNumGuestTypes];
+  std::copy(std::begin(part_of_type_), std::end(part_of_type_), std::begin(old_of_type));
+  const size_t old_parts = parts_.size();
+  set_models(models, strikes, threshold);
+  // A domain's strikes and age are its model's: they go on under the model
+  // that now judges a type the old one judged, so that the next second does
+  // not take it for a change of model.
+  std::vector<uint32_t> now(old_parts, kNone);  // old part -> new part
+  for (size_t t = 0; t < kNumGuestTypes; ++t)
+    if (old_of_type[t] != kNone && part_of_type_[t] != kNone && now[old_of_type[t]] == kNone)
+      now[old_of_type[t]] = part_of_type_[t];
+  for (const std::unique_ptr<Slot>& s : slots_)
+    if (s->part != kNone) s->part = now[s->part];
 }
 
 Status check_model_set(const std::vector<Model>& models, const std::vector<std::string>& names) {
@@ -265,6 +289,27 @@ std::vector<std::string> default_model_paths(std::string* searched) {
   return paths;
 }
 
+namespace {
+
+// The models at `given` (the default ones when empty), loaded and checked
+// as a set; *paths (if asked) gets where they came from.
+Status load_model_set(const std::vector<std::string>& given, std::vector<Model>* models,
+                      std::vector<std::string>* paths) {
+  std::vector<std::string> at = given;
+  if (at.empty()) {
+    std::string searched;
+    at = default_model_paths(&searched);
+    if (at.empty()) return Status::Unavailable("no default model found (looked in " + searched + ")");
+  }
+  models->assign(at.size(), Model());
+  for (size_t i = 0; i < at.size(); ++i)
+    if (Status st = load_model(at[i], &(*models)[i]); !st.ok()) return st;
+  if (paths) *paths = at;
+  return check_model_set(*models, at);
+}
+
+}  // namespace
+
 Status DetectStage::open(const DetectOptions& o) {
   actions_.spec = ActionSpec();
   actions_.spec.dry_run = o.dry_run;
@@ -277,24 +322,51 @@ Status DetectStage::open(const DetectOptions& o) {
   if (Status st = parse_action(o.action, &actions_.spec); !st.ok()) return st;
   if (Status st = actions_.check(); !st.ok()) return st;
   if (Status st = check_strikes(o.strikes); !st.ok()) return st;
-  std::vector<std::string> paths = o.model_paths;
-  if (paths.empty()) {
-    std::string searched;
-    paths = default_model_paths(&searched);
-    if (paths.empty()) return Status::Unavailable("no default model found (looked in " + searched + ")");
-  }
-  models_.assign(paths.size(), Model());
-  for (size_t i = 0; i < paths.size(); ++i)
-    if (Status st = load_model(paths[i], &models_[i]); !st.ok()) return st;
-  if (Status st = check_model_set(models_, paths); !st.ok()) return st;
+  if (Status st = load_model_set(o.model_paths, &models_, nullptr); !st.ok()) return st;
   if (o.verdicts_path.empty() || o.verdicts_path == "-") {
     out_ = stdout;
   } else {
-    out_ = std::fopen(o.verdicts_path.c_str(), "w");
+    // Appending: a service restarted keeps the verdicts it wrote before.
+    out_ = std::fopen(o.verdicts_path.c_str(), "a");
     if (!out_) return Status::IoError(o.verdicts_path + ": " + std::strerror(errno));
     own_out_ = true;
+    out_path_ = o.verdicts_path;
   }
   det_ = std::make_unique<Detector>(models_, o.strikes);
+  return Status::Ok();
+}
+
+Status DetectStage::reload(const DetectOptions& o) {
+  // Everything is checked before anything changes.
+  ActionRunner probe;
+  probe.spec.dry_run = o.dry_run;
+  probe.control = actions_.control;
+  if (Status st = parse_action(o.action, &probe.spec); !st.ok()) return st;
+  if (Status st = probe.check(); !st.ok()) return st;
+  if (Status st = check_strikes(o.strikes); !st.ok()) return st;
+  std::vector<Model> models;
+  std::vector<std::string> paths;
+  if (Status st = load_model_set(o.model_paths, &models, &paths); !st.ok()) return st;
+  const WindowConfig& w = det_->window();
+  if (models[0].window.window != w.window || models[0].window.warmup != w.warmup)
+    return Status::InvalidArgument(
+        paths[0] + ": its window (" + std::to_string(models[0].window.window) + " s, warm-up " +
+        std::to_string(models[0].window.warmup) + " s) is not the running models' (" +
+        std::to_string(w.window) + " s, warm-up " + std::to_string(w.warmup) +
+        " s): every domain's history is kept in that window; restart to change it");
+  std::FILE* out = nullptr;
+  if (own_out_) {
+    out = std::fopen(out_path_.c_str(), "a");
+    if (!out) return Status::IoError(out_path_ + ": " + std::strerror(errno));
+  }
+  det_->replace_models(models, o.strikes);
+  models_ = std::move(models);
+  actions_.spec = probe.spec;  // running commands are still reaped
+  guard_.opt = o.guard;        // its history (actions, cooldowns, alarm) stays
+  if (own_out_) {
+    std::fclose(out_);
+    out_ = out;
+  }
   return Status::Ok();
 }
 

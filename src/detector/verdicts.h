@@ -105,6 +105,13 @@ class Detector {
   // One model per guest type: check_model_set(models) must have passed.
   explicit Detector(const std::vector<Model>& models, int strikes = 0, double threshold = NAN);
 
+  // Judges on with other models (SIGHUP): every domain keeps its history,
+  // state, strike counts and judged age, and goes on under the new model of
+  // its type (none: its next judged second is unknown). The models must be
+  // a set (check_model_set) with this detector's window.
+  void replace_models(const std::vector<Model>& models, int strikes = 0, double threshold = NAN);
+  const WindowConfig& window() const { return window_; }
+
   void on_samples(const std::vector<DomainSample>& period, double hz, std::vector<Verdict>* out);
   void on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* out,
                std::vector<Judgement>* judged = nullptr);
@@ -149,6 +156,8 @@ class Detector {
     std::vector<uint16_t> votes;
     size_t ncol = 0;
   };
+
+  void set_models(const std::vector<Model>& models, int strikes, double threshold);
 
   std::vector<Part> parts_;
   uint32_t part_of_type_[kNumGuestTypes];  // kNone: no model judges the type
@@ -204,14 +213,23 @@ class DetectStage {
   // Checks the action and strikes (check_strikes; kInvalidArgument naming
   // the value), loads the models (kUnavailable when there is no default
   // model; a model file's kIoError or kCorruption; kInvalidArgument when
-  // they are not a set, check_model_set), opens the verdict file
-  // (kIoError). One line, naming no command-line flag.
+  // they are not a set, check_model_set), opens the verdict file for
+  // appending (kIoError). One line, naming no command-line flag.
   Status open(const DetectOptions& o);
   // Feeds one period; writes verdict lines and runs the actions the guard
   // lets through (host alarms as lines of their own).
   void on_samples(const std::vector<DomainSample>& period, double hz);
   // Stat::actions_taken, actions_held, host_alarms.
   const Stats& stats() const { return stats_; }
+  // A running stage takes new settings and models (SIGHUP; the host's hooks
+  // stay as open() set them): the models are loaded and checked as open()
+  // does, and must have the running models' window; a refusal is one line
+  // naming the file (kInvalidArgument, a model's own error) and changes
+  // nothing. Else every domain keeps its history and strikes (Detector::
+  // replace_models), the guard its history; the strikes, action, dry run
+  // and guard options are the new ones; a verdict file is reopened
+  // (appending: a rotated log starts a new file); its path stays.
+  Status reload(const DetectOptions& o);
   // Waits for running actions, flushes the verdict file.
   void finish();
   ~DetectStage();
@@ -227,6 +245,7 @@ class DetectStage {
   Stats stats_;
   std::FILE* out_ = nullptr;
   bool own_out_ = false;
+  std::string out_path_;  // the verdict file's, when own_out_
   std::vector<Verdict> verdicts_;
 };
 

@@ -4,6 +4,7 @@
 #include "src/detector/verdicts.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <gtest/gtest.h>
 
@@ -338,6 +339,7 @@ std::vector<std::string> run_stage(uint16_t n, const std::vector<uint16_t>& hung
   DetectOptions o;
   o.model_paths = {model};
   o.verdicts_path = vt::test::temp_path("verdicts-guard.jsonl");
+  std::remove(o.verdicts_path.c_str());  // a verdict file is appended to; each run starts its own
   o.action = "pause";
   o.dry_run = true;
   {
@@ -448,6 +450,102 @@ TEST(Runtime, DetectStageRejectsABadModelAndAction) {
   r = st.open(o);
   EXPECT_EQ(r.code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(r.message(), "'reboot' is not one of none, pause, shutdown, destroy, exec:CMD");
+}
+
+// SIGHUP's new models: every domain goes on where it was. Two strikes
+// before the swap and one after make the verdict at the same second as
+// without a swap; the warm-up and the 5 s window go on too (a history lost
+// would judge nothing before t=9 and say "normal" again).
+TEST(Runtime, ReplacedModelsKeepEveryDomainsHistoryAndStrikes) {
+  const uint64_t hc[] = {100, 100, 100, 100, 100, 100, 100, 100, 0, 0, 0, 0, 0, 0, 0, 0};
+  std::vector<SecondRow> rows;
+  for (uint64_t t = 0; t < 16; ++t) rows.push_back(row(7, t, hc[t]));
+  Detector plain(stump(5, 5));
+  const std::string once = run(&plain, rows);
+  // The 5 s mean falls to 0 at t=12: faulty votes at 12, 13, 14.
+  EXPECT_EQ(once, "6:normal 15:faulty ");
+  for (size_t cut :
+       {size_t(3), size_t(7), size_t(13), size_t(14)}) {  // in the warm-up, judged, 1 and 2 strikes
+    Detector d(stump(5, 5));
+    std::string seen = run(&d, std::vector<SecondRow>(rows.begin(), rows.begin() + long(cut)));
+    d.replace_models({stump(5, 5)});
+    seen += run(&d, std::vector<SecondRow>(rows.begin() + long(cut), rows.end()));
+    EXPECT_EQ(seen, once) << "swapped before t=" << cut;
+  }
+  // New strikes apply to the counts kept: 1 strike at the swap, 2 needed.
+  Detector d(stump(5, 5));
+  std::string seen = run(&d, std::vector<SecondRow>(rows.begin(), rows.begin() + 13));
+  d.replace_models({stump(5, 5)}, 2);
+  seen += run(&d, std::vector<SecondRow>(rows.begin() + 13, rows.end()));
+  EXPECT_EQ(seen, "6:normal 14:faulty ");
+  // A set without a model for the domain's type: its next second is unknown.
+  Detector e(stump());
+  seen = run(&e, {row(7, 0, 100), row(7, 1, 0)});
+  Model hvm = stump();
+  hvm.guest_types = {GuestType::kHvm};
+  e.replace_models({hvm});
+  seen += run(&e, {row(7, 2, 0), row(7, 3, 0)});
+  EXPECT_EQ(seen, "1:normal 3:unknown ");
+}
+
+// DetectStage::reload: a model that fails its checks, or whose window is
+// not the running one's, changes nothing (the old model goes on, strikes
+// and all); a good one brings its settings while the strikes go on, and
+// the verdict file is opened again at its path (a rotated log).
+TEST(Runtime, DetectStageReloadRefusesABadModelAndKeepsTheOld) {
+  const std::string model = vt::test::temp_path("stump-reload.json");
+  ASSERT_TRUE(save_model(model, stump()).ok());
+  const std::string wide = vt::test::temp_path("stump-wide.json");
+  ASSERT_TRUE(save_model(wide, stump(5, 5)).ok());
+  const std::string bad = vt::test::temp_path("bad-model.json");
+  {
+    std::ifstream in(model);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    const size_t at = text.find("\"threshold\": 0.5");
+    ASSERT_NE(at, std::string::npos) << text;
+    text.replace(at, 16, "\"threshold\": 7");
+    std::ofstream(bad) << text;
+  }
+  DetectOptions o;
+  o.model_paths = {model};
+  o.verdicts_path = vt::test::temp_path("verdicts-reload.jsonl");
+  DetectStage st;
+  ASSERT_TRUE(st.open(o).ok());
+  st.on_samples({sample(9, 0, 100)}, 1e9);  // normal
+  st.on_samples({sample(9, 1, 0)}, 1e9);    // strike 1
+  DetectOptions refused = o;
+  refused.model_paths = {bad};
+  Status r = st.reload(refused);
+  EXPECT_EQ(r.code(), Status::Code::kCorruption);
+  EXPECT_EQ(r.message().find(bad + ": threshold"), 0u) << r.message();
+  refused.model_paths = {wide};
+  r = st.reload(refused);
+  EXPECT_EQ(r.message(), wide +
+                             ": its window (5 s, warm-up 5 s) is not the running models' (1 s, warm-up 0 s): "
+                             "every domain's history is kept in that window; restart to change it");
+  st.on_samples({sample(9, 2, 0)}, 1e9);  // strike 2
+  // Log rotation moves the file away; the reload starts another.
+  const std::string rotated = o.verdicts_path + ".1";
+  ASSERT_EQ(std::rename(o.verdicts_path.c_str(), rotated.c_str()), 0);
+  DetectOptions next = o;
+  next.action = "pause";
+  next.dry_run = true;
+  next.guard.min_age_s = 0;
+  r = st.reload(next);
+  ASSERT_TRUE(r.ok()) << r.message();
+  st.on_samples({sample(9, 3, 0)}, 1e9);  // strike 3: faulty, acted on (a dry run)
+  st.finish();
+  std::ifstream f(o.verdicts_path), g(rotated);
+  std::string l1, l2;
+  std::getline(g, l1);
+  EXPECT_EQ(l1.find(R"({"t": 1.000, "domid": 9, "generation": 0, "verdict": "normal")"), 0u) << l1;
+  EXPECT_FALSE(std::getline(g, l2));
+  std::getline(f, l1);
+  EXPECT_EQ(
+      l1,
+      R"({"t": 4.000, "domid": 9, "generation": 0, "verdict": "faulty", "guest_type": "pv", "score": 0.000000, )"
+      R"("action": "pause", "action_result": "dry-run"})");
+  EXPECT_FALSE(std::getline(f, l2));
 }
 
 TEST(Runtime, DefaultModelIsFoundFromTheBuildTree) {
