@@ -3,6 +3,7 @@
 // (libxenctrl) or, with --sim, on the simulated hypervisor; the code above
 // the TraceHost is the same for both.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <csignal>
@@ -10,10 +11,12 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "src/cli/command_registry.h"
 #include "src/cli/commands.h"
+#include "src/cli/config_file.h"
 #include "src/cli/detect_flags.h"
 #include "src/cli/named_option.h"
 #include "src/exporters/metrics.h"
@@ -40,6 +43,10 @@ std::string fmt_g(double v) {
 
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop.store(true); }
+// SIGHUP: the classifier thread reloads between two seconds (the handler
+// only says so).
+std::atomic<bool> g_reload{false};
+void on_hangup(int) { g_reload.store(true); }
 
 // Flags bind to the library's option structs, whose initialisers are the
 // defaults (shown by --help).
@@ -55,6 +62,7 @@ struct LiveFlags {
   DetectFlags detect;
   std::string metrics;  // ADDR:PORT; empty: no metrics served
   bool metrics_allow_remote = false;
+  std::string config;  // --config FILE; empty: none
 };
 
 void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
@@ -85,6 +93,10 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
                 "read beside another trace consumer (xentrace, xenbaked) instead of refusing to start: "
                 "both lose records, and domains are unknown while its cons moves (docs/live.md)");
   if (!with_output_flags) return;
+  cmd->add_option(kConfigFlag, f->config,
+                  "read run's flags from this TOML file, one key per flag without the dashes (cooldown-s = "
+                  "300); flags given here override it; SIGHUP reads it and the models again "
+                  "(docs/operations.md)");
   cmd->add_option("--cpus", f->cpus, "dom0 CPUs for the consumer threads, pinned (e.g. 0-3)");
   cmd->add_option("--sim-seconds", f->sim_seconds,
                   "with --sim: stop once the simulated host has run this many seconds of its own time, "
@@ -118,6 +130,78 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
   cmd->add_flag("--metrics-allow-remote", f->metrics_allow_remote,
                 "let --metrics listen on an address other hosts can reach (the metrics name every guest and "
                 "have no authentication)");
+}
+
+// A configuration file's keys on `cmd` (bound to its LiveFlags), but those
+// the command line gave; every key is checked first on a throwaway command,
+// so that a bad value stops vtrace even where the command line overrides it.
+Status apply_run_config(CLI::App* cmd, const ConfigFile& file, const std::set<std::string>& given) {
+  CLI::App check;
+  LiveFlags scratch;
+  add_live_flags(&check, &scratch, true);
+  if (Status st = apply_config(&check, file, {}); !st.ok()) return st;
+  return apply_config(cmd, file, given);
+}
+
+// What a SIGHUP needs: the run's flags as the command line alone set them,
+// the keys it gave (they still win), the file as the run started with it.
+struct RunConfig {
+  LiveFlags cmdline;
+  std::set<std::string> given;
+  ConfigFile file;  // path empty: no --config
+};
+
+// The keys a running vtrace takes on SIGHUP: the detector's flags, but
+// --detect (whether there is a detector) and --verdicts (whether verdicts
+// or samples take stdout). Every other key needs a restart.
+bool reloads(const std::string& key) {
+  static const std::vector<std::string> keys = [] {
+    CLI::App probe;
+    DetectFlags d;
+    add_detect_flags(&probe, &d);
+    return config_keys(&probe);
+  }();
+  return key != "detect" && key != "verdicts" && std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+// SIGHUP, on the classifier thread between two seconds: reads the file and
+// the models again. The command line's flags still override the file; keys
+// that need a restart are said and left as they run; a bad file or model is
+// one line and changes nothing.
+void reload(const RunConfig& cfg, DetectStage* det) {
+  const std::string& path = cfg.file.path;
+  ConfigFile file;
+  file.path = path;
+  Status st = path.empty() ? Status::Ok() : read_config(path, &file);
+  LiveFlags now = cfg.cmdline;
+  CLI::App cmd;
+  add_live_flags(&cmd, &now, true);
+  if (st.ok()) st = apply_run_config(&cmd, file, cfg.given);
+  if (st.ok() && det) st = det->reload(now.detect.options);
+  if (!st.ok()) {
+    std::fprintf(stderr, "vtrace: SIGHUP: %s; the running configuration and models stay\n",
+                 st.message().c_str());
+    return;
+  }
+  for (const std::string& key : config_keys(&cmd)) {
+    if (cfg.given.count(key) || reloads(key)) continue;
+    const ConfigEntry *was = cfg.file.find(key), *is = file.find(key);
+    if ((was == nullptr) == (is == nullptr) && (!was || *was == *is)) continue;
+    if (is)
+      std::fprintf(stderr, "vtrace: %s:%d: key '%s': needs a restart; the running value stays\n",
+                   path.c_str(), is->line, key.c_str());
+    else
+      std::fprintf(stderr, "vtrace: %s: key '%s' (removed): needs a restart; the running value stays\n",
+                   path.c_str(), key.c_str());
+  }
+  std::string models;
+  const std::vector<std::string>& given_models = now.detect.options.model_paths;
+  for (const std::string& m : given_models.empty() ? default_model_paths(nullptr) : given_models)
+    models += (models.empty() ? "" : ", ") + m;
+  std::string what = path.empty() ? "" : path;
+  if (det) what += (path.empty() ? "the models (" : " and the models (") + models + ")";
+  if (!det) what += path.empty() ? "nothing (no --config, no --detect)" : " (detect is off: no models)";
+  std::fprintf(stderr, "vtrace: SIGHUP: reloaded %s\n", what.c_str());
 }
 
 // Once a second on the classifier thread: the domains' totals, the
@@ -215,7 +299,8 @@ void report_run(const Stats& st) {
   write_stat_notes(stderr, notes, "vtrace: ");
 }
 
-int cmd_run(LiveFlags& f, bool sim_given) {
+int cmd_run(LiveFlags& f, bool sim_given, const RunConfig& cfg) {
+  std::signal(SIGHUP, on_hangup);  // from the start: a service manager's reload never kills it
   if (Status st = consumer_cpus(f.cpus, &f.rt.dom0_cpus); !st.ok()) return report(st);
   if (Status st = live_options(f); !st.ok()) return report(st);
   if (f.sim_seconds > 0 && !sim_given) return report(Status::InvalidArgument("--sim-seconds needs --sim"));
@@ -301,10 +386,10 @@ int cmd_run(LiveFlags& f, bool sim_given) {
     if (det) det->on_samples(p, hz);
     if (server) accounts.add(p);
   });
-  if (server)
-    rt.set_progress_sink([&](const LiveProgress& pr) {  // the classifier thread, once a second
-      server->publish(metrics_snapshot(accounts, det.get(), hz, pr));
-    });
+  rt.set_progress_sink([&](const LiveProgress& pr) {  // the classifier thread, once a second
+    if (g_reload.exchange(false)) reload(cfg, det.get());
+    if (server) server->publish(metrics_snapshot(accounts, det.get(), hz, pr));
+  });
   Status st = rt.run();
   g_stop.store(true);
   if (sim_watch.joinable()) sim_watch.join();
@@ -426,16 +511,29 @@ int cmd_sim(LiveFlags& f, bool list) {
   return kExitOk;
 }
 
+// `vtrace run`, or vtrace alone: the command line's flags, then the
+// configuration file's for the rest.
+int start_run(CLI::App* cmd, LiveFlags& f) {
+  RunConfig cfg;
+  cfg.cmdline = f;
+  cfg.given = given_keys(cmd);
+  if (!f.config.empty()) {
+    if (Status st = read_config(f.config, &cfg.file); !st.ok()) return report(st);
+    if (Status st = apply_run_config(cmd, cfg.file, cfg.given); !st.ok()) return report(st);
+  }
+  return cmd_run(f, cmd->count("--sim") > 0, cfg);
+}
+
 }  // namespace
 
 void add_live_commands(CLI::App* app, Commands* out) {
   auto f = std::make_shared<LiveFlags>();
-  auto sim_given = [](CLI::App* cmd) { return cmd->count("--sim") > 0; };
+  auto sim_given = [](CLI::App* cmd) { return cmd->count("--sim") > 0; };  // record's
 
   CLI::App* run = app->add_subcommand(
       "run", "read the hypervisor's trace buffers live and print per-domain seconds (the default)");
   add_live_flags(run, f.get(), true);
-  out->push_back({run, [f, run, sim_given] { return cmd_run(*f, sim_given(run)); }});
+  out->push_back({run, [f, run] { return start_run(run, *f); }});
 
   CLI::App* record = app->add_subcommand("record", "record the live buffers to a xentrace file");
   record->add_option("OUT", f->out, "xentrace file to write")->required();
@@ -458,7 +556,7 @@ void add_live_commands(CLI::App* app, Commands* out) {
   // `vtrace` alone, or with run's flags: run.
   auto top = std::make_shared<LiveFlags>();
   add_live_flags(app, top.get(), true);
-  out->push_back({app, [top, app, sim_given] { return cmd_run(*top, sim_given(app)); }});
+  out->push_back({app, [top, app] { return start_run(app, *top); }});
 }
 
 }  // namespace vt
