@@ -1,6 +1,7 @@
 // vtrace run's configuration file as an operator meets it: the file's keys
 // set the flags and the command line overrides them; a bad key or value is
-// one line and exit status 2; SIGHUP reads the file
+// one line and exit status 2; the shipped deploy/vtrace.toml names every
+// flag with its default, as docs/operations.md does; SIGHUP reads the file
 // and the models again on the simulated host without losing any domain's
 // history or strikes, and refuses a bad model keeping the old.
 #include <signal.h>
@@ -40,6 +41,58 @@ size_t count(const std::string& s, const std::string& what) {
   size_t n = 0;
   for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
   return n;
+}
+
+// The flags of `vtrace run --help` that are keys (every long flag but
+// --help, --help-all and --config), in its order, with the default --help shows ("" where it
+// shows none): "--pages UINT:INT in [1 - 65535]=128" is 128. The flag's
+// part of the line ends at the column gap before its description.
+std::vector<std::pair<std::string, std::string>> help_keys() {
+  const Result r = run_vtrace("run --help");
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::vector<std::pair<std::string, std::string>> keys;
+  const std::regex flag(R"(^\s+(?:-\w,)?--([a-z][a-z0-9-]*))");
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (!std::regex_search(line, m, flag) || m[1] == "help" || m[1] == "help-all" || m[1] == "config")
+      continue;
+    const std::string part = line.substr(0, line.find("  ", size_t(m.length(0))));
+    const size_t eq = part.rfind('=');
+    keys.emplace_back(m[1], eq == std::string::npos ? "" : part.substr(eq + 1));
+  }
+  return keys;
+}
+
+bool is_key(const std::vector<std::pair<std::string, std::string>>& keys, const std::string& k) {
+  for (const auto& [key, shown] : keys)
+    if (key == k) return true;
+  return false;
+}
+
+// deploy/vtrace.toml's keys: key -> the value as written, and whether it
+// is commented out; `uncommented` gets the file with every key set.
+struct Shipped {
+  std::map<std::string, std::string> value;
+  std::set<std::string> commented;
+  std::string uncommented;
+};
+
+Shipped shipped() {
+  Shipped s;
+  const std::regex entry(R"(^(# )?([a-z][a-z0-9-]*) = (.*)$)");
+  std::istringstream in(read(kSource + "/deploy/vtrace.toml"));
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, entry)) {
+      EXPECT_EQ(s.value.count(m[2]), 0u) << "deploy/vtrace.toml: twice: " << m[2];
+      s.value[m[2]] = m[3];
+      if (m[1].length()) s.commented.insert(m[2]);
+      line = line.substr(size_t(m[1].length()));
+    }
+    s.uncommented += line + "\n";
+  }
+  return s;
 }
 
 TEST(Config, TheFilesKeysSetTheFlags) {
@@ -107,6 +160,71 @@ TEST(Config, ABadValueIsOneLineAndVtraceDoesNotStart) {
   r = run_vtrace("run --config " + missing);
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "vtrace: " + missing + ": No such file or directory\n");
+}
+
+// deploy/vtrace.toml, installed as /etc/vtrace/vtrace.toml: every flag of
+// `vtrace run --help` once, set or commented out, and each commented value
+// the default --help shows, so that the file cannot drift from the flags.
+// With every key set to its commented value it still runs (the command
+// line overriding where it writes and listens).
+TEST(Config, TheShippedFileHasEveryFlagAndItsDefaults) {
+  const Shipped file = shipped();
+  const auto keys = help_keys();
+  ASSERT_GT(keys.size(), 20u);
+  size_t compared = 0;
+  for (const auto& [k, shown] : keys) {
+    ASSERT_EQ(file.value.count(k), 1u) << "deploy/vtrace.toml lacks key '" << k << "'";
+    if (shown.empty() || !file.commented.count(k)) continue;
+    std::string v = file.value.at(k);
+    if (v.size() >= 2 && v.front() == '"') v = v.substr(1, v.size() - 2);
+    EXPECT_EQ(v, shown) << "key '" << k << "': deploy/vtrace.toml says " << file.value.at(k) << ", --help ["
+                        << shown << "]";
+    ++compared;
+  }
+  EXPECT_GE(compared, 12u);  // every flag whose --help shows its default
+  for (const auto& [k, v] : file.value)
+    EXPECT_TRUE(is_key(keys, k)) << "deploy/vtrace.toml: '" << k << "' is no flag";
+  // What the package sets.
+  EXPECT_EQ(file.value.at("detect"), "true");
+  EXPECT_EQ(file.value.at("metrics"), "\"127.0.0.1:9464\"");
+  EXPECT_EQ(file.value.at("verdicts"), "\"/var/log/vtrace/verdicts.jsonl\"");
+  EXPECT_EQ(file.commented.size(), file.value.size() - 3);
+
+  const std::string every = write("every-key.toml", file.uncommented);
+  const std::string verdicts = temp_path("shipped-verdicts.jsonl");
+  const Result r =
+      run_vtrace("run --config " + every + " --sim demo,speed=4 --sim-seconds 8 --metrics 127.0.0.1:0 " +
+                 "--verdicts " + verdicts);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(read(verdicts).find("\"verdict\": \"normal\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("vtrace: serving metrics at http://127.0.0.1:"), std::string::npos) << r.err;
+}
+
+// docs/operations.md's table of the configuration file has one row per key
+// (`| \`key\` | default | meaning | reload |`), none more, and its default
+// is the value deploy/vtrace.toml shows commented out.
+TEST(Config, OperationsDocListsEveryKey) {
+  const std::string doc = read(kSource + "/docs/operations.md");
+  const size_t from = doc.find("\n## Configure");
+  ASSERT_NE(from, std::string::npos) << "docs/operations.md has no '## Configure' section";
+  const size_t to = doc.find("\n## ", from + 1);
+  const std::string section = doc.substr(from, to == std::string::npos ? std::string::npos : to - from);
+  std::map<std::string, std::string> rows;  // key -> default cell
+  const std::regex row(R"(\n\| `([a-z][a-z0-9-]*)` \| `([^`]*)` \|)");
+  for (std::sregex_iterator i(section.begin(), section.end(), row), end; i != end; ++i) {
+    EXPECT_EQ(rows.count((*i)[1]), 0u) << "twice: " << (*i)[1];
+    rows[(*i)[1]] = (*i)[2];
+  }
+  const auto keys = help_keys();
+  const Shipped file = shipped();
+  for (const auto& [k, shown] : keys) {
+    ASSERT_EQ(rows.count(k), 1u) << "docs/operations.md: no row for key '" << k << "'";
+    if (file.commented.count(k)) {
+      EXPECT_EQ(rows[k], file.value.at(k)) << "key '" << k << "': docs/operations.md and deploy/vtrace.toml";
+    }
+  }
+  for (const auto& [k, v] : rows)
+    EXPECT_TRUE(is_key(keys, k)) << "docs/operations.md: '" << k << "' is no flag";
 }
 
 // Verdict lines by domain: how many of each verdict, and the faulty ones.
