@@ -8,9 +8,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <toml++/toml.h>
+#include <utility>
+#include <vector>
 
 namespace vt {
 
@@ -93,39 +96,47 @@ Status parse_config(const std::string& text, const std::string& path, ConfigFile
     return Status::InvalidArgument(one_line(where(path, int(p.line)) + ":" + std::to_string(p.column) + ": " +
                                             std::string(e.description())));
   }
+  // toml++ keeps keys sorted: entries, and the first bad one, in the file's order.
+  std::vector<std::pair<ConfigEntry, Status>> read;
   for (const auto& [k, node] : t) {
     ConfigEntry e;
     e.key = std::string(k.str());
     e.line = int(k.source().begin.line);
+    Status st;
     if (const toml::array* a = node.as_array()) {
       e.array = true;
       for (const toml::node& item : *a) {
         ConfigValue v;
-        if (!scalar(item, &v))
-          return key_error(path, e.line, e.key,
-                           std::string("an array holding ") + toml_type(item) +
-                               " (a flag takes booleans, numbers or strings)");
+        if (!scalar(item, &v)) {
+          st = key_error(path, e.line, e.key,
+                         std::string("an array holding ") + toml_type(item) +
+                             " (a flag takes booleans, numbers or strings)");
+          break;
+        }
         e.values.push_back(std::move(v));
       }
-    } else {
-      ConfigValue v;
-      if (!scalar(node, &v)) {
-        // A [table] names no flag: say so as for any other unknown key.
-        if (node.is_table()) return key_error(path, e.line, e.key, "unknown key (a table; keys are flags)");
-        return key_error(path, e.line, e.key,
-                         std::string(toml_type(node)) + " (a flag takes a boolean, a number or a string)");
-      }
+    } else if (ConfigValue v; scalar(node, &v)) {
       e.values.push_back(std::move(v));
+    } else if (node.is_table()) {  // a [table] names no flag: an unknown key like any other
+      st = key_error(path, e.line, e.key, "unknown key (a table; keys are flags)");
+    } else {
+      st = key_error(path, e.line, e.key,
+                     std::string(toml_type(node)) + " (a flag takes a boolean, a number or a string)");
     }
+    read.emplace_back(std::move(e), st);
+  }
+  std::stable_sort(read.begin(), read.end(),
+                   [](const auto& a, const auto& b) { return a.first.line < b.first.line; });
+  for (auto& [e, st] : read) {
+    if (!st.ok()) return st;
     out->entries.push_back(std::move(e));
   }
-  // toml++ keeps keys sorted: report in the file's order.
-  std::stable_sort(out->entries.begin(), out->entries.end(),
-                   [](const ConfigEntry& a, const ConfigEntry& b) { return a.line < b.line; });
   return Status::Ok();
 }
 
 Status read_config(const std::string& path, ConfigFile* out) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return Status::IoError(path + ": is a directory");
   std::ifstream f(path, std::ios::binary);
   if (!f) return Status::IoError(path + ": " + std::strerror(errno));
   std::ostringstream text;

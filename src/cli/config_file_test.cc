@@ -199,6 +199,13 @@ TEST(ConfigFile, NeverMoreThanOneLineNeverACrash) {
   }
 }
 
+TEST(ConfigFile, TheFirstBadKeyInTheFilesOrder) {
+  ConfigFile c;
+  // toml++ sorts keys: "alpha" would come first.
+  const Status st = parse_config("zeta = 1979-05-27\nalpha = [[1]]\n", "v.toml", &c);
+  EXPECT_EQ(st.message(), "v.toml:1: key 'zeta': a date (a flag takes a boolean, a number or a string)");
+}
+
 TEST(ConfigFile, FileOrderAndEquality) {
   const ConfigFile c = parse("zeta = 1\nalpha = [1, 2]\nmid = \"x\"\n");
   ASSERT_EQ(c.entries.size(), 3u);
@@ -219,6 +226,9 @@ TEST(ConfigFile, AFileThatCannotBeReadIsAnIoError) {
   Status st = read_config(missing, &c);
   EXPECT_EQ(st.code(), Status::Code::kIoError);
   EXPECT_EQ(st.message(), missing + ": No such file or directory");
+  st = read_config(testing::TempDir(), &c);
+  EXPECT_EQ(st.code(), Status::Code::kIoError);
+  EXPECT_EQ(st.message(), testing::TempDir() + ": is a directory");
   const std::string good = vt::test::temp_path("good.toml");
   std::ofstream(good) << "strikes = 3\n";
   st = read_config(good, &c);
