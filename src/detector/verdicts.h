@@ -46,6 +46,9 @@
 //    type. The guest type says which model judged. A host alarm
 //    (action_guard.h) is a line of its own, before the verdict that raised
 //    it.
+//  * Other models (SIGHUP, replace_models): every domain keeps its window,
+//    state, strike counts and judged age, and goes on under the new model
+//    of its type; the window cannot change.
 //  * Not thread-safe: one thread (the classifier thread) owns a Detector.
 //
 // DetectStage bundles what `vtrace replay --detect` and the live classifier
