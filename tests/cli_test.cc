@@ -382,6 +382,75 @@ TEST(Cli, DetectFlagsAreChecked) {
   EXPECT_EQ(r.status, 0) << r.err;
 }
 
+// Guest lifecycle on the simulated host (life=..., src/sim/scenario.h),
+// the demo's guests with 2 vCPUs each: guest 3 paused 12..22 s, guest 4
+// down to one vCPU at 12 s, guest 1 saved at 14 s (destroyed at 14.5 s)
+// and restored at 22 s as domain 7, guest 2 crashed at 15 s (kept), guest
+// 6 powered off at 30 s. Each event is a state verdict at the end of the
+// second it falls in (live, the host's domain info may say it one second
+// sooner), a restarted history is judged normal again after its warm-up,
+// no guest but the demo's hung ones is ever faulty, and the recording
+// replayed (the trace alone, no domain info) says the same.
+TEST(Cli, LifecycleOnTheSimulatedHypervisor) {
+  const std::string trace = temp_path("life.xtr");
+  Result r =
+      run("run --sim demo,vcpus=2,speed=4,life=pause:3@12:10+vcpus:4@12:1+save:1@14:22+crash:2@15+"
+          "poweroff:6@30 --pages 2048 --sim-seconds 34 --detect --record " +
+          trace);
+  ASSERT_EQ(r.status, 0) << r.err;
+  // domid -> "t:verdict[:reason] ..." of its lines after the first judged second.
+  auto story = [](const std::string& out) {
+    std::map<int, std::string> s;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) {
+      double t = 0;
+      int d = -1;
+      char verdict[32] = {}, reason[32] = {};
+      if (std::sscanf(line.c_str(),
+                      "{\"t\": %lf, \"domid\": %d, \"generation\": %*d, \"verdict\": \"%31[a-z]\"", &t, &d,
+                      verdict) != 3 ||
+          t <= 6)
+        continue;
+      if (const size_t at = line.find("\"reason\": \""); at != std::string::npos)
+        std::sscanf(line.c_str() + at, "\"reason\": \"%31[a-zA-Z_]\"", reason);
+      s[d] += std::to_string(int(t)) + ":" + verdict + (*reason ? std::string(":") + reason : "") + " ";
+    }
+    return s;
+  };
+  const std::map<int, std::string> live = story(r.out);
+  auto near = [&](int d, const std::vector<std::pair<int, std::string>>& want) {
+    std::istringstream got(live.count(d) ? live.at(d) : "");
+    std::string g;
+    for (const auto& [t, what] : want) {
+      ASSERT_TRUE(got >> g) << "d" << d << ": no " << what << "\n" << r.out;
+      const size_t colon = g.find(':');
+      EXPECT_EQ(g.substr(colon + 1), what) << "d" << d << "\n" << r.out;
+      const int at = std::stoi(g.substr(0, colon));
+      EXPECT_TRUE(at == t || at == t - 1) << "d" << d << " " << g << ", expected at " << t << "\n" << r.out;
+    }
+    EXPECT_FALSE(got >> g) << "d" << d << ": also " << g << "\n" << r.out;
+  };
+  near(3, {{13, "paused"}, {27, "normal"}});
+  near(4, {{13, "unknown:vCPUs"}, {18, "normal"}});  // reason "vCPUs changed": the first word
+  near(1, {{15, "shutdown:suspend"}, {15, "dying"}});
+  near(2, {{16, "crashed:crash"}});
+  near(7, {{28, "normal"}});
+  near(6, {{27, "faulty"}, {31, "shutdown:poweroff"}, {31, "dying"}});
+  // The trace alone: the same lines at the end of the seconds they fall in.
+  Result replay = run("replay --detect --cpu-hz 2.4G " + trace);
+  ASSERT_EQ(replay.status, 0) << replay.err;
+  const std::map<int, std::string> traced = story(replay.out);
+  for (int d : {1, 2, 3, 4, 6, 7}) {
+    SCOPED_TRACE("d" + std::to_string(d));
+    std::istringstream a(live.count(d) ? live.at(d) : ""), b(traced.count(d) ? traced.at(d) : "");
+    std::string x, y;
+    while (a >> x) {
+      ASSERT_TRUE(b >> y) << replay.out;
+      EXPECT_EQ(x.substr(x.find(':')), y.substr(y.find(':')));
+    }
+  }
+}
+
 // The demo host (`vtrace sim demo --list`: guest 3 CPU-bound, guest 5's
 // kernel hangs with interrupts off and guest 6's spins with interrupts on,
 // both at 20 s) for 33 s of its own time (however slow a sanitizer makes

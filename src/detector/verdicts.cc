@@ -26,6 +26,10 @@ const char* verdict_name(VerdictKind k) {
     case VerdictKind::kFaulty: return "faulty";
     case VerdictKind::kRecovered: return "recovered";
     case VerdictKind::kUnknown: return "unknown";
+    case VerdictKind::kPaused: return "paused";
+    case VerdictKind::kShutdown: return "shutdown";
+    case VerdictKind::kCrashed: return "crashed";
+    case VerdictKind::kDying: return "dying";
   }
   return "?";
 }
@@ -39,10 +43,12 @@ std::string verdict_json(const Verdict& v, const std::string& action, const std:
       b, sizeof b,
       "{\"t\": %.3f, \"domid\": %u, \"generation\": %u, \"verdict\": \"%s\", \"guest_type\": \"%s\"", v.t,
       v.domid, v.generation, verdict_name(v.kind), guest_type_name(v.type));
-  if (v.kind != VerdictKind::kUnknown && n > 0 && size_t(n) < sizeof b)
+  const bool judged =
+      v.kind == VerdictKind::kNormal || v.kind == VerdictKind::kFaulty || v.kind == VerdictKind::kRecovered;
+  if (judged && n > 0 && size_t(n) < sizeof b)
     std::snprintf(b + n, sizeof b - size_t(n), ", \"score\": %.6f", v.score);
   std::string s = b;
-  if (v.kind == VerdictKind::kUnknown && v.reason) s += ", \"reason\": " + json_string(v.reason);
+  if (!judged && v.reason) s += ", \"reason\": " + json_string(v.reason);
   if (!action.empty()) s += ", \"action\": " + json_string(action);
   if (!result.empty()) s += ", \"action_result\": " + json_string(result);
   if (!held.empty()) s += ", \"held\": " + json_string(held);
@@ -119,19 +125,39 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
       slots_.push_back(std::make_unique<Slot>());
     }
     Slot& s = *slots_[si];
-    if (s.w.used && s.w.generation != r.generation) s = Slot();  // a new domain with this id
+    if (s.seen && s.generation != r.generation) s = Slot();  // a new domain with this id
+    s.seen = true;
+    s.generation = r.generation;
     s.pv += pv_records(r);
     s.hvm += hvm_records(r);
+    if (r.state != DomainState::kActive) {
+      on_stopped(s, r, out);
+      continue;
+    }
+    const double t_end = r.t + r.span_s;
+    if (s.state == State::kStopped) {  // running again: a history of its own, judged after its warm-up
+      s.state = State::kUnjudged;
+      s.shutdown_told = xt::kNoShutdown;
+    }
+    if (r.vcpus_up != 0 && s.vcpus_up != 0 && r.vcpus_up != s.vcpus_up) {  // vCPUs plugged or unplugged
+      restart(s);
+      if (s.state == State::kNormal || s.state == State::kFaulty) {
+        s.state = State::kUnknown;
+        Verdict v{t_end, r.domid, r.generation, VerdictKind::kUnknown, 0, guest_type_of(s.pv, s.hvm)};
+        v.reason = "vCPUs changed";
+        out->push_back(v);
+      }
+    }
+    if (r.vcpus_up != 0) s.vcpus_up = r.vcpus_up;
     bool restarted = false;
     const Push p = push_row(&s.w, window_, r, f, &restarted);
     if (restarted) s.faulty_run = s.normal_run = s.judged = 0;
-    if (r.blinded & kBlindSharedRings) {  // its records went partly to another reader: no judging
+    if (r.blinded & (kBlindSharedRings | kBlindLost)) {  // some of its records are missing: no judging
       s.faulty_run = s.normal_run = s.judged = 0;
       if (s.state != State::kUnknown) {
         s.state = State::kUnknown;
-        Verdict v{r.t + r.span_s,        r.domid, r.generation,
-                  VerdictKind::kUnknown, 0,       guest_type_of(s.pv, s.hvm)};
-        v.reason = "another reader of the rings";
+        Verdict v{t_end, r.domid, r.generation, VerdictKind::kUnknown, 0, guest_type_of(s.pv, s.hvm)};
+        v.reason = r.blinded & kBlindSharedRings ? "another reader of the rings" : "records lost";
         out->push_back(v);
       }
       continue;
@@ -200,11 +226,35 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
   }
 }
 
+void Detector::on_stopped(Slot& s, const SecondRow& r, std::vector<Verdict>* out) {
+  restart(s);
+  Verdict v{r.t + r.span_s, r.domid, r.generation, VerdictKind::kNormal, 0, guest_type_of(s.pv, s.hvm)};
+  auto emit = [&](VerdictKind k, const char* reason) {
+    v.kind = k;
+    v.reason = reason;
+    out->push_back(v);
+    s.state = State::kStopped;
+    s.stopped = k;
+  };
+  // The guest's own shutdown first: a crash the toolstack destroyed in the
+  // same second is still reported as a crash.
+  if (r.shutdown_reason != xt::kNoShutdown && r.shutdown_reason != s.shutdown_told) {
+    s.shutdown_told = r.shutdown_reason;
+    emit(r.shutdown_reason == xt::kShutdownCrash ? VerdictKind::kCrashed : VerdictKind::kShutdown,
+         xt::shutdown_reason_name(r.shutdown_reason));
+  }
+  VerdictKind k = VerdictKind::kPaused;
+  if (r.state == DomainState::kDying) k = VerdictKind::kDying;
+  if (r.state == DomainState::kCrashed) k = VerdictKind::kCrashed;
+  if (r.state == DomainState::kShutdown) k = VerdictKind::kShutdown;
+  if (s.state != State::kStopped || s.stopped != k) emit(k, nullptr);
+}
+
 Detector::Standing Detector::standing(uint16_t domid, uint32_t generation) const {
   const uint32_t si = slot_of_[domid & xt::kMaxDomid];
   if (si == kNone) return {};
   const Slot& s = *slots_[si];
-  if (!s.w.used || s.w.generation != generation) return {};
+  if (!s.seen || s.generation != generation) return {};
   return {s.state == State::kFaulty, s.scored, s.score};
 }
 

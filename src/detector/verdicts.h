@@ -34,7 +34,23 @@
 //    rings"; strike counts and judged seconds cleared); once its rows are
 //    clean and a window holds none of those rows, its next judged second
 //    emits "normal".
-//  * Output: verdict changes only, in input order within a call. t is the
+//  * Lost records (a row blinded with kBlindLost) make the domain
+//    "unknown" the same way (reason "records lost"): too little evidence
+//    is never judged normal.
+//  * Domain state (DomainState, sample.h): a row whose domain is paused,
+//    shut down, crashed or dying is not judged; the state is emitted once
+//    as a verdict of its own ("paused", "shutdown" with the guest's reason,
+//    "crashed" at once, without strikes, "dying"; a crash or shutdown
+//    followed by the destroy in one second gives both lines). Its strikes
+//    and window are cleared: when it runs again (unpaused, a cancelled
+//    save) its history restarts, the first seconds unjudged as for a new
+//    domain, and its next judged second emits "normal". A change in the
+//    number of vCPUs that are up (xl vcpu-set) restarts the history too,
+//    with an "unknown" line (reason "vCPUs changed") if it had been judged.
+//    A restored or rebooted guest is a new domain (DOM_ADD: a new domid or
+//    generation).
+//  * Output: verdict changes only; within a call, the lines of rows not
+//    judged (state, unknown) in input order, then the judged ones. t is the
 //    end of the judged second (start + span), seconds since trace start:
 //    the earliest time the verdict could be known.
 //  * Verdict lines (verdict_json): one JSON object per line,
@@ -71,7 +87,19 @@
 
 namespace vt {
 
-enum class VerdictKind : uint8_t { kNormal, kFaulty, kRecovered, kUnknown };
+// The last four are the domain's state (DomainState, sample.h), never
+// judged: "shutdown" carries the guest's reason ("poweroff", "reboot",
+// "suspend", ...), "crashed" is a shutdown for a crash.
+enum class VerdictKind : uint8_t {
+  kNormal,
+  kFaulty,
+  kRecovered,
+  kUnknown,
+  kPaused,
+  kShutdown,
+  kCrashed,
+  kDying
+};
 const char* verdict_name(VerdictKind k);
 
 struct Verdict {
@@ -82,7 +110,7 @@ struct Verdict {
   double score = 0;                      // fraction of trees voting normal (not for kUnknown)
   GuestType type = GuestType::kUnknown;  // what its records say it is
   uint32_t judged_s = 0;                 // judged seconds of its history so far (this one included)
-  const char* reason = nullptr;          // kUnknown for a cause other than its type
+  const char* reason = nullptr;  // kUnknown for a cause other than its type; kShutdown, kCrashed: the guest's
 };
 
 // Every judged second (for evaluation and tests).
@@ -128,10 +156,15 @@ class Detector {
   size_t scored_last() const { return scored_last_; }
 
  private:
-  enum class State : uint8_t { kUnjudged, kNormal, kFaulty, kUnknown };
+  enum class State : uint8_t { kUnjudged, kNormal, kFaulty, kUnknown, kStopped };
   struct Slot {
+    bool seen = false;
+    uint32_t generation = 0;
     DomainWindow w;
     State state = State::kUnjudged;
+    VerdictKind stopped = VerdictKind::kNormal;  // kStopped: the state verdict last emitted
+    uint8_t shutdown_told = xt::kNoShutdown;     // the shutdown reason last emitted
+    uint32_t vcpus_up = 0;                       // in its last active row (0: not known)
     uint32_t faulty_run = 0, normal_run = 0;
     uint32_t judged = 0;       // seconds scored since its history (re)started
     uint64_t pv = 0, hvm = 0;  // its PV and HVM records so far (the type's evidence)
@@ -165,6 +198,16 @@ class Detector {
   std::vector<const SecondRow*> batch_row_;
   std::vector<uint32_t> batch_part_;
   std::vector<uint32_t> batch_col_;
+
+  // A row of a domain that is not active: its state verdicts, its history
+  // cleared.
+  void on_stopped(Slot& s, const SecondRow& r, std::vector<Verdict>* out);
+  // Clears strikes and the window: the next row starts a new history.
+  static void restart(Slot& s) {
+    s.w.used = false;
+    s.faulty_run = s.normal_run = s.judged = 0;
+    s.scored = false;
+  }
 };
 
 // Models a Detector can hold together: at least one, each guest type judged

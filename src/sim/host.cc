@@ -211,7 +211,15 @@ Status SimHost::domain_op(DomainOp op, uint32_t domid) {
 
 Status SimHost::domain_info(uint32_t domid, HostDomain* out) {
   *out = HostDomain();
+  out->domid = domid;
   if (domain_info_) out->exists = domain_info_(domid, out);
+  return Status::Ok();
+}
+
+Status SimHost::list_domains(std::vector<HostDomain>* out) {
+  out->clear();
+  if (!domain_list_) return Status::Unavailable("sim: no simulator runs the domains");
+  domain_list_(out);
   return Status::Ok();
 }
 

@@ -64,12 +64,15 @@ class SimHost : public TraceHost {
   uint64_t now_tsc() override;
   Status domain_op(DomainOp op, uint32_t domid) override;
   Status domain_info(uint32_t domid, HostDomain* out) override;
+  Status list_domains(std::vector<HostDomain>* out) override;
   std::string notify_owner() const override { return notify_owner_; }
   std::string describe() const override;
   // The simulator carries domain operations out (set_domain_op).
   void set_domain_op(std::function<bool(DomainOp, uint32_t)> f) { domain_op_ = std::move(f); }
   // ... and says which domains it runs (set_domain_info; without one, none).
   void set_domain_info(std::function<bool(uint32_t, HostDomain*)> f) { domain_info_ = std::move(f); }
+  // ... and lists them (set_domain_list; without one, kUnavailable).
+  void set_domain_list(std::function<void(std::vector<HostDomain>*)> f) { domain_list_ = std::move(f); }
 
   // The hypervisor's side: Xen's trace call on CPU `cpu`. `current` is the
   // vCPU running there, packed as TRC_LOST_RECORDS packs it
@@ -129,6 +132,7 @@ class SimHost : public TraceHost {
   std::function<uint64_t()> clock_;
   std::function<bool(DomainOp, uint32_t)> domain_op_;
   std::function<bool(uint32_t, HostDomain*)> domain_info_;
+  std::function<void(std::vector<HostDomain>*)> domain_list_;
   std::mutex control_;  // serialises control operations (Xen's sysctl lock)
 };
 

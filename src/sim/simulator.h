@@ -72,6 +72,11 @@ class Simulator {
   std::mutex requests_lock_;                    // rare: a verdict's action
   std::vector<std::vector<Request>> requests_;  // per shard
   std::vector<uint32_t> domid_shard_;
+  // Per domid, what the host's domain info says (DomState::pack), written
+  // by the shard that runs it; and the domids any shard may run, in order.
+  std::unique_ptr<std::atomic<uint32_t>[]> states_;
+  std::vector<uint32_t> domids_;
+  HostDomain info(uint32_t domid) const;
 };
 
 }  // namespace vt::sim

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "src/util/status.h"
+#include "xentrace/events.h"
 #include "xentrace/hvm_exits.h"
 
 namespace vt {
@@ -19,12 +20,18 @@ namespace vt {
 // What a toolstack can do to a guest (the detector's actions).
 enum class DomainOp { kPause, kShutdown, kDestroy };
 
-// What the host says of a domain, asked before an action (the detector's
-// guard): whether it exists, its UUID (all zero: not known), its state.
+// What the host says of a domain (libxenctrl's domain info): whether it
+// exists, its UUID (all zero: not known), its state. Asked before an
+// action (the detector's guard) and, live, once a second for every domain
+// (list_domains: the verdicts' domain state).
 struct HostDomain {
+  uint32_t domid = 0;
   bool exists = false;
   std::array<uint8_t, 16> uuid{};
   bool paused = false, shutdown = false, dying = false;
+  uint8_t shutdown_reason = xt::kNoShutdown;  // when shutdown
+  uint32_t online_vcpus = 0;
+  bool hvm = false;  // an HVM or PVH guest
 };
 
 struct TraceInfo {
@@ -73,6 +80,12 @@ class TraceHost {
   // Classifier thread, before an action.
   virtual Status domain_info(uint32_t /*domid*/, HostDomain* /*out*/) {
     return Status::Unavailable("this host cannot say which domains exist");
+  }
+  // Every domain the host has, in domid order (`out` reused: no allocation
+  // once it has grown); kUnavailable when it cannot say. Classifier thread,
+  // once a second.
+  virtual Status list_domains(std::vector<HostDomain>* /*out*/) {
+    return Status::Unavailable("this host cannot list its domains");
   }
 
   virtual std::string describe() const = 0;

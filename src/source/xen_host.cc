@@ -3,6 +3,7 @@
 #include <cpuid.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
@@ -169,12 +170,42 @@ class XenHost : public TraceHost {
     if (n < 0) return errno_status("xc_domain_getinfo");
     *out = HostDomain();
     if (n == 0 || info.domid != domid) return Status::Ok();  // gone
+    fill(info, out);
+    return Status::Ok();
+  }
+
+  Status list_domains(std::vector<HostDomain>* out) override {
+    if (!ctl_) ctl_ = xc_interface_open(&quiet_logger, &quiet_logger, 0);
+    if (!ctl_) return errno_status("xc_interface_open");
+    out->clear();
+    // In batches, each starting after the last domid seen (xc_domain_getinfo
+    // returns the domains at or after its first argument).
+    xc_dominfo_t batch[64];
+    for (uint32_t next = 0; next <= xt::kMaxDomid;) {
+      const int n = xc_domain_getinfo(ctl_, next, 64, batch);
+      if (n < 0) return errno_status("xc_domain_getinfo");
+      for (int i = 0; i < n; ++i) {
+        HostDomain h;
+        fill(batch[i], &h);
+        out->push_back(h);
+      }
+      if (n < 64) break;
+      next = batch[n - 1].domid + 1;
+    }
+    return Status::Ok();
+  }
+
+  static void fill(const xc_dominfo_t& info, HostDomain* out) {
+    *out = HostDomain();
+    out->domid = info.domid;
     out->exists = true;
     std::memcpy(out->uuid.data(), info.handle, out->uuid.size());
     out->paused = info.paused;
     out->shutdown = info.shutdown;
     out->dying = info.dying;
-    return Status::Ok();
+    if (info.shutdown) out->shutdown_reason = uint8_t(std::min(info.shutdown_reason, 0xfeu));
+    out->online_vcpus = info.nr_online_vcpus;
+    out->hvm = info.hvm;
   }
 
   std::string describe() const override { return "Xen (libxenctrl)"; }

@@ -180,6 +180,11 @@ struct Domain {
   DomainCounters c;
   DomainCounters sampled;
   uint64_t blind_from = 0, blind_to = 0;  // TSC range made unreliable by lost records
+  // What the guest asked for with SCHEDOP_shutdown (lifecycle_tracker.h):
+  // xt::kNoShutdown until it does, and again once it runs after it (a
+  // cancelled save resumes it).
+  uint8_t shutdown = xt::kNoShutdown;
+  uint64_t shutdown_tsc = 0;
 };
 
 struct Pcpu {

@@ -232,3 +232,29 @@ TEST(Lost, BlindsTheRunningAndTheNamedVcpuFromTheFirstLoss) {
 }
 
 }  // namespace
+
+namespace {
+
+// TRC_SCHED_SHUTDOWN [domid, vcpu, reason] (lifecycle_tracker.h): the
+// reason and its time on the domain; a reason Xen does not define is kept
+// as a shutdown all the same; a record naming no possible domain is
+// counted and ignored; SHUTDOWN_CODE changes nothing.
+TEST(Lifecycle, ShutdownRecordsSetTheDomainsReason) {
+  Feed f;
+  f.on(0, runstate(100, 1, 0, Q, R))
+      .on(0, shutdown(200, 1, 0, xt::kShutdownCrash))
+      .on(1, runstate(210, 2, 0, Q, R))
+      .on(1, shutdown(220, 2, 0, 77))
+      .on(1, shutdown(230, 0x9000, 0, xt::kShutdownReboot))
+      .on(1, Rec{TRC_SCHED_SHUTDOWN_CODE, 240, {3, 0, xt::kShutdownCrash}});
+  const vt::DomainTable& t = f.t.table;
+  auto dom = [&](uint32_t id) -> const vt::Domain& { return t.domains[f.v(id, 0).domain]; };
+  EXPECT_EQ(dom(1).shutdown, xt::kShutdownCrash);
+  EXPECT_EQ(dom(1).shutdown_tsc, 200u);
+  EXPECT_STREQ(xt::shutdown_reason_name(dom(2).shutdown), "unknown");
+  EXPECT_NE(dom(2).shutdown, xt::kNoShutdown);
+  EXPECT_EQ(f.t.stats()[vt::Stat::bad_ids], 1u);
+  for (const vt::Domain& d : t.domains) EXPECT_NE(d.domid, 3u) << "SHUTDOWN_CODE tracked";
+}
+
+}  // namespace

@@ -67,6 +67,8 @@ enum class Severity : uint8_t { kInfo, kDataLoss, kError };
   X(silences, kDataLoss, "events", "spells without a record from any CPU (the detector was blind)")      \
   X(shared_spells, kDataLoss, "events",                                                                  \
     "spells in which another reader moved the rings' cons (the detector judged no domain)")              \
+  X(domain_info_failures, kError, "periods",                                                             \
+    "periods judged without the host's domain info (it could not be read: states from the trace only)")  \
   /* The detector's actions. */                                                                          \
   X(actions_taken, kInfo, "actions", "actions carried out (or, under --dry-run, that would have been)")  \
   X(actions_held, kInfo, "actions",                                                                      \
