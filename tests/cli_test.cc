@@ -382,6 +382,20 @@ TEST(Cli, DetectFlagsAreChecked) {
   EXPECT_EQ(r.status, 0) << r.err;
 }
 
+// Beside another reader of the rings (it holds VIRQ_TBUF: a simulated
+// xentrace) `vtrace run` refuses to start, in one line naming it and the
+// flag that overrides; with --share-rings it reads beside it.
+TEST(Cli, RunRefusesBesideAnotherReader) {
+  Result r = run("run --sim demo,reader=xentrace --seconds 1");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("xentrace (simulated) already reads the trace buffers"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("stop it, or pass --share-rings to read beside it"), std::string::npos) << r.err;
+  r = run("run --sim demo,reader=xentrace --seconds 1 --share-rings");
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
 // Guest lifecycle on the simulated host (life=..., src/sim/scenario.h),
 // the demo's guests with 2 vCPUs each: guest 3 paused 12..22 s, guest 4
 // down to one vCPU at 12 s, guest 1 saved at 14 s (destroyed at 14.5 s)

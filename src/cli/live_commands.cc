@@ -159,6 +159,7 @@ Status make_host(const LiveFlags& f, bool sim_given, Host* h) {
     hc.nr_cpus = sc.pcpus;
     hc.seed = sc.seed;
     h->sim_host = std::make_unique<sim::SimHost>(hc);
+    if (!sc.other_reader.empty()) h->sim_host->take_notify_elsewhere(sc.other_reader + " (simulated)");
     h->sim = std::make_unique<sim::Simulator>(h->sim_host.get(), sc);
     return Status::Ok();
   }

@@ -176,6 +176,9 @@ Status parse_scenario(const std::string& spec, Scenario* out) {
               "expected EVENT+EVENT+... with EVENT pause:D@S:SECONDS, crash:D@S, save:D@S:RESTORE_S, "
               "vcpus:D@S:N or poweroff:D@S");
       }
+    } else if (k == "reader") {
+      if (v.empty()) return bad("expected the other reader's name");
+      sc.other_reader = v;
     } else if (k == "speed") {
       if (!number(v, 0, 1e6, &d)) return bad("expected 0 (as fast as possible) or a positive factor");
       sc.speed = d;
@@ -191,7 +194,7 @@ Status parse_scenario(const std::string& spec, Scenario* out) {
     } else {
       return Status::InvalidArgument("unknown key '" + k +
                                      "' (pcpus, threads, guests, vcpus, mix, hang, hangirq, hangone, churn, "
-                                     "life, speed, rate, credit2, seed)");
+                                     "life, reader, speed, rate, credit2, seed)");
     }
   }
   if (sc.threads > sc.pcpus) sc.threads = sc.pcpus;

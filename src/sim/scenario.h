@@ -19,7 +19,8 @@
 // (SCHEDOP_shutdown crash; kept, as with on_crash = "preserve");
 // save:D@S:R saved (shutdown suspend, destroyed 0.5 s later) and restored
 // at R as a new domain with the next free domid; vcpus:D@S:N all but N
-// vCPUs unplugged; poweroff:D@S shut down, destroyed 0.5 s later), speed (sim seconds per wall second; 0 = as
+// vCPUs unplugged; poweroff:D@S shut down, destroyed 0.5 s later),
+// reader=NAME (another consumer, named NAME, holds VIRQ_TBUF), speed (sim seconds per wall second; 0 = as
 // fast as possible), rate (hypercall-rate multiplier), credit2 (0/1: emit credit2's own records), seed.
 #pragma once
 
@@ -71,6 +72,7 @@ struct Scenario {
   double hypercall_rate = 1.0;
   bool credit2_records = true;
   uint64_t seed = 1;
+  std::string other_reader;       // reader=: another consumer holds VIRQ_TBUF ("" none)
   std::vector<GuestSpec> guests;  // dom0 is implicit: one vCPU per simulation thread
 };
 
