@@ -89,7 +89,7 @@ int cmd_replay(const TraceArgs& a, double period_s, bool per_vcpu, const DetectF
   if (Status st = resolve_hz(a, &hz, &assumed); !st.ok()) return report(st);
   std::unique_ptr<DetectStage> det;
   // A trace has no host to act on: pause/shutdown/destroy only as a dry run.
-  if (Status st = open_detect(df, period_s, DomainControl{}, DomainQuery{}, &det); !st.ok())
+  if (Status st = open_detect(df, period_s, DomainControl{}, DomainQuery{}, DomainIdentity{}, &det); !st.ok())
     return report(st);
   ReadOptions o = read_options(a, hz);
   o.pipeline.samples.enabled = true;

@@ -58,13 +58,15 @@ bool samples_on_stdout(const DetectFlags& f) {
 }
 
 Status open_detect(const DetectFlags& f, double period_s, DomainControl control, DomainQuery query,
-                   std::unique_ptr<DetectStage>* out) {
+                   DomainIdentity identity, std::unique_ptr<DetectStage>* out) {
   out->reset();
   if (!f.detect) return Status::Ok();
   if (period_s != 1.0) return Status::InvalidArgument("--detect judges 1 s periods: drop --period");
   DetectOptions d = f.options;
   d.control = std::move(control);
   d.query = std::move(query);
+  d.wall_time = bool(identity);  // a live host: its verdicts happen now
+  d.identity = std::move(identity);
   // The action's own checks first (its spelling, and whether it can be
   // carried out here), so that a refusal names the flag; the library's
   // messages name only the value.

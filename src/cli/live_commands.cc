@@ -124,9 +124,12 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
 // detector's standing of each, the run's progress, as one snapshot for the
 // metrics server.
 std::shared_ptr<const MetricsSnapshot> metrics_snapshot(const DomainAccounts& acc, const DetectStage* det,
-                                                        double hz, const LiveProgress& pr) {
+                                                        double hz, const LiveProgress& pr,
+                                                        const DomainDirectory& dir) {
   auto s = std::make_shared<MetricsSnapshot>();
   acc.fill(&s->domains);
+  for (DomainMetrics& d : s->domains)
+    if (const DomainId* id = dir.find(d.domid)) d.name = id->name, d.uuid = id->uuid;
   if (det) {
     s->detecting = true;
     for (DomainMetrics& d : s->domains) {
@@ -255,7 +258,14 @@ int cmd_run(LiveFlags& f, bool sim_given) {
     return Status::Ok();
   };
   std::unique_ptr<DetectStage> det;
-  if (Status st = open_detect(f.detect, f.rt.pipeline.samples.period_s, control, query, &det); !st.ok())
+  // ... and names them: the runtime's directory, once it exists (the
+  // classifier thread, which calls both, starts after it).
+  const DomainDirectory* directory = nullptr;
+  DomainIdentity identity = [&directory](uint16_t domid) {
+    return directory ? directory->find(domid) : nullptr;
+  };
+  if (Status st = open_detect(f.detect, f.rt.pipeline.samples.period_s, control, query, identity, &det);
+      !st.ok())
     return report(st);
   // Listening before the session starts: a port in use stops nothing.
   std::unique_ptr<MetricsServer> server;
@@ -293,6 +303,7 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   LiveRuntime rt(&session, f.rt);
+  directory = &rt.directory();
   SampleWriter w(stdout, f.format, false, session.tsc_hz());
   const double hz = session.tsc_hz();
   const bool write_samples = samples_on_stdout(f.detect);
@@ -304,7 +315,7 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   });
   if (server)
     rt.set_progress_sink([&](const LiveProgress& pr) {  // the classifier thread, once a second
-      server->publish(metrics_snapshot(accounts, det.get(), hz, pr));
+      server->publish(metrics_snapshot(accounts, det.get(), hz, pr, rt.directory()));
     });
   Status st = rt.run();
   g_stop.store(true);

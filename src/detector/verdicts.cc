@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 #include "src/util/json.h"
 
@@ -34,20 +35,36 @@ const char* verdict_name(VerdictKind k) {
   return "?";
 }
 
+std::string rfc3339_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  tm t{};
+  gmtime_r(&ts.tv_sec, &t);
+  char b[40];
+  const size_t n = std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &t);
+  std::snprintf(b + n, sizeof b - n, ".%03ldZ", long(ts.tv_nsec / 1000000));
+  return b;
+}
+
 std::string verdict_json(const Verdict& v, const std::string& action, const std::string& result,
-                         const std::string& held) {
+                         const std::string& held, const DomainId* id, const std::string& time) {
   char b[256];
   // The guest type says which model judged (one per type); an unknown
   // verdict has no score.
-  int n = std::snprintf(
-      b, sizeof b,
-      "{\"t\": %.3f, \"domid\": %u, \"generation\": %u, \"verdict\": \"%s\", \"guest_type\": \"%s\"", v.t,
-      v.domid, v.generation, verdict_name(v.kind), guest_type_name(v.type));
+  std::string s;
+  std::snprintf(b, sizeof b, "{\"t\": %.3f", v.t);
+  s = b;
+  if (!time.empty()) s += ", \"time\": " + json_string(time);
+  std::snprintf(b, sizeof b, ", \"domid\": %u, \"generation\": %u", v.domid, v.generation);
+  s += b;
+  if (id) s += ", \"name\": " + json_string(id->name) + ", \"uuid\": " + json_string(id->uuid);
+  int n = std::snprintf(b, sizeof b, ", \"verdict\": \"%s\", \"guest_type\": \"%s\"", verdict_name(v.kind),
+                        guest_type_name(v.type));
   const bool judged =
       v.kind == VerdictKind::kNormal || v.kind == VerdictKind::kFaulty || v.kind == VerdictKind::kRecovered;
   if (judged && n > 0 && size_t(n) < sizeof b)
     std::snprintf(b + n, sizeof b - size_t(n), ", \"score\": %.6f", v.score);
-  std::string s = b;
+  s += b;
   if (!judged && v.reason) s += ", \"reason\": " + json_string(v.reason);
   if (!action.empty()) s += ", \"action\": " + json_string(action);
   if (!result.empty()) s += ", \"action_result\": " + json_string(result);
@@ -322,7 +339,14 @@ Status DetectStage::open(const DetectOptions& o) {
   guard_ = ActionGuard();
   guard_.opt = o.guard;
   guard_.query = o.query;
-  guard_.names = o.names;
+  identity_ = o.identity;
+  wall_time_ = o.wall_time;
+  guard_.names = nullptr;
+  if (identity_)
+    guard_.names = [id = identity_](uint16_t domid) {
+      const DomainId* x = id(domid);
+      return x ? x->name : std::string();
+    };
   stats_ = Stats();
   if (Status st = parse_action(o.action, &actions_.spec); !st.ok()) return st;
   if (Status st = actions_.check(); !st.ok()) return st;
@@ -381,7 +405,10 @@ void DetectStage::on_samples(const std::vector<DomainSample>& period, double hz)
         }
       }
     }
-    std::fprintf(out_, "%s\n", verdict_json(v, action, result, held).c_str());
+    const DomainId* id = identity_ ? identity_(v.domid) : nullptr;
+    std::fprintf(
+        out_, "%s\n",
+        verdict_json(v, action, result, held, id, wall_time_ ? rfc3339_now() : std::string()).c_str());
   }
   if (!verdicts_.empty()) std::fflush(out_);
   actions_.reap(false);

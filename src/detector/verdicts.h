@@ -72,6 +72,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -82,6 +83,7 @@
 #include "src/detector/features.h"
 #include "src/detector/model.h"
 #include "src/samples/sample.h"
+#include "src/util/domain_id.h"
 #include "src/util/stats.h"
 #include "src/util/status.h"
 
@@ -121,9 +123,19 @@ struct Judgement {
   double score = 0;
 };
 
-// One line, without the newline. action/result/held are left out when empty.
+// One line, without the newline. action/result/held are left out when
+// empty; `time` (the wall clock, RFC 3339 UTC, live only) goes after "t",
+// the domain's name and UUID (live only) after "generation".
 std::string verdict_json(const Verdict& v, const std::string& action = "", const std::string& result = "",
-                         const std::string& held = "");
+                         const std::string& held = "", const DomainId* id = nullptr,
+                         const std::string& time = "");
+// The wall clock now in RFC 3339 UTC with milliseconds,
+// "2026-12-07T17:40:01.123Z".
+std::string rfc3339_now();
+
+// A domain's name and UUID when the source knows them (live: the host's
+// domain info and xenstore, runtime/domain_directory.h); nullptr otherwise.
+using DomainIdentity = std::function<const DomainId*(uint16_t domid)>;
 
 class Detector {
  public:
@@ -236,7 +248,10 @@ struct DetectOptions {
   DomainControl control;  // live path: pause/shutdown/destroy
   GuardOptions guard;     // what holds an action (action_guard.h)
   DomainQuery query;      // live path: is the domain still there, the same, running
-  DomainNames names;      // domain names for --never-act, when there is a source
+  // Live path: names and UUIDs for the verdict lines and --never-act, and
+  // the wall-clock "time" on every line.
+  DomainIdentity identity;
+  bool wall_time = false;
 };
 
 // 0 (the model's) or 1..kMaxStrikes; kInvalidArgument naming the value.
@@ -270,6 +285,8 @@ class DetectStage {
   Stats stats_;
   std::FILE* out_ = nullptr;
   bool own_out_ = false;
+  DomainIdentity identity_;
+  bool wall_time_ = false;
   std::vector<Verdict> verdicts_;
 };
 

@@ -265,6 +265,7 @@ void LiveRuntime::classifier() {
           listed = true;
           listed_tsc = session_->host()->now_tsc();
           have_list = session_->host()->list_domains(&host_domains_).ok();
+          if (have_list) directory_.refresh(session_->host(), host_domains_, opt_.log);
         }
         // Only to a period that ended shortly before the list: an older
         // one (a backlog, a simulator running faster than the wall clock)

@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "src/pipeline/pipeline.h"
+#include "src/runtime/domain_directory.h"
 #include "src/samples/sample.h"
 #include "src/source/live_source.h"
 #include "src/util/mutex.h"
@@ -110,6 +111,9 @@ class LiveRuntime {
   // Called on the classifier thread every progress_s, after the periods
   // that came in, and once more at the end of the run. Set before run().
   void set_progress_sink(ProgressSink s) { progress_sink_ = std::move(s); }
+  // Who the domains are (names, UUIDs), refreshed with the domain info:
+  // for the sinks only (they run on the classifier thread, its owner).
+  const DomainDirectory& directory() const { return directory_; }
   // Runs until `seconds` elapsed or external_stop. Fails when a consumer
   // could not be pinned (kUnavailable; the first such failure; no period
   // reaches the sink after it: the command line checks the CPUs with
@@ -169,6 +173,7 @@ class LiveRuntime {
   PeriodSink sink_;  // set before run(), then the classifier's
   std::vector<DomainSample> period_ VT_GUARDED_BY(classifier_);
   std::vector<HostDomain> host_domains_ VT_GUARDED_BY(classifier_);
+  DomainDirectory directory_;  // the classifier's (directory())
   std::atomic<uint64_t> domain_info_failures_{0};
 
   // Progress: each consumer's rings and CPU time (slot i: consumer i's),

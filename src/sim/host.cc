@@ -216,6 +216,12 @@ Status SimHost::domain_info(uint32_t domid, HostDomain* out) {
   return Status::Ok();
 }
 
+Status SimHost::domain_name(uint32_t domid, std::string* name) {
+  if (!domain_name_) return Status::Unavailable("sim: no xenstore");
+  if (!domain_name_(domid, name)) return Status::IoError("sim: no name for domain " + std::to_string(domid));
+  return Status::Ok();
+}
+
 Status SimHost::list_domains(std::vector<HostDomain>* out) {
   out->clear();
   if (!domain_list_) return Status::Unavailable("sim: no simulator runs the domains");

@@ -65,6 +65,7 @@ class SimHost : public TraceHost {
   Status domain_op(DomainOp op, uint32_t domid) override;
   Status domain_info(uint32_t domid, HostDomain* out) override;
   Status list_domains(std::vector<HostDomain>* out) override;
+  Status domain_name(uint32_t domid, std::string* name) override;
   std::string notify_owner() const override { return notify_owner_; }
   std::string describe() const override;
   // The simulator carries domain operations out (set_domain_op).
@@ -73,6 +74,9 @@ class SimHost : public TraceHost {
   void set_domain_info(std::function<bool(uint32_t, HostDomain*)> f) { domain_info_ = std::move(f); }
   // ... and lists them (set_domain_list; without one, kUnavailable).
   void set_domain_list(std::function<void(std::vector<HostDomain>*)> f) { domain_list_ = std::move(f); }
+  // ... and names them: its small xenstore (set_domain_name; without one,
+  // kUnavailable, as on a host without xenstore).
+  void set_domain_name(std::function<bool(uint32_t, std::string*)> f) { domain_name_ = std::move(f); }
 
   // The hypervisor's side: Xen's trace call on CPU `cpu`. `current` is the
   // vCPU running there, packed as TRC_LOST_RECORDS packs it
@@ -133,6 +137,7 @@ class SimHost : public TraceHost {
   std::function<bool(DomainOp, uint32_t)> domain_op_;
   std::function<bool(uint32_t, HostDomain*)> domain_info_;
   std::function<void(std::vector<HostDomain>*)> domain_list_;
+  std::function<bool(uint32_t, std::string*)> domain_name_;
   std::mutex control_;  // serialises control operations (Xen's sysctl lock)
 };
 

@@ -302,6 +302,7 @@ Status parse_scenario(const std::string& spec, Scenario* out) {
         for (const GuestSpec& x : sc.guests) r.domid = std::max(r.domid, x.domid);
         ++r.domid;
         r.start_s = e.arg;
+        r.restored_from = g->restored_from ? g->restored_from : g->domid;
         r.stop_s = -1;
         r.life.clear();
         r.fault_at_s = -1;

@@ -62,6 +62,7 @@ struct GuestSpec {
   double start_s = 0;           // > 0: created during the run (DOM_ADD)
   double stop_s = -1;           // >= 0: destroyed then (DOM_REM)
   std::vector<LifeEvent> life;  // in time order
+  uint32_t restored_from = 0;   // a restore (save:...): the saved guest's domid, whose name and UUID it keeps
 };
 
 struct Scenario {

@@ -28,6 +28,10 @@ Simulator::Simulator(SimHost* host, const Scenario& sc) : host_(host), sc_(sc), 
     placed[g % threads].push_back(sc_.guests[g]);
     domid_shard_[sc_.guests[g].domid] = uint32_t(g % threads);
     domids_.push_back(sc_.guests[g].domid);
+    if (sc_.guests[g].restored_from) {
+      restored_from_.resize(xt::kMaxDomid + 1);
+      restored_from_[sc_.guests[g].domid] = sc_.guests[g].restored_from;
+    }
   }
   std::sort(domids_.begin(), domids_.end());
   domids_.erase(std::unique(domids_.begin(), domids_.end()), domids_.end());
@@ -50,10 +54,28 @@ Simulator::Simulator(SimHost* host, const Scenario& sc) : host_(host), sc_(sc), 
     *out = info(domid);
     return out->exists;
   });
+  // Its xenstore: dom0 is "Domain-0", as on Xen; a guest is named by its
+  // behaviour and domid ("cpu-3"), a restored one as the guest it was.
+  host_->set_domain_name([this](uint32_t domid, std::string* name) {
+    if (domid == 0) {
+      *name = "Domain-0";
+      return true;
+    }
+    for (const GuestSpec& g : sc_.guests)
+      if (g.domid == domid) {
+        *name = std::string(behaviour_name(g.behaviour)) + "-" + std::to_string(identity_of(domid));
+        return true;
+      }
+    return false;
+  });
   host_->set_domain_list([this](std::vector<HostDomain>* out) {
     for (uint32_t d : domids_)
       if (HostDomain h = info(d); h.exists) out->push_back(h);
   });
+}
+
+uint32_t Simulator::identity_of(uint32_t domid) const {
+  return domid < restored_from_.size() && restored_from_[domid] ? restored_from_[domid] : domid;
 }
 
 HostDomain Simulator::info(uint32_t domid) const {
@@ -67,8 +89,11 @@ HostDomain Simulator::info(uint32_t domid) const {
   h.dying = d.dying;
   h.shutdown_reason = d.shutdown ? d.shutdown_reason : uint8_t(xt::kNoShutdown);
   h.online_vcpus = d.online_vcpus;
-  h.uuid[0] = uint8_t(domid >> 8), h.uuid[1] = uint8_t(domid);  // a fixed, distinct UUID per domid
-  h.uuid[6] = 0x40;                                             // version 4, as xl makes them
+  if (domid != 0) {                                         // dom0's is all zeros, as on Xen
+    const uint32_t id = identity_of(domid);                 // a restored guest keeps its UUID
+    h.uuid[0] = uint8_t(id >> 8), h.uuid[1] = uint8_t(id);  // a fixed, distinct UUID per guest
+    h.uuid[6] = 0x40;                                       // version 4, as xl makes them
+  }
   return h;
 }
 
@@ -80,6 +105,7 @@ Simulator::~Simulator() {
   host_->set_domain_op(nullptr);
   host_->set_domain_info(nullptr);
   host_->set_domain_list(nullptr);
+  host_->set_domain_name(nullptr);
 }
 
 void Simulator::start(double seconds) {

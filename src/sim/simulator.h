@@ -76,7 +76,9 @@ class Simulator {
   // by the shard that runs it; and the domids any shard may run, in order.
   std::unique_ptr<std::atomic<uint32_t>[]> states_;
   std::vector<uint32_t> domids_;
+  std::vector<uint32_t> restored_from_;  // by domid (empty: no restore)
   HostDomain info(uint32_t domid) const;
+  uint32_t identity_of(uint32_t domid) const;  // the domid whose name and UUID it has
 };
 
 }  // namespace vt::sim

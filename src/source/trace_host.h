@@ -87,6 +87,12 @@ class TraceHost {
   virtual Status list_domains(std::vector<HostDomain>* /*out*/) {
     return Status::Unavailable("this host cannot list its domains");
   }
+  // A domain's name (xenstore's /local/domain/<domid>/name); kUnavailable
+  // when there is no store to ask (then no name will come: ids only),
+  // another code when it has none. Classifier thread, once per new domain.
+  virtual Status domain_name(uint32_t /*domid*/, std::string* /*name*/) {
+    return Status::Unavailable("this host has no xenstore");
+  }
 
   virtual std::string describe() const = 0;
 

@@ -15,6 +15,7 @@ extern "C" {
 #include <xenctrl.h>
 #include <xenevtchn.h>
 #include <xenforeignmemory.h>
+#include <xenstore.h>
 #include <xentoollog.h>
 }
 
@@ -34,6 +35,7 @@ Status errno_status(const char* what) {
 class XenHost : public TraceHost {
  public:
   ~XenHost() override {
+    if (xs_) xs_close(xs_);
     if (ctl_) xc_interface_close(ctl_);
     if (xce_) xenevtchn_close(xce_);
     if (fmem_) xenforeignmemory_close(fmem_);
@@ -195,6 +197,24 @@ class XenHost : public TraceHost {
     return Status::Ok();
   }
 
+  Status domain_name(uint32_t domid, std::string* name) override {
+    if (!xs_ && !xs_failed_) {
+      xs_ = xs_open(XS_OPEN_READONLY);
+      if (!xs_) {
+        xs_failed_ = true;
+        xs_error_ = errno_status("xenstore: xs_open").message();
+      }
+    }
+    if (!xs_) return Status::Unavailable(xs_error_);
+    const std::string path = "/local/domain/" + std::to_string(domid) + "/name";
+    unsigned int len = 0;
+    char* v = static_cast<char*>(xs_read(xs_, XBT_NULL, path.c_str(), &len));
+    if (!v) return Status::IoError(path + ": not in xenstore");
+    name->assign(v, len);
+    std::free(v);
+    return Status::Ok();
+  }
+
   static void fill(const xc_dominfo_t& info, HostDomain* out) {
     *out = HostDomain();
     out->domid = info.domid;
@@ -227,6 +247,9 @@ class XenHost : public TraceHost {
  private:
   xc_interface* xch_ = nullptr;
   xc_interface* ctl_ = nullptr;  // domain operations, classifier thread
+  xs_handle* xs_ = nullptr;      // xenstore, read-only, classifier thread
+  bool xs_failed_ = false;
+  std::string xs_error_;
   xenforeignmemory_handle* fmem_ = nullptr;
   xenevtchn_handle* xce_ = nullptr;
   xenevtchn_port_or_error_t port_ = -1;
