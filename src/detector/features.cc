@@ -21,6 +21,7 @@ SecondRow row_from_sample(const DomainSample& s, double hz) {
   r.state = s.state;
   r.shutdown_reason = s.shutdown_reason;
   r.vcpus_up = s.vcpus_up;
+  r.host_hvm = s.host_hvm;
   return r;
 }
 

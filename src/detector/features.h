@@ -49,6 +49,7 @@ struct SecondRow {
   DomainState state = DomainState::kActive;
   uint8_t shutdown_reason = xt::kNoShutdown;
   uint32_t vcpus_up = 0;
+  int8_t host_hvm = -1;  // the host's word on its type (sample.h); -1 in a table
 };
 
 SecondRow row_from_sample(const DomainSample& s, double hz);

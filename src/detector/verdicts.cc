@@ -147,6 +147,7 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
     s.generation = r.generation;
     s.pv += pv_records(r);
     s.hvm += hvm_records(r);
+    if (r.host_hvm >= 0) s.host_hvm = r.host_hvm;
     if (r.state != DomainState::kActive) {
       on_stopped(s, r, out);
       continue;
@@ -160,7 +161,7 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
       restart(s);
       if (s.state == State::kNormal || s.state == State::kFaulty) {
         s.state = State::kUnknown;
-        Verdict v{t_end, r.domid, r.generation, VerdictKind::kUnknown, 0, guest_type_of(s.pv, s.hvm)};
+        Verdict v{t_end, r.domid, r.generation, VerdictKind::kUnknown, 0, s.type()};
         v.reason = "vCPUs changed";
         out->push_back(v);
       }
@@ -173,7 +174,7 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
       s.faulty_run = s.normal_run = s.judged = 0;
       if (s.state != State::kUnknown) {
         s.state = State::kUnknown;
-        Verdict v{t_end, r.domid, r.generation, VerdictKind::kUnknown, 0, guest_type_of(s.pv, s.hvm)};
+        Verdict v{t_end, r.domid, r.generation, VerdictKind::kUnknown, 0, s.type()};
         v.reason = r.blinded & kBlindSharedRings ? "another reader of the rings" : "records lost";
         out->push_back(v);
       }
@@ -182,7 +183,7 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
     if (p != Push::kJudged) continue;
     batch_slot_[nb] = si;
     batch_row_[nb] = &r;
-    batch_part_[nb] = part_of_type_[size_t(guest_type_of(s.pv, s.hvm))];
+    batch_part_[nb] = part_of_type_[size_t(s.type())];
     batch_col_[nb] = kNone;
     if (batch_part_[nb] != kNone) {
       Part& part = parts_[batch_part_[nb]];
@@ -199,7 +200,7 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
   for (size_t j = 0; j < nb; ++j) {
     Slot& s = *slots_[batch_slot_[j]];
     const SecondRow& r = *batch_row_[j];
-    Verdict v{r.t + r.span_s, r.domid, r.generation, VerdictKind::kNormal, 0, guest_type_of(s.pv, s.hvm)};
+    Verdict v{r.t + r.span_s, r.domid, r.generation, VerdictKind::kNormal, 0, s.type()};
     if (batch_part_[j] == kNone) {  // no model judges its type (or it is not known yet)
       s.faulty_run = s.normal_run = s.judged = 0;
       s.scored = false;
@@ -245,7 +246,7 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
 
 void Detector::on_stopped(Slot& s, const SecondRow& r, std::vector<Verdict>* out) {
   restart(s);
-  Verdict v{r.t + r.span_s, r.domid, r.generation, VerdictKind::kNormal, 0, guest_type_of(s.pv, s.hvm)};
+  Verdict v{r.t + r.span_s, r.domid, r.generation, VerdictKind::kNormal, 0, s.type()};
   auto emit = [&](VerdictKind k, const char* reason) {
     v.kind = k;
     v.reason = reason;

@@ -29,6 +29,9 @@
 //    is one a model judges, when its next judged second emits "normal". A
 //    domain whose type changes to one another model judges starts afresh
 //    under it: strikes cleared, its next judged second emits "normal".
+//    Live, the host's domain info says the type (HVM/PVH or PV) and that
+//    wins over the records (a trace whose mask left the HVM class out
+//    still has an HVM guest's hypercall subcalls, which look PV).
 //  * Another reader of the rings (a row blinded with kBlindSharedRings):
 //    the domain becomes "unknown" too (reason "another reader of the
 //    rings"; strike counts and judged seconds cleared); once its rows are
@@ -180,9 +183,13 @@ class Detector {
     uint32_t faulty_run = 0, normal_run = 0;
     uint32_t judged = 0;       // seconds scored since its history (re)started
     uint64_t pv = 0, hvm = 0;  // its PV and HVM records so far (the type's evidence)
-    uint32_t part = kNone;     // the model that judged its last second
-    bool scored = false;       // a model scored its last judged second
-    double score = 0;          // ... this
+    int8_t host_hvm = -1;      // the host's word on its type, which wins (-1: none)
+    GuestType type() const {
+      return host_hvm >= 0 ? (host_hvm ? GuestType::kHvm : GuestType::kPv) : guest_type_of(pv, hvm);
+    }
+    uint32_t part = kNone;  // the model that judged its last second
+    bool scored = false;    // a model scored its last judged second
+    double score = 0;       // ... this
   };
   // One model and its batch: a feature-major matrix of capacity cap_ columns.
   struct Part {

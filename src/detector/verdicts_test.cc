@@ -544,3 +544,34 @@ TEST(Runtime, DefaultModelIsFoundFromTheBuildTree) {
 
 }  // namespace
 }  // namespace vt
+
+namespace vt {
+namespace {
+
+// Live, the host's domain info says the guest type, and that wins over the
+// records: a domain whose records look PV but which the host calls HVM is
+// not judged by a PV model (unknown), and the other way round.
+TEST(Runtime, TheHostsGuestTypeWinsOverTheRecords) {
+  Detector d(stump());  // judges PV guests only
+  std::vector<SecondRow> rows;
+  for (uint64_t t = 0; t < 3; ++t) {
+    rows.push_back(row(7, t, 100));  // PV-looking records
+    rows.back().host_hvm = 1;
+    SecondRow h = row(8, t, 100);
+    h.n[kPvOther] = 0;
+    h.n[kHvmRecords] = 50;  // HVM-looking records
+    h.host_hvm = 0;
+    rows.push_back(h);
+  }
+  std::string s;
+  for (size_t i = 0; i < rows.size(); i += 2) {
+    std::vector<Verdict> v;
+    d.on_rows(&rows[i], 2, &v);
+    for (const Verdict& x : v)
+      s += std::to_string(x.domid) + ":" + verdict_name(x.kind) + ":" + guest_type_name(x.type) + " ";
+  }
+  EXPECT_EQ(s, "7:unknown:hvm 8:normal:pv ");
+}
+
+}  // namespace
+}  // namespace vt

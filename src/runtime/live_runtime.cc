@@ -395,6 +395,7 @@ void apply_host_domains(const std::vector<HostDomain>& host, std::vector<DomainS
            : it->paused                                                ? DomainState::kPaused
                                                                        : DomainState::kActive;
       if (it->shutdown) reason = it->shutdown_reason;
+      s.host_hvm = it->hvm ? 1 : 0;
     }
     if (st > s.state) s.state = st;
     if (s.shutdown_reason == xt::kNoShutdown) s.shutdown_reason = reason;

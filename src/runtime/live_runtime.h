@@ -86,7 +86,8 @@ struct RuntimeOptions {
 // What the host says now, added to a period's samples: each sample takes
 // the graver of its trace state and the host's (active < paused <
 // shutdown < crashed < dying; the host's shutdown reason when the trace has
-// none); a domain the host no longer lists is dying. `host` in domid order.
+// none); a domain the host no longer lists is dying; the host's word on
+// the guest type (host_hvm) too. `host` in domid order.
 // The period ended a moment ago, so at a transition the host's state may
 // be a period early (never judged: harmless) but never late.
 void apply_host_domains(const std::vector<HostDomain>& host, std::vector<DomainSample>* period);
