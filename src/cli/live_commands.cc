@@ -214,6 +214,11 @@ void report_run(const Stats& st) {
                (unsigned long long)records, wall_s > 0 ? double(records) / wall_s / 1e6 : 0.0, wall_s,
                (unsigned long long)st[Stat::lost_records], cpu_s,
                records ? cpu_s * 1e9 / double(records) : 0.0);
+  if (st[Stat::lost_before_start])
+    std::fprintf(stderr,
+                 "vtrace: and %llu records lost before vtrace began reading (a full ring nobody read): no "
+                 "domain judged on them\n",
+                 (unsigned long long)st[Stat::lost_before_start]);
   Stats notes = st;
   notes[Stat::lost_records] = 0;  // said above
   write_stat_notes(stderr, notes, "vtrace: ");

@@ -61,6 +61,7 @@ LiveRuntime::LiveRuntime(LiveSession* session, const RuntimeOptions& o)
   PipelineOptions po = opt_.pipeline;  // the same class filter as the file path
   po.samples.enabled = true;
   po.samples.cpu_hz = hz_;
+  po.reading_since = session->reading_since();
   pipeline_ = std::make_unique<Pipeline<LiveStream>>(&streams_, po);
   // Tracker -> classifier: the samples, without their per-vCPU detail
   // (which stays on the tracker thread), then an end-of-period mark.

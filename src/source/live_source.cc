@@ -92,6 +92,7 @@ Status LiveSession::open(TraceHost* host, const LiveOptions& o) {
     for (LiveRing& r : rings_) r.skip_until = start;
   }
   if (rings_.empty()) return Status::Unavailable("no CPU has a trace buffer to read");
+  reading_since_ = host_->now_tsc();
   return Status::Ok();
 }
 

@@ -117,6 +117,9 @@ class LiveSession {
   std::vector<LiveRing>& rings() { return rings_; }
   TraceHost* host() { return host_; }
   double tsc_hz() const { return hz_; }
+  // The host's TSC when open() began reading (after its masks and buffers
+  // were set): losses before it are not the session's.
+  uint64_t reading_since() const { return reading_since_; }
   uint32_t pages_per_cpu() const { return t_info_.pages_per_cpu; }
   uint32_t event_mask() const { return mask_; }
   int notify_fd() const { return notify_fd_; }
@@ -133,6 +136,7 @@ class LiveSession {
   std::vector<LiveRing> rings_;
   double hz_ = 0;
   uint32_t mask_ = 0;
+  uint64_t reading_since_ = 0;
   int notify_fd_ = -1;
   bool shared_ = false;
   std::string other_;

@@ -231,6 +231,34 @@ TEST(Lost, BlindsTheRunningAndTheNamedVcpuFromTheFirstLoss) {
   EXPECT_EQ(f.t.table.pcpus[0].lost_records, 9u);
 }
 
+// Live, reading began at 400: a loss that began before (a ring left full
+// while nobody read) is counted apart and blinds nothing; one that began
+// after is a loss of the run, as above.
+TEST(Lost, LossesBeforeReadingBeganBlindNothing) {
+  Feed f;
+  f.t.table.reading_since = 400;
+  f.on(0, lost(410, 1377, 1, 0, 120))  // from 120, before we read: d1v0 current
+      .on(0, runstate(420, 1, 0, R, B))
+      .on(1, runstate(430, 2, 0, Q, R))
+      .on(1, lost(700, 5, 2, 0, 600))  // from 600: ours
+      .on(1, runstate(900, 2, 0, R, B))
+      .on(0, wake(1000, 0, 0));
+  f.t.finish(vt::EndRule::kTraceEnd);
+  EXPECT_EQ(f.t.stats()[vt::Stat::lost_before_start], 1377u);
+  EXPECT_EQ(f.t.stats()[vt::Stat::lost_records], 5u);
+  EXPECT_EQ(f.t.stats()[vt::Stat::lost_reports], 2u);
+  EXPECT_EQ(f.v(1, 0).c.cycles[kLost], 0u);  // not blinded
+  for (const vt::Domain& d : f.t.table.domains) {
+    if (d.domid == 1) {
+      EXPECT_EQ(d.blind_to, 0u);
+    }
+    if (d.domid == 2) {
+      EXPECT_EQ(d.blind_to, 700u);
+    }
+  }
+  EXPECT_EQ(f.v(2, 0).c.cycles[kLost], 300u);  // 600..900
+}
+
 }  // namespace
 
 namespace {

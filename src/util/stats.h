@@ -58,6 +58,9 @@ enum class Severity : uint8_t { kInfo, kDataLoss, kError };
   X(bad_ids, kError, "records", "records naming impossible domain or vCPU ids (ignored)")                \
   X(lost_records, kDataLoss, "records", "records lost by the hypervisor (TRC_LOST_RECORDS counts)")      \
   X(lost_reports, kInfo, "records", "TRC_LOST_RECORDS records")                                          \
+  X(lost_before_start, kInfo, "records",                                                                 \
+    "records the hypervisor lost before vtrace began reading (its rings were full with nobody reading: " \
+    "no domain blinded)")                                                                                \
   /* Samples. */                                                                                         \
   X(periods, kInfo, "periods", "sample periods closed")                                                  \
   X(tsc_jumps, kError, "events",                                                                         \
