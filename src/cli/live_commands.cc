@@ -214,6 +214,12 @@ void report_run(const Stats& st) {
                (unsigned long long)records, wall_s > 0 ? double(records) / wall_s / 1e6 : 0.0, wall_s,
                (unsigned long long)st[Stat::lost_records], cpu_s,
                records ? cpu_s * 1e9 / double(records) : 0.0);
+  if (const double dom0_s = double(st[Stat::dom0_cpu_ns]) * 1e-9; dom0_s > 0)
+    std::fprintf(stderr,
+                 "vtrace: Xen charged dom0 %.2f s of CPU over the run (%.1f%% of one CPU, %.2f s per million "
+                 "records; all of dom0, vtrace included)\n",
+                 dom0_s, wall_s > 0 ? 100 * dom0_s / wall_s : 0.0,
+                 records ? dom0_s * 1e6 / double(records) : 0.0);
   if (st[Stat::lost_before_start])
     std::fprintf(stderr,
                  "vtrace: and %llu records lost before vtrace began reading (a full ring nobody read): no "

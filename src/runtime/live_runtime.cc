@@ -348,6 +348,12 @@ Status LiveRuntime::run() {
   t_start_ = t_start;
   deadline_ = opt_.seconds > 0 ? t_start + std::chrono::nanoseconds(uint64_t(opt_.seconds * 1e9))
                                : Clock::time_point::max();
+  // What Xen charges dom0 over the run (all of dom0: vtrace's threads, its
+  // hypercalls and event channels, and dom0 being scheduled for them), read
+  // before the classifier starts and after it stops: the host handle is
+  // the classifier's.
+  HostDomain dom0_before, dom0_after;
+  const bool dom0_known = session_->host()->domain_info(0, &dom0_before).ok() && dom0_before.exists;
   const uint32_t nthreads = uint32_t(std::max<size_t>(1, opt_.dom0_cpus.size()));
   std::vector<std::thread> threads;
   for (uint32_t i = 0; i < nthreads; ++i) threads.emplace_back(&LiveRuntime::consumer, this, i);
@@ -369,6 +375,9 @@ Status LiveRuntime::run() {
   }
   consumers_done_ = true;
   cls.join();
+  if (dom0_known && session_->host()->domain_info(0, &dom0_after).ok() && dom0_after.exists &&
+      dom0_after.cpu_ns >= dom0_before.cpu_ns)
+    stats_[Stat::dom0_cpu_ns] = dom0_after.cpu_ns - dom0_before.cpu_ns;
   {
     MutexLock l(&error_mu_);
     if (!error_.ok()) return error_;

@@ -31,7 +31,8 @@ struct HostDomain {
   bool paused = false, shutdown = false, dying = false;
   uint8_t shutdown_reason = xt::kNoShutdown;  // when shutdown
   uint32_t online_vcpus = 0;
-  bool hvm = false;  // an HVM or PVH guest
+  bool hvm = false;     // an HVM or PVH guest
+  uint64_t cpu_ns = 0;  // CPU time Xen has charged its vCPUs since it was created
 };
 
 struct TraceInfo {

@@ -226,6 +226,7 @@ class XenHost : public TraceHost {
     if (info.shutdown) out->shutdown_reason = uint8_t(std::min(info.shutdown_reason, 0xfeu));
     out->online_vcpus = info.nr_online_vcpus;
     out->hvm = info.hvm;
+    out->cpu_ns = info.cpu_time;
   }
 
   std::string describe() const override { return "Xen (libxenctrl)"; }

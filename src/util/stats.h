@@ -79,6 +79,8 @@ enum class Severity : uint8_t { kInfo, kDataLoss, kError };
   X(host_alarms, kError, "events",                                                                       \
     "host-wide alarms (too many actions or faulty guests within 60 s: every action was held)")           \
   X(consumer_cpu_ns, kInfo, "ns", "CPU time of the consumer and tracker threads")                        \
+  X(dom0_cpu_ns, kInfo, "ns",                                                                            \
+    "CPU time Xen charged dom0 over the run (all of dom0, vtrace included; live, from the domain info)") \
   X(wall_ns, kInfo, "ns", "wall time of the run")
 
 // Stat::records_read, Stat::late, ...
