@@ -55,6 +55,7 @@ struct LiveFlags {
   DetectFlags detect;
   std::string metrics;  // ADDR:PORT; empty: no metrics served
   bool metrics_allow_remote = false;
+  bool leave_masks = false;  // --leave-masks: LiveOptions::restore_masks off
 };
 
 void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
@@ -84,6 +85,10 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
   cmd->add_flag("--share-rings", f->live.share_rings,
                 "read beside another trace consumer (xentrace, xenbaked) instead of refusing to start: "
                 "both lose records, and domains are unknown while its cons moves (docs/live.md)");
+  cmd->add_flag(
+      "--leave-masks", f->leave_masks,
+      "on exit, leave the event and CPU masks as vtrace set them (default: put back the event mask found at "
+      "start and every CPU)");
   if (!with_output_flags) return;
   cmd->add_option("--cpus", f->cpus, "dom0 CPUs for the consumer threads, pinned (e.g. 0-3)");
   cmd->add_option("--sim-seconds", f->sim_seconds,
@@ -174,6 +179,7 @@ Status make_host(const LiveFlags& f, bool sim_given, Host* h) {
 
 // --events and --trace-cpus into the session's options.
 Status live_options(LiveFlags& f) {
+  f.live.restore_masks = !f.leave_masks;
   if (!f.events.empty()) {
     if (Status st = parse_event_mask(f.events, &f.live.event_mask); !st.ok())
       return st.with_context("--events");

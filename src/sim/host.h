@@ -55,6 +55,17 @@ class SimHost : public TraceHost {
   Status disable() override;
   Status set_event_mask(uint32_t mask) override;
   Status set_cpu_mask(const std::vector<uint32_t>& cpus) override;
+  Status get_event_mask(uint32_t* mask) override {
+    *mask = evt_mask_.load(std::memory_order_relaxed);
+    return Status::Ok();
+  }
+  // Every CPU traced (Xen's boot default, what a session restores).
+  bool all_cpus_traced() const {
+    std::lock_guard<std::mutex> g(control_);
+    for (uint8_t c : cpu_mask_)
+      if (!c) return false;
+    return true;
+  }
   Status map_t_info(uint64_t mfn, uint32_t bytes, const uint8_t** out) override;
   Status map_pages(const std::vector<uint64_t>& mfns, uint8_t** out) override;
   void unmap(const void* addr, uint64_t bytes) override;
@@ -138,7 +149,7 @@ class SimHost : public TraceHost {
   std::function<bool(uint32_t, HostDomain*)> domain_info_;
   std::function<void(std::vector<HostDomain>*)> domain_list_;
   std::function<bool(uint32_t, std::string*)> domain_name_;
-  std::mutex control_;  // serialises control operations (Xen's sysctl lock)
+  mutable std::mutex control_;  // serialises control operations (Xen's sysctl lock)
 };
 
 }  // namespace vt::sim

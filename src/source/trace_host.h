@@ -53,6 +53,11 @@ class TraceHost {
   virtual Status enable(uint32_t pages, TraceInfo* info) = 0;
   virtual Status disable() = 0;
   virtual Status set_event_mask(uint32_t mask) = 0;
+  // The event mask in force (Xen's XEN_SYSCTL_TBUFOP_get_info; there is no
+  // way to read the CPU mask, which Xen sets to every CPU at boot).
+  virtual Status get_event_mask(uint32_t* /*mask*/) {
+    return Status::Unavailable("this host cannot say its event mask");
+  }
   virtual Status set_cpu_mask(const std::vector<uint32_t>& cpus) = 0;
 
   // Maps t_info read-only / a CPU's page list read-write and virtually

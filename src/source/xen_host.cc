@@ -12,6 +12,7 @@
 #include <x86intrin.h>
 
 extern "C" {
+#include <xencall.h>
 #include <xenctrl.h>
 #include <xenevtchn.h>
 #include <xenforeignmemory.h>
@@ -78,6 +79,29 @@ class XenHost : public TraceHost {
   Status set_event_mask(uint32_t mask) override {
     if (xc_tbuf_set_evt_mask(xch_, mask) != 0) return errno_status("xc_tbuf_set_evt_mask");
     return Status::Ok();
+  }
+
+  // libxenctrl sets the mask but does not read it: the sysctl it wraps
+  // does (get_info), through libxencall.
+  Status get_event_mask(uint32_t* mask) override {
+    xencall_handle* call = xencall_open(&quiet_logger, 0);
+    if (!call) return errno_status("xencall_open");
+    auto* sc = static_cast<xen_sysctl*>(xencall_alloc_buffer(call, sizeof(xen_sysctl)));
+    if (!sc) {
+      const Status st = errno_status("xencall_alloc_buffer");
+      xencall_close(call);
+      return st;
+    }
+    std::memset(sc, 0, sizeof *sc);
+    sc->cmd = XEN_SYSCTL_tbuf_op;
+    sc->interface_version = XEN_SYSCTL_INTERFACE_VERSION;
+    sc->u.tbuf_op.cmd = XEN_SYSCTL_TBUFOP_get_info;
+    const int rc = xencall1(call, __HYPERVISOR_sysctl, uint64_t(uintptr_t(sc)));
+    const Status st = rc == 0 ? Status::Ok() : errno_status("sysctl tbuf_op get_info");
+    if (rc == 0) *mask = sc->u.tbuf_op.evt_mask;
+    xencall_free_buffer(call, sc);
+    xencall_close(call);
+    return st;
   }
 
   Status set_cpu_mask(const std::vector<uint32_t>& cpus) override {
