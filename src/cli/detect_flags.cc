@@ -36,6 +36,11 @@ void add_detect_flags(CLI::App* cmd, DetectFlags* f) {
       ->check(action)
       ->capture_default_str();
   cmd->add_flag("--dry-run", f->options.dry_run, "say what the action would do; do nothing");
+  cmd->add_option("--boot-grace-s", f->options.boot_grace_s,
+                  "a guest created while traced is unknown (booting) until it idles 5 s in a row, or this "
+                  "many seconds after it first ran")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
   GuardOptions& g = f->options.guard;
   cmd->add_option("--min-age-s", g.min_age_s,
                   "act only on a domain judged for at least this many seconds (docs/detector.md)")

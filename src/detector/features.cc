@@ -22,6 +22,7 @@ SecondRow row_from_sample(const DomainSample& s, double hz) {
   r.shutdown_reason = s.shutdown_reason;
   r.vcpus_up = s.vcpus_up;
   r.host_hvm = s.host_hvm;
+  r.age_s = s.age_s;
   return r;
 }
 

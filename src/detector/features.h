@@ -50,6 +50,7 @@ struct SecondRow {
   uint8_t shutdown_reason = xt::kNoShutdown;
   uint32_t vcpus_up = 0;
   int8_t host_hvm = -1;  // the host's word on its type (sample.h); -1 in a table
+  float age_s = -1;      // since its creation, if the trace saw it (sample.h); -1 in a table
 };
 
 SecondRow row_from_sample(const DomainSample& s, double hz);

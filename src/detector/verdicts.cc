@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -167,6 +168,28 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
       }
     }
     if (r.vcpus_up != 0) s.vcpus_up = r.vcpus_up;
+    if (r.age_s >= 0 && !s.booted) {  // created while traced: booting until it idles, or the grace ends
+      // Idle: blocked at least as long as it ran (time spent waiting for a
+      // CPU says nothing of the guest: on a busy host it is most of it).
+      const double blocked = r.state_s[kBlocked], ran = r.state_s[kRunning];
+      s.idle_run = blocked > 0 && blocked >= ran ? s.idle_run + 1 : 0;
+      // The grace counts from its first running second: building a domain
+      // (memory, kernel image) before it runs can take minutes on a busy dom0.
+      if (ran > 0 && s.boot_t0 < 0) s.boot_t0 = r.t;
+      const bool grace_over = s.boot_t0 >= 0 && r.t + r.span_s - s.boot_t0 >= boot_grace_s_;
+      if (grace_over || s.idle_run >= kBootIdleS) {
+        s.booted = true;
+        restart(s);  // its window held boot seconds
+      } else {
+        if (s.state != State::kUnknown) {
+          s.state = State::kUnknown;
+          Verdict v{t_end, r.domid, r.generation, VerdictKind::kUnknown, 0, s.type()};
+          v.reason = "booting";
+          out->push_back(v);
+        }
+        continue;
+      }
+    }
     bool restarted = false;
     const Push p = push_row(&s.w, window_, r, f, &restarted);
     if (restarted) s.faulty_run = s.normal_run = s.judged = 0;
@@ -370,6 +393,7 @@ Status DetectStage::open(const DetectOptions& o) {
     own_out_ = true;
   }
   det_ = std::make_unique<Detector>(models_, o.strikes);
+  det_->set_boot_grace(o.boot_grace_s);
   return Status::Ok();
 }
 

@@ -52,6 +52,14 @@
 //    with an "unknown" line (reason "vCPUs changed") if it had been judged.
 //    A restored or rebooted guest is a new domain (DOM_ADD: a new domid or
 //    generation).
+//  * A guest the trace saw created (DOM_ADD: booted, rebooted or restored
+//    while traced) is booting: "unknown" (reason "booting"), never judged,
+//    until kBootIdleS seconds in a row in which its vCPUs were blocked at
+//    least as long as they ran (its kernel idles: a boot's waits for
+//    devices are shorter) or boot_grace_s after it first ran,
+//    whichever comes first; its history then restarts. A kernel booting on
+//    a busy host runs for long stretches with few hypercalls, as a spinning
+//    one does (the lab's lifecycle runs: tests/lifecycle).
 //  * Output: verdict changes only; within a call, the lines of rows not
 //    judged (state, unknown) in input order, then the judged ones. t is the
 //    end of the judged second (start + span), seconds since trace start:
@@ -95,6 +103,11 @@ namespace vt {
 // The last four are the domain's state (DomainState, sample.h), never
 // judged: "shutdown" carries the guest's reason ("poweroff", "reboot",
 // "suspend", ...), "crashed" is a shutdown for a crash.
+// How long a guest created while traced may stay "booting" at most, and
+// how many seconds in a row it must idle to be past its boot.
+constexpr double kDefaultBootGraceS = 300;
+constexpr uint32_t kBootIdleS = 5;
+
 enum class VerdictKind : uint8_t {
   kNormal,
   kFaulty,
@@ -147,6 +160,8 @@ class Detector {
   explicit Detector(const Model& m, int strikes = 0, double threshold = NAN);
   // One model per guest type: check_model_set(models) must have passed.
   explicit Detector(const std::vector<Model>& models, int strikes = 0, double threshold = NAN);
+  // The longest a guest created while traced stays "booting" (above).
+  void set_boot_grace(double seconds) { boot_grace_s_ = seconds; }
 
   void on_samples(const std::vector<DomainSample>& period, double hz, std::vector<Verdict>* out);
   void on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* out,
@@ -180,6 +195,9 @@ class Detector {
     VerdictKind stopped = VerdictKind::kNormal;  // kStopped: the state verdict last emitted
     uint8_t shutdown_told = xt::kNoShutdown;     // the shutdown reason last emitted
     uint32_t vcpus_up = 0;                       // in its last active row (0: not known)
+    bool booted = false;                         // a guest created while traced is past its boot
+    uint32_t idle_run = 0;                       // ... its idle seconds in a row, while booting
+    double boot_t0 = -1;                         // ... the start of its first running second
     uint32_t faulty_run = 0, normal_run = 0;
     uint32_t judged = 0;       // seconds scored since its history (re)started
     uint64_t pv = 0, hvm = 0;  // its PV and HVM records so far (the type's evidence)
@@ -206,6 +224,7 @@ class Detector {
   uint32_t part_of_type_[kNumGuestTypes];  // kNone: no model judges the type
   WindowConfig window_;
   size_t scored_last_ = 0;
+  double boot_grace_s_ = kDefaultBootGraceS;
   std::vector<uint32_t> slot_of_;             // domid -> slot, kNone
   std::vector<std::unique_ptr<Slot>> slots_;  // stable addresses
   std::vector<SecondRow> rows_;               // on_samples' conversion buffer
@@ -259,6 +278,7 @@ struct DetectOptions {
   // the wall-clock "time" on every line.
   DomainIdentity identity;
   bool wall_time = false;
+  double boot_grace_s = kDefaultBootGraceS;  // --boot-grace-s
 };
 
 // 0 (the model's) or 1..kMaxStrikes; kInvalidArgument naming the value.

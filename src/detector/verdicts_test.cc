@@ -575,3 +575,36 @@ TEST(Runtime, TheHostsGuestTypeWinsOverTheRecords) {
 
 }  // namespace
 }  // namespace vt
+
+namespace vt {
+namespace {
+
+// A guest created while traced (age_s >= 0) is "booting" until a second in
+// which it idled, or the grace ends; then its history restarts.
+TEST(Runtime, AGuestCreatedWhileTracedIsBootingUntilItIdles) {
+  Detector d(stump(1, 1));  // window 1, warm-up 1
+  d.set_boot_grace(30);
+  std::vector<SecondRow> rows;
+  for (uint64_t t = 0; t < 16; ++t) {
+    SecondRow r = row(7, t, t >= 8 && t < 10 ? 100 : 0);  // no hypercalls: a faulty vote, were it judged
+    r.age_s = float(t + 1);
+    r.vcpus = 1;
+    // A wait for a device at 2 (one idle second: still booting), then idle
+    // from 3 to 7 (five in a row: booted at row 7).
+    r.state_s[kRunning] = 0.3;
+    if (t == 1 || (t >= 3 && t <= 7)) r.state_s[kBlocked] = 0.4;
+    rows.push_back(r);
+  }
+  // Booting at 1; booted at row 7, its warm-up; judged from row 8: normal
+  // at 9, faulty votes from row 10: faulty at 13.
+  EXPECT_EQ(run(&d, rows), "1:unknown 9:normal 13:faulty ");
+  // Never idle: the grace (5 s from its first running second, row 0) ends
+  // it at row 4, its warm-up; judged from row 5: normal at 6, faulty at 8.
+  Detector e(stump(1, 1));
+  e.set_boot_grace(5);
+  for (SecondRow& r : rows) r.state_s[kBlocked] = 0;
+  EXPECT_EQ(run(&e, rows), "1:unknown 6:normal 8:faulty ");
+}
+
+}  // namespace
+}  // namespace vt

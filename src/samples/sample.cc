@@ -119,6 +119,7 @@ void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, co
       continue;  // nothing known about it yet
     s.state = state_of(dom, s, from, to);
     s.shutdown_reason = dom.shutdown;  // also when dying: a crash destroyed at once is still a crash
+    if (dom.created_in_trace && to > dom.created_tsc) s.age_s = float(double(to - dom.created_tsc) / hz);
     out->push_back(s);
   }
 }

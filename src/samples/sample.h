@@ -113,6 +113,7 @@ struct DomainSample {
   uint8_t shutdown_reason = xt::kNoShutdown;  // what the guest asked for, if it shut down (also when dying)
   uint32_t vcpus_up = 0;                      // of `vcpus`, those not offline all period (unplugged, paused)
   int8_t host_hvm = -1;  // live, the host's domain info: 1 an HVM or PVH guest, 0 a PV one (-1: not known)
+  float age_s = -1;  // seconds from its DOM_ADD to the period's end, if the trace saw it created (-1: not)
   const VcpuSample* vcpu = nullptr;
   uint32_t n_vcpu = 0;
 };
