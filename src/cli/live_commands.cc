@@ -1,7 +1,8 @@
 // Registers the commands that read a hypervisor's buffers while it runs:
-// run (also `vtrace` alone), record, sim. Each works on a real Xen dom0
+// run (also `vtrace` alone), top, record, sim. Each works on a real Xen dom0
 // (libxenctrl) or, with --sim, on the simulated hypervisor; the code above
-// the TraceHost is the same for both.
+// the TraceHost is the same for both. run and top are one run (run_live),
+// top showing its periods as a table (top_view.h).
 #include <CLI/CLI.hpp>
 #include <array>
 #include <chrono>
@@ -16,6 +17,7 @@
 #include "src/cli/commands.h"
 #include "src/cli/detect_flags.h"
 #include "src/cli/named_option.h"
+#include "src/cli/top_view.h"
 #include "src/exporters/metrics.h"
 #include "src/exporters/metrics_server.h"
 #include "src/exporters/sample_writer.h"
@@ -236,7 +238,9 @@ void report_run(const Stats& st) {
   write_stat_notes(stderr, notes, "vtrace: ");
 }
 
-int cmd_run(LiveFlags& f, bool sim_given) {
+// `vtrace run`, and `vtrace top` with a view: the view gets each period
+// after the detector, and stdout (no samples are printed).
+int run_live(LiveFlags& f, bool sim_given, const PeriodView* view) {
   if (Status st = consumer_cpus(f.cpus, &f.rt.dom0_cpus); !st.ok()) return report(st);
   if (Status st = live_options(f); !st.ok()) return report(st);
   if (f.sim_seconds > 0 && !sim_given) return report(Status::InvalidArgument("--sim-seconds needs --sim"));
@@ -323,19 +327,23 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   directory = &rt.directory();
   SampleWriter w(stdout, f.format, false, session.tsc_hz());
   const double hz = session.tsc_hz();
-  const bool write_samples = samples_on_stdout(f.detect);
+  const bool write_samples = !view && samples_on_stdout(f.detect);
   DomainAccounts accounts;                                      // the classifier thread's
   rt.set_period_sink([&](const std::vector<DomainSample>& p) {  // the classifier thread
     if (write_samples) w.write(p);
     if (det) det->on_samples(p, hz);
     if (server) accounts.add(p);
+    if (view) view->period(p, det.get(), hz);
   });
   if (server)
     rt.set_progress_sink([&](const LiveProgress& pr) {  // the classifier thread, once a second
       server->publish(metrics_snapshot(accounts, det.get(), hz, pr, rt.directory()));
     });
+  if (view && view->identity) view->identity(identity);
+  if (view && view->start) view->start(host.get()->describe());
   Status st = rt.run();
   g_stop.store(true);
+  if (view && view->finish) view->finish();
   if (sim_watch.joinable()) sim_watch.join();
   if (det) det->finish();
   if (host.sim) host.sim->stop();
@@ -348,6 +356,60 @@ int cmd_run(LiveFlags& f, bool sim_given) {
   // a recording that could not be written.
   if (!st.ok()) st = st.with_context(st.code() == Status::Code::kIoError ? "--record " + f.record : "--cpus");
   return report(st);
+}
+
+int cmd_run(LiveFlags& f, bool sim_given) { return run_live(f, sim_given, nullptr); }
+
+// vtrace top: run's flags but the output's, and its own.
+struct TopFlags {
+  LiveFlags live;
+  TopOptions top;
+  std::string trace;   // a xentrace file instead of the live host
+  std::string cpu_hz;  // its TSC rate
+};
+
+// The flags that read a live host, meaningless for a trace file.
+constexpr const char* kLiveOnlyFlags[] = {"--sim",         "--seconds",
+                                          "--pages",       "--events",
+                                          "--trace-cpus",  "--poll-ms",
+                                          "--share-rings", "--cpus",
+                                          "--sim-seconds", "--slack-ms",
+                                          "--silence-s",   "--record",
+                                          "--metrics",     "--metrics-allow-remote"};
+
+int cmd_top(TopFlags& t, CLI::App* cmd) {
+  LiveFlags& f = t.live;
+  f.detect.detect = true;                    // the verdict and score columns
+  f.detect.options.lines_on_stdout = false;  // stdout shows the table
+  if (f.detect.options.verdicts_path == "-")
+    return report(Status::InvalidArgument("--verdicts: stdout shows the table: give a file for the lines"));
+  if (!t.trace.empty()) {
+    for (const char* flag : kLiveOnlyFlags)
+      if (cmd->count(flag) > 0)
+        return report(Status::InvalidArgument(std::string(flag) + ": reads a live host, not with TRACE"));
+  } else if (!t.cpu_hz.empty()) {
+    return report(Status::InvalidArgument("--cpu-hz: only with TRACE (a live host says its TSC rate)"));
+  }
+  if (t.trace.empty()) {
+    // Names from the live host (its domain directory), once run_live has one.
+    auto identity = std::make_shared<DomainIdentity>();
+    DomainNames names = [identity](uint16_t domid) {
+      const DomainId* id = *identity ? (*identity)(domid) : nullptr;
+      return id ? id->name : std::string();
+    };
+    TopView tv(t.top, &g_stop, names, false);
+    PeriodView v = tv.view();
+    v.identity = [identity](DomainIdentity i) { *identity = std::move(i); };
+    return run_live(f, cmd->count("--sim") > 0, &v);
+  }
+  std::atomic<bool> stop{false};  // a trace is read to its end; the view stops showing it
+  TopView tv(t.top, &stop, DomainNames{}, /*paced=*/true);
+  TraceArgs a;
+  a.trace = t.trace;
+  a.cpu_hz = t.cpu_hz;
+  a.include_idle = f.rt.pipeline.samples.include_idle;
+  a.hvm_vendor = f.rt.pipeline.hvm_vendor;
+  return replay_to_view(a, f.detect, tv.view());
 }
 
 int cmd_record(LiveFlags& f, bool sim_given) {
@@ -465,6 +527,19 @@ void add_live_commands(CLI::App* app, Commands* out) {
       "run", "read the hypervisor's trace buffers live and print per-domain seconds (the default)");
   add_live_flags(run, f.get(), true);
   out->push_back({run, [f, run, sim_given] { return cmd_run(*f, sim_given(run)); }});
+
+  auto tf = std::make_shared<TopFlags>();
+  CLI::App* topc = app->add_subcommand(
+      "top", "a live table of the domains, as xentop: CPU, runnable, blocked, hypercalls, verdict, score");
+  add_live_flags(topc, &tf->live, true);
+  // One table, of 1 s periods, always judged: run's output flags do not apply.
+  for (const char* flag : {"--format", "--period", "--detect"}) topc->remove_option(topc->get_option(flag));
+  topc->add_option("TRACE", tf->trace,
+                   "show a xentrace file instead of the live host (read at full speed with -b, else one "
+                   "frame per --delay)");
+  topc->add_option("--cpu-hz", tf->cpu_hz, "with TRACE: the traced host's TSC frequency (as vtrace replay)");
+  add_top_flags(topc, &tf->top);
+  out->push_back({topc, [tf, topc] { return cmd_top(*tf, topc); }});
 
   CLI::App* record = app->add_subcommand("record", "record the live buffers to a xentrace file");
   record->add_option("OUT", f->out, "xentrace file to write")->required();

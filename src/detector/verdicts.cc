@@ -215,7 +215,10 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
     }
     ++nb;
   }
-  if (nb == 0) return;
+  if (nb == 0) {
+    note_verdicts(*out);
+    return;
+  }
   for (Part& p : parts_) {
     if (p.ncol) score_batch(p.ens, p.x.data(), cap_, p.ncol, p.scores.data(), p.votes.data());
     scored_last_ += p.ncol;
@@ -265,6 +268,16 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
       out->push_back(v);
     }
   }
+  note_verdicts(*out);
+}
+
+void Detector::note_verdicts(const std::vector<Verdict>& out) {
+  for (const Verdict& v : out) {
+    Slot& s = *slots_[slot_of_[v.domid & xt::kMaxDomid]];
+    if (s.generation != v.generation) continue;  // its id was reused within the call
+    s.has_verdict = true;
+    s.verdict = v.kind;
+  }
 }
 
 void Detector::on_stopped(Slot& s, const SecondRow& r, std::vector<Verdict>* out) {
@@ -296,7 +309,7 @@ Detector::Standing Detector::standing(uint16_t domid, uint32_t generation) const
   if (si == kNone) return {};
   const Slot& s = *slots_[si];
   if (!s.seen || s.generation != generation) return {};
-  return {s.state == State::kFaulty, s.scored, s.score};
+  return {s.state == State::kFaulty, s.scored, s.score, s.has_verdict, s.verdict};
 }
 
 namespace {
@@ -385,7 +398,9 @@ Status DetectStage::open(const DetectOptions& o) {
   for (size_t i = 0; i < paths.size(); ++i)
     if (Status st = load_model(paths[i], &models_[i]); !st.ok()) return st;
   if (Status st = check_model_set(models_, paths); !st.ok()) return st;
-  if (o.verdicts_path.empty() || o.verdicts_path == "-") {
+  if (o.verdicts_path.empty() && !o.lines_on_stdout) {
+    out_ = nullptr;
+  } else if (o.verdicts_path.empty() || o.verdicts_path == "-") {
     out_ = stdout;
   } else {
     out_ = std::fopen(o.verdicts_path.c_str(), "w");
@@ -413,7 +428,7 @@ void DetectStage::on_samples(const std::vector<DomainSample>& period, double hz)
         const GuardDecision g = guard_.check(v.t, v.domid, v.generation, v.judged_s, det_->scored_last());
         if (!g.alarm.empty()) {
           ++stats_[Stat::host_alarms];
-          std::fprintf(out_, "%s\n", g.alarm.c_str());
+          if (out_) std::fprintf(out_, "%s\n", g.alarm.c_str());
           std::fprintf(actions_.log, "vtrace: host alarm at t=%.3f s: %s; every action is held for %.0f s\n",
                        v.t, guard_.alarm_reason.c_str(), kGuardWindowS);
         }
@@ -431,11 +446,12 @@ void DetectStage::on_samples(const std::vector<DomainSample>& period, double hz)
       }
     }
     const DomainId* id = identity_ ? identity_(v.domid) : nullptr;
-    std::fprintf(
-        out_, "%s\n",
-        verdict_json(v, action, result, held, id, wall_time_ ? rfc3339_now() : std::string()).c_str());
+    if (out_)
+      std::fprintf(
+          out_, "%s\n",
+          verdict_json(v, action, result, held, id, wall_time_ ? rfc3339_now() : std::string()).c_str());
   }
-  if (!verdicts_.empty()) std::fflush(out_);
+  if (out_ && !verdicts_.empty()) std::fflush(out_);
   actions_.reap(false);
 }
 

@@ -167,14 +167,18 @@ class Detector {
   void on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* out,
                std::vector<Judgement>* judged = nullptr);
 
-  // A domain's standing after the last call, for the metrics: faulty iff
-  // its last verdict was faulty (the strike rule's state, not one second's
-  // vote); `scored` when a model judged its last judged second, `score`
-  // that second's. A domain never seen, or of another generation: neither.
+  // A domain's standing after the last call, for the metrics and `vtrace
+  // top`: faulty iff its last verdict was faulty (the strike rule's state,
+  // not one second's vote); `scored` when a model judged its last judged
+  // second, `score` that second's; `verdict` the kind of its last verdict
+  // line (`has_verdict`: it had one). A domain never seen, or of another
+  // generation: none of them.
   struct Standing {
     bool faulty = false;
     bool scored = false;
     double score = 0;
+    bool has_verdict = false;
+    VerdictKind verdict = VerdictKind::kNormal;
   };
   Standing standing(uint16_t domid, uint32_t generation) const;
 
@@ -208,7 +212,12 @@ class Detector {
     uint32_t part = kNone;  // the model that judged its last second
     bool scored = false;    // a model scored its last judged second
     double score = 0;       // ... this
+    // The kind of its last verdict line, if it had one.
+    bool has_verdict = false;
+    VerdictKind verdict = VerdictKind::kNormal;
   };
+  // Remembers each domain's last verdict (Standing) from a call's output.
+  void note_verdicts(const std::vector<Verdict>& out);
   // One model and its batch: a feature-major matrix of capacity cap_ columns.
   struct Part {
     FlatEnsemble ens;
@@ -279,6 +288,9 @@ struct DetectOptions {
   DomainIdentity identity;
   bool wall_time = false;
   double boot_grace_s = kDefaultBootGraceS;  // --boot-grace-s
+  // With no verdicts_path: false writes no verdict lines at all (vtrace
+  // top shows the verdicts in its table, which has stdout).
+  bool lines_on_stdout = true;
 };
 
 // 0 (the model's) or 1..kMaxStrikes; kInvalidArgument naming the value.

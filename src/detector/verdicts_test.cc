@@ -90,6 +90,28 @@ TEST(Runtime, StandingFollowsTheVerdicts) {
   EXPECT_FALSE(d.standing(8, 0).scored);
 }
 
+// vtrace top's verdict column: the kind of the domain's last verdict line,
+// none before the first, none for a new generation until its own.
+TEST(Runtime, StandingSaysTheLastVerdictLine) {
+  Detector d(stump(3, 2));  // a 3 s window, 2 s of warm-up: the first verdict at t=2
+  const uint64_t hc[] = {100, 100, 100, 100, 100, 0, 0, 0, 0, 0, 0};
+  std::vector<Verdict> v;
+  std::string seen;
+  for (uint64_t t = 0; t < 11; ++t) {
+    const SecondRow r = row(7, t, hc[t]);
+    d.on_rows(&r, 1, &v);
+    const Detector::Standing st = d.standing(7, 0);
+    seen += st.has_verdict ? verdict_name(st.verdict)[0] : '-';
+  }
+  // The window's mean falls to 10 hypercalls/s or less (faulty votes) at
+  // t=7 (100, 0, 0 is 33 at t=6): the third faulty vote, and the verdict, at t=9.
+  EXPECT_EQ(seen, "--nnnnnnnff");
+  const SecondRow r = row(7, 11, 100, false, 1);  // the id reused
+  d.on_rows(&r, 1, &v);
+  EXPECT_FALSE(d.standing(7, 1).has_verdict);
+  EXPECT_FALSE(d.standing(7, 0).has_verdict);
+}
+
 TEST(Runtime, StrikesFromTheCaller) {
   Detector d(stump(), 1);
   std::vector<SecondRow> rows{row(7, 0, 100), row(7, 1, 0), row(7, 2, 100), row(7, 3, 100)};

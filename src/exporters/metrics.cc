@@ -24,7 +24,7 @@ void DomainAccounts::add(const std::vector<DomainSample>& period) {
     a.cycles[0] += s.d.cycles[kRunning];
     a.cycles[1] += s.d.cycles[kRunnable];
     a.cycles[2] += s.d.cycles[kBlocked];
-    a.hypercalls += s.d.n[kHypercalls] + s.d.n[kExitsVmcall];
+    a.hypercalls += hypercalls_of(s.d);
     a.state = s.state;
   }
   // Not in this period: destroyed (the sampler reports every domain alive).

@@ -125,6 +125,10 @@ inline constexpr uint32_t kMinIntrExits = 20;
 // Seconds in a state, from cycles.
 inline double seconds(uint64_t cycles, double hz) { return double(cycles) / hz; }
 
+// Hypercalls: PV hypercall records and HVM/PVH VMCALL exits (the metrics'
+// and `vtrace top`'s figure).
+inline uint64_t hypercalls_of(const VcpuCounters& c) { return c.n[kHypercalls] + c.n[kExitsVmcall]; }
+
 // Builds the period's samples for every domain alive in [from, to) and
 // advances the counter snapshots. `out` and `vcpu_buf` are reused between
 // calls (no allocation once they have grown). The caller charged every
