@@ -14,7 +14,7 @@
 //    HTTP thread renders whichever snapshot was published last.
 //  * render_metrics writes the Prometheus text exposition format (0.0.4):
 //    per-domain families with labels domid, name and uuid (name and uuid
-//    empty until vtrace reads xenstore: Prometheus stores an empty label as
+//    empty when not known (no xenstore, runtime/domain_directory.h): Prometheus stores an empty label as
 //    no label), vtrace_domain_state (one series per domain, value 1, its
 //    state, domain_state_name(), in label `state`: active, paused,
 //    shutdown, crashed, dying), the run's families named by issue 15, and
@@ -37,7 +37,7 @@ namespace vt {
 struct DomainMetrics {
   uint16_t domid = 0;
   uint32_t generation = 0;
-  std::string name, uuid;                    // empty until domain identity (xenstore) exists
+  std::string name, uuid;                    // empty when not known (runtime/domain_directory.h)
   uint64_t cycles[3] = {};                   // running, runnable, blocked, since the domain was first seen
   uint64_t hypercalls = 0;                   // PV hypercall records and HVM/PVH VMCALL exits
   DomainState state = DomainState::kActive;  // in the last period (sample.h)
