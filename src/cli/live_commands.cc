@@ -534,6 +534,8 @@ void add_live_commands(CLI::App* app, Commands* out) {
   add_live_flags(topc, &tf->live, true);
   // One table, of 1 s periods, always judged: run's output flags do not apply.
   for (const char* flag : {"--format", "--period", "--detect"}) topc->remove_option(topc->get_option(flag));
+  topc->get_option("--verdicts")
+      ->description("write verdict lines to FILE (default: none; the table shows them)");
   topc->add_option("TRACE", tf->trace,
                    "show a xentrace file instead of the live host (read at full speed with -b, else one "
                    "frame per --delay)");
