@@ -7,7 +7,6 @@
 #include <signal.h>
 
 #include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <map>
@@ -242,15 +241,13 @@ struct Verdicts {
 Verdicts verdicts(const std::string& text) {
   Verdicts v;
   std::istringstream in(text);
-  const std::regex kind(R"re("verdict": "([a-z]+)")re");
+  const std::regex domid(R"re("domid": ([0-9]+),)re"), kind(R"re("verdict": "([a-z]+)")re");
   for (std::string line; std::getline(in, line);) {
-    double t = 0;
-    int d = -1;
-    std::smatch m;
-    if (std::sscanf(line.c_str(), "{\"t\": %lf, \"domid\": %d,", &t, &d) != 2) continue;
-    if (!std::regex_search(line, m, kind)) continue;
-    ++v.n[d][m[1]];
-    if (m[1] == "faulty") v.faulty[d] = line;
+    std::smatch d, k;
+    if (!std::regex_search(line, d, domid) || !std::regex_search(line, k, kind)) continue;
+    const int id = std::stoi(d[1]);
+    ++v.n[id][k[1]];
+    if (k[1] == "faulty") v.faulty[id] = line;
   }
   return v;
 }

@@ -108,7 +108,7 @@ TEST(DetectorCli, DefaultModelIsReproducible) {
   std::ifstream hin(kRoot + "/src/detector/models/default-hvm.json");
   const nlohmann::json h = nlohmann::json::parse(hin);
   EXPECT_EQ(h["training"]["origins"].size(), 1u);
-  EXPECT_GE(h["training"]["origins"].value("lab", 0), 40);      // the HVM/PVH set's HVM and PVH guests
+  EXPECT_GE(h["training"]["origins"].value("lab", 0), 64);      // the HVM/PVH set's HVM and PVH guests
   EXPECT_EQ(h["guest_types"], nlohmann::json::array({"hvm"}));  // its PV guests left out
 }
 

@@ -12,6 +12,18 @@ const char* runstate_name(int s) {
   return "?";
 }
 
+const char* shutdown_reason_name(uint8_t reason) {
+  switch (reason) {
+    case kShutdownPoweroff: return "poweroff";
+    case kShutdownReboot: return "reboot";
+    case kShutdownSuspend: return "suspend";
+    case kShutdownCrash: return "crash";
+    case kShutdownWatchdog: return "watchdog";
+    case kShutdownSoftReset: return "soft_reset";
+  }
+  return "unknown";
+}
+
 const char* event_name(uint32_t event) {
   if (const EventInfo* e = event_info(event)) return e->name;
   // Every scheduler's own events, by scheduler (TRC_SCHED_CLASS).

@@ -20,6 +20,21 @@ constexpr uint32_t kIdleDomid = 0x7FFF;           // idle vCPU n runs on pCPU n
 constexpr uint32_t kDomidFirstReserved = 0x7FF0;  // ids at or above are system domains
 constexpr uint32_t kMaxDomid = 0x7FFF;
 
+// Shutdown reasons (SHUTDOWN_* of xen/include/public/sched.h), the third
+// word of TRC_SCHED_SHUTDOWN: what the guest asked for.
+enum ShutdownReason : uint8_t {
+  kShutdownPoweroff = 0,
+  kShutdownReboot = 1,
+  kShutdownSuspend = 2,  // a save or a migration
+  kShutdownCrash = 3,
+  kShutdownWatchdog = 4,
+  kShutdownSoftReset = 5,
+  kNoShutdown = 0xff,  // none asked (or any reason above Xen's SHUTDOWN_MAX)
+};
+// "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset", or
+// "unknown".
+const char* shutdown_reason_name(uint8_t reason);
+
 // Hypercall numbers vtrace interprets (xen/include/public/xen.h; a test
 // checks them against <xen/xen.h>).
 constexpr uint32_t kHypercallStackSwitch = 3;  // __HYPERVISOR_stack_switch

@@ -1,6 +1,7 @@
 #include "src/cli/commands.h"
 
 #include <cstdio>
+#include <optional>
 
 #include "src/cli/detect_flags.h"
 #include "src/exporters/dump_writer.h"
@@ -83,27 +84,31 @@ int cmd_summary(const TraceArgs& a) {
   return conclude(a, r, fault, a.format == Format::kTable);
 }
 
-int cmd_replay(const TraceArgs& a, double period_s, bool per_vcpu, const DetectFlags& df) {
+namespace {
+
+// replay and top TRACE: the samples of each period to the detector, then to
+// `view` (replay's prints them).
+int replay_periods(const TraceArgs& a, double period_s, const DetectFlags& df, const PeriodView& view) {
   double hz;
   bool assumed;
   if (Status st = resolve_hz(a, &hz, &assumed); !st.ok()) return report(st);
   std::unique_ptr<DetectStage> det;
   // A trace has no host to act on: pause/shutdown/destroy only as a dry run.
-  if (Status st = open_detect(df, period_s, DomainControl{}, DomainQuery{}, &det); !st.ok())
+  if (Status st = open_detect(df, period_s, DomainControl{}, DomainQuery{}, DomainIdentity{}, &det); !st.ok())
     return report(st);
   ReadOptions o = read_options(a, hz);
   o.pipeline.samples.enabled = true;
   o.pipeline.samples.period_s = period_s;
   TraceReader r(o);
   if (Status st = r.open(a.trace); !st.ok()) return report(st);
-  SampleWriter w(stdout, a.format, per_vcpu, hz);
-  const bool write_samples = samples_on_stdout(df);
   r.set_sample_sink([&](const std::vector<DomainSample>& s) {
-    if (write_samples) w.write(s);
     if (det) det->on_samples(s, hz);
+    view.period(s, det.get(), hz);
   });
+  if (view.start) view.start(r.name());
   const Status fault = r.run();
   if (det) det->finish();
+  if (view.finish) view.finish();
   const Stats st = r.stats();
   if (det && st[Stat::pv_records] == 0 && st[Stat::hvm_records] == 0 && st[Stat::records_merged] > 0)
     std::fprintf(stderr,
@@ -111,6 +116,25 @@ int cmd_replay(const TraceArgs& a, double period_s, bool per_vcpu, const DetectF
                  "guest's type is known, so none is judged (every verdict is unknown)\n",
                  a.trace.c_str());
   return conclude(a, r, fault, false, det ? &det->stats() : nullptr);
+}
+
+}  // namespace
+
+int cmd_replay(const TraceArgs& a, double period_s, bool per_vcpu, const DetectFlags& df) {
+  // Verdict lines and samples never share stdout (samples_on_stdout).
+  const bool write_samples = samples_on_stdout(df);
+  std::optional<SampleWriter> w;  // at the first period: the frequency is known then
+  PeriodView view;
+  view.period = [&](const std::vector<DomainSample>& s, const DetectStage*, double hz) {
+    if (!write_samples) return;
+    if (!w) w.emplace(stdout, a.format, per_vcpu, hz);
+    w->write(s);
+  };
+  return replay_periods(a, period_s, df, view);
+}
+
+int replay_to_view(const TraceArgs& a, const DetectFlags& df, const PeriodView& view) {
+  return replay_periods(a, 1.0, df, view);
 }
 
 int cmd_dump(const TraceArgs& a) {

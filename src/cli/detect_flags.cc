@@ -36,6 +36,11 @@ void add_detect_flags(CLI::App* cmd, DetectFlags* f) {
       ->check(action)
       ->capture_default_str();
   cmd->add_flag("--dry-run", f->options.dry_run, "say what the action would do; do nothing");
+  cmd->add_option("--boot-grace-s", f->options.boot_grace_s,
+                  "a guest created while traced is unknown (booting) until it idles 5 s in a row, or this "
+                  "many seconds after it first ran")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
   GuardOptions& g = f->options.guard;
   cmd->add_option("--min-age-s", g.min_age_s,
                   "act only on a domain judged for at least this many seconds (docs/detector.md)")
@@ -58,13 +63,15 @@ bool samples_on_stdout(const DetectFlags& f) {
 }
 
 Status open_detect(const DetectFlags& f, double period_s, DomainControl control, DomainQuery query,
-                   std::unique_ptr<DetectStage>* out) {
+                   DomainIdentity identity, std::unique_ptr<DetectStage>* out) {
   out->reset();
   if (!f.detect) return Status::Ok();
   if (period_s != 1.0) return Status::InvalidArgument("--detect judges 1 s periods: drop --period");
   DetectOptions d = f.options;
   d.control = std::move(control);
   d.query = std::move(query);
+  d.wall_time = bool(identity);  // a live host: its verdicts happen now
+  d.identity = std::move(identity);
   // The action's own checks first (its spelling, and whether it can be
   // carried out here), so that a refusal names the flag; the library's
   // messages name only the value.

@@ -32,9 +32,11 @@ bool samples_on_stdout(const DetectFlags& f);
 // Opens the detector when --detect was given (*out stays empty otherwise).
 // kInvalidArgument for a bad flag, its message naming the flag; the
 // model's or the verdict file's error otherwise. `control` carries out
-// pause/shutdown/destroy on a live host and `query` says what the host
-// knows of a domain before an action (both empty in replay).
+// pause/shutdown/destroy on a live host, `query` says what the host
+// knows of a domain before an action, and `identity` names the domains on
+// the verdict lines, which then carry the wall-clock "time" too (all three
+// empty in replay).
 Status open_detect(const DetectFlags& f, double period_s, DomainControl control, DomainQuery query,
-                   std::unique_ptr<DetectStage>* out);
+                   DomainIdentity identity, std::unique_ptr<DetectStage>* out);
 
 }  // namespace vt

@@ -1,7 +1,8 @@
 // Registers the commands that read a hypervisor's buffers while it runs:
-// run (also `vtrace` alone), record, sim. Each works on a real Xen dom0
+// run (also `vtrace` alone), top, record, sim. Each works on a real Xen dom0
 // (libxenctrl) or, with --sim, on the simulated hypervisor; the code above
-// the TraceHost is the same for both.
+// the TraceHost is the same for both. run and top are one run (run_live),
+// top showing its periods as a table (top_view.h).
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
@@ -19,6 +20,7 @@
 #include "src/cli/config_file.h"
 #include "src/cli/detect_flags.h"
 #include "src/cli/named_option.h"
+#include "src/cli/top_view.h"
 #include "src/exporters/metrics.h"
 #include "src/exporters/metrics_server.h"
 #include "src/exporters/sample_writer.h"
@@ -62,7 +64,8 @@ struct LiveFlags {
   DetectFlags detect;
   std::string metrics;  // ADDR:PORT; empty: no metrics served
   bool metrics_allow_remote = false;
-  std::string config;  // --config FILE; empty: none
+  bool leave_masks = false;  // --leave-masks: LiveOptions::restore_masks off
+  std::string config;        // --config FILE; empty: none
 };
 
 void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
@@ -92,6 +95,10 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
   cmd->add_flag("--share-rings", f->live.share_rings,
                 "read beside another trace consumer (xentrace, xenbaked) instead of refusing to start: "
                 "both lose records, and domains are unknown while its cons moves (docs/live.md)");
+  cmd->add_flag(
+      "--leave-masks", f->leave_masks,
+      "on exit, leave the event and CPU masks as vtrace set them (default: put back the event mask found at "
+      "start and every CPU)");
   if (!with_output_flags) return;
   cmd->add_option(kConfigFlag, f->config,
                   "read run's flags from this TOML file, one key per flag without the dashes (cooldown-s = "
@@ -208,9 +215,12 @@ void reload(const RunConfig& cfg, DetectStage* det) {
 // detector's standing of each, the run's progress, as one snapshot for the
 // metrics server.
 std::shared_ptr<const MetricsSnapshot> metrics_snapshot(const DomainAccounts& acc, const DetectStage* det,
-                                                        double hz, const LiveProgress& pr) {
+                                                        double hz, const LiveProgress& pr,
+                                                        const DomainDirectory& dir) {
   auto s = std::make_shared<MetricsSnapshot>();
   acc.fill(&s->domains);
+  for (DomainMetrics& d : s->domains)
+    if (const DomainId* id = dir.find(d.domid)) d.name = id->name, d.uuid = id->uuid;
   if (det) {
     s->detecting = true;
     for (DomainMetrics& d : s->domains) {
@@ -243,6 +253,7 @@ Status make_host(const LiveFlags& f, bool sim_given, Host* h) {
     hc.nr_cpus = sc.pcpus;
     hc.seed = sc.seed;
     h->sim_host = std::make_unique<sim::SimHost>(hc);
+    if (!sc.other_reader.empty()) h->sim_host->take_notify_elsewhere(sc.other_reader + " (simulated)");
     h->sim = std::make_unique<sim::Simulator>(h->sim_host.get(), sc);
     return Status::Ok();
   }
@@ -254,6 +265,7 @@ Status make_host(const LiveFlags& f, bool sim_given, Host* h) {
 
 // --events and --trace-cpus into the session's options.
 Status live_options(LiveFlags& f) {
+  f.live.restore_masks = !f.leave_masks;
   if (!f.events.empty()) {
     if (Status st = parse_event_mask(f.events, &f.live.event_mask); !st.ok())
       return st.with_context("--events");
@@ -294,13 +306,27 @@ void report_run(const Stats& st) {
                (unsigned long long)records, wall_s > 0 ? double(records) / wall_s / 1e6 : 0.0, wall_s,
                (unsigned long long)st[Stat::lost_records], cpu_s,
                records ? cpu_s * 1e9 / double(records) : 0.0);
+  if (const double dom0_s = double(st[Stat::dom0_cpu_ns]) * 1e-9; dom0_s > 0)
+    std::fprintf(stderr,
+                 "vtrace: Xen charged dom0 %.2f s of CPU over the run (%.1f%% of one CPU, %.2f s per million "
+                 "records; all of dom0, vtrace included)\n",
+                 dom0_s, wall_s > 0 ? 100 * dom0_s / wall_s : 0.0,
+                 records ? dom0_s * 1e6 / double(records) : 0.0);
+  if (st[Stat::lost_before_start])
+    std::fprintf(stderr,
+                 "vtrace: and %llu records lost before vtrace began reading (a full ring nobody read): no "
+                 "domain judged on them\n",
+                 (unsigned long long)st[Stat::lost_before_start]);
   Stats notes = st;
   notes[Stat::lost_records] = 0;  // said above
   write_stat_notes(stderr, notes, "vtrace: ");
 }
 
-int cmd_run(LiveFlags& f, bool sim_given, const RunConfig& cfg) {
-  std::signal(SIGHUP, on_hangup);  // from the start: a service manager's reload never kills it
+// `vtrace run` (with its configuration: SIGHUP reloads it), and `vtrace
+// top` with a view: the view gets each period after the detector, and
+// stdout (no samples are printed).
+int run_live(LiveFlags& f, bool sim_given, const PeriodView* view, const RunConfig* cfg) {
+  if (cfg) std::signal(SIGHUP, on_hangup);  // from the start: a service manager's reload never kills it
   if (Status st = consumer_cpus(f.cpus, &f.rt.dom0_cpus); !st.ok()) return report(st);
   if (Status st = live_options(f); !st.ok()) return report(st);
   if (f.sim_seconds > 0 && !sim_given) return report(Status::InvalidArgument("--sim-seconds needs --sim"));
@@ -339,7 +365,14 @@ int cmd_run(LiveFlags& f, bool sim_given, const RunConfig& cfg) {
     return Status::Ok();
   };
   std::unique_ptr<DetectStage> det;
-  if (Status st = open_detect(f.detect, f.rt.pipeline.samples.period_s, control, query, &det); !st.ok())
+  // ... and names them: the runtime's directory, once it exists (the
+  // classifier thread, which calls both, starts after it).
+  const DomainDirectory* directory = nullptr;
+  DomainIdentity identity = [&directory](uint16_t domid) {
+    return directory ? directory->find(domid) : nullptr;
+  };
+  if (Status st = open_detect(f.detect, f.rt.pipeline.samples.period_s, control, query, identity, &det);
+      !st.ok())
     return report(st);
   // Listening before the session starts: a port in use stops nothing.
   std::unique_ptr<MetricsServer> server;
@@ -377,21 +410,26 @@ int cmd_run(LiveFlags& f, bool sim_given, const RunConfig& cfg) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   LiveRuntime rt(&session, f.rt);
+  directory = &rt.directory();
   SampleWriter w(stdout, f.format, false, session.tsc_hz());
   const double hz = session.tsc_hz();
-  const bool write_samples = samples_on_stdout(f.detect);
+  const bool write_samples = !view && samples_on_stdout(f.detect);
   DomainAccounts accounts;                                      // the classifier thread's
   rt.set_period_sink([&](const std::vector<DomainSample>& p) {  // the classifier thread
     if (write_samples) w.write(p);
     if (det) det->on_samples(p, hz);
     if (server) accounts.add(p);
+    if (view) view->period(p, det.get(), hz);
   });
   rt.set_progress_sink([&](const LiveProgress& pr) {  // the classifier thread, once a second
-    if (g_reload.exchange(false)) reload(cfg, det.get());
-    if (server) server->publish(metrics_snapshot(accounts, det.get(), hz, pr));
+    if (cfg && g_reload.exchange(false)) reload(*cfg, det.get());
+    if (server) server->publish(metrics_snapshot(accounts, det.get(), hz, pr, rt.directory()));
   });
+  if (view && view->identity) view->identity(identity);
+  if (view && view->start) view->start(host.get()->describe());
   Status st = rt.run();
   g_stop.store(true);
+  if (view && view->finish) view->finish();
   if (sim_watch.joinable()) sim_watch.join();
   if (det) det->finish();
   if (host.sim) host.sim->stop();
@@ -404,6 +442,62 @@ int cmd_run(LiveFlags& f, bool sim_given, const RunConfig& cfg) {
   // a recording that could not be written.
   if (!st.ok()) st = st.with_context(st.code() == Status::Code::kIoError ? "--record " + f.record : "--cpus");
   return report(st);
+}
+
+int cmd_run(LiveFlags& f, bool sim_given, const RunConfig& cfg) {
+  return run_live(f, sim_given, nullptr, &cfg);
+}
+
+// vtrace top: run's flags but the output's, and its own.
+struct TopFlags {
+  LiveFlags live;
+  TopOptions top;
+  std::string trace;   // a xentrace file instead of the live host
+  std::string cpu_hz;  // its TSC rate
+};
+
+// The flags that read a live host, meaningless for a trace file.
+constexpr const char* kLiveOnlyFlags[] = {"--sim",         "--seconds",
+                                          "--pages",       "--events",
+                                          "--trace-cpus",  "--poll-ms",
+                                          "--share-rings", "--cpus",
+                                          "--sim-seconds", "--slack-ms",
+                                          "--silence-s",   "--record",
+                                          "--metrics",     "--metrics-allow-remote"};
+
+int cmd_top(TopFlags& t, CLI::App* cmd) {
+  LiveFlags& f = t.live;
+  f.detect.detect = true;                    // the verdict and score columns
+  f.detect.options.lines_on_stdout = false;  // stdout shows the table
+  if (f.detect.options.verdicts_path == "-")
+    return report(Status::InvalidArgument("--verdicts: stdout shows the table: give a file for the lines"));
+  if (!t.trace.empty()) {
+    for (const char* flag : kLiveOnlyFlags)
+      if (cmd->count(flag) > 0)
+        return report(Status::InvalidArgument(std::string(flag) + ": reads a live host, not with TRACE"));
+  } else if (!t.cpu_hz.empty()) {
+    return report(Status::InvalidArgument("--cpu-hz: only with TRACE (a live host says its TSC rate)"));
+  }
+  if (t.trace.empty()) {
+    // Names from the live host (its domain directory), once run_live has one.
+    auto identity = std::make_shared<DomainIdentity>();
+    DomainNames names = [identity](uint16_t domid) {
+      const DomainId* id = *identity ? (*identity)(domid) : nullptr;
+      return id ? id->name : std::string();
+    };
+    TopView tv(t.top, &g_stop, names, false);
+    PeriodView v = tv.view();
+    v.identity = [identity](DomainIdentity i) { *identity = std::move(i); };
+    return run_live(f, cmd->count("--sim") > 0, &v, nullptr);
+  }
+  std::atomic<bool> stop{false};  // a trace is read to its end; the view stops showing it
+  TopView tv(t.top, &stop, DomainNames{}, /*paced=*/true);
+  TraceArgs a;
+  a.trace = t.trace;
+  a.cpu_hz = t.cpu_hz;
+  a.include_idle = f.rt.pipeline.samples.include_idle;
+  a.hvm_vendor = f.rt.pipeline.hvm_vendor;
+  return replay_to_view(a, f.detect, tv.view());
 }
 
 int cmd_record(LiveFlags& f, bool sim_given) {
@@ -534,6 +628,23 @@ void add_live_commands(CLI::App* app, Commands* out) {
       "run", "read the hypervisor's trace buffers live and print per-domain seconds (the default)");
   add_live_flags(run, f.get(), true);
   out->push_back({run, [f, run] { return start_run(run, *f); }});
+
+  auto tf = std::make_shared<TopFlags>();
+  CLI::App* topc = app->add_subcommand(
+      "top", "a live table of the domains, as xentop: CPU, runnable, blocked, hypercalls, verdict, score");
+  add_live_flags(topc, &tf->live, true);
+  // One table, of 1 s periods, always judged: run's output flags do not apply.
+  // Nor does run's configuration file (nor SIGHUP's reload: top ends with its terminal).
+  for (const char* flag : {"--format", "--period", "--detect", kConfigFlag})
+    topc->remove_option(topc->get_option(flag));
+  topc->get_option("--verdicts")
+      ->description("write verdict lines to FILE (default: none; the table shows them)");
+  topc->add_option("TRACE", tf->trace,
+                   "show a xentrace file instead of the live host (read at full speed with -b, else one "
+                   "frame per --delay)");
+  topc->add_option("--cpu-hz", tf->cpu_hz, "with TRACE: the traced host's TSC frequency (as vtrace replay)");
+  add_top_flags(topc, &tf->top);
+  out->push_back({topc, [tf, topc] { return cmd_top(*tf, topc); }});
 
   CLI::App* record = app->add_subcommand("record", "record the live buffers to a xentrace file");
   record->add_option("OUT", f->out, "xentrace file to write")->required();

@@ -18,6 +18,11 @@ SecondRow row_from_sample(const DomainSample& s, double hz) {
   for (int i = 0; i < kNumDomainCounts; ++i) r.dn[i] = s.dd.n[i];
   r.vx = s.vx;
   r.blinded = s.blinded;
+  r.state = s.state;
+  r.shutdown_reason = s.shutdown_reason;
+  r.vcpus_up = s.vcpus_up;
+  r.host_hvm = s.host_hvm;
+  r.age_s = s.age_s;
   return r;
 }
 

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <iterator>
 
 #include "src/util/json.h"
@@ -28,23 +29,45 @@ const char* verdict_name(VerdictKind k) {
     case VerdictKind::kFaulty: return "faulty";
     case VerdictKind::kRecovered: return "recovered";
     case VerdictKind::kUnknown: return "unknown";
+    case VerdictKind::kPaused: return "paused";
+    case VerdictKind::kShutdown: return "shutdown";
+    case VerdictKind::kCrashed: return "crashed";
+    case VerdictKind::kDying: return "dying";
   }
   return "?";
 }
 
+std::string rfc3339_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  tm t{};
+  gmtime_r(&ts.tv_sec, &t);
+  char b[40];
+  const size_t n = std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &t);
+  std::snprintf(b + n, sizeof b - n, ".%03ldZ", long(ts.tv_nsec / 1000000));
+  return b;
+}
+
 std::string verdict_json(const Verdict& v, const std::string& action, const std::string& result,
-                         const std::string& held) {
+                         const std::string& held, const DomainId* id, const std::string& time) {
   char b[256];
   // The guest type says which model judged (one per type); an unknown
   // verdict has no score.
-  int n = std::snprintf(
-      b, sizeof b,
-      "{\"t\": %.3f, \"domid\": %u, \"generation\": %u, \"verdict\": \"%s\", \"guest_type\": \"%s\"", v.t,
-      v.domid, v.generation, verdict_name(v.kind), guest_type_name(v.type));
-  if (v.kind != VerdictKind::kUnknown && n > 0 && size_t(n) < sizeof b)
+  std::string s;
+  std::snprintf(b, sizeof b, "{\"t\": %.3f", v.t);
+  s = b;
+  if (!time.empty()) s += ", \"time\": " + json_string(time);
+  std::snprintf(b, sizeof b, ", \"domid\": %u, \"generation\": %u", v.domid, v.generation);
+  s += b;
+  if (id) s += ", \"name\": " + json_string(id->name) + ", \"uuid\": " + json_string(id->uuid);
+  int n = std::snprintf(b, sizeof b, ", \"verdict\": \"%s\", \"guest_type\": \"%s\"", verdict_name(v.kind),
+                        guest_type_name(v.type));
+  const bool judged =
+      v.kind == VerdictKind::kNormal || v.kind == VerdictKind::kFaulty || v.kind == VerdictKind::kRecovered;
+  if (judged && n > 0 && size_t(n) < sizeof b)
     std::snprintf(b + n, sizeof b - size_t(n), ", \"score\": %.6f", v.score);
-  std::string s = b;
-  if (v.kind == VerdictKind::kUnknown && v.reason) s += ", \"reason\": " + json_string(v.reason);
+  s += b;
+  if (!judged && v.reason) s += ", \"reason\": " + json_string(v.reason);
   if (!action.empty()) s += ", \"action\": " + json_string(action);
   if (!result.empty()) s += ", \"action_result\": " + json_string(result);
   if (!held.empty()) s += ", \"held\": " + json_string(held);
@@ -143,19 +166,62 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
       slots_.push_back(std::make_unique<Slot>());
     }
     Slot& s = *slots_[si];
-    if (s.w.used && s.w.generation != r.generation) s = Slot();  // a new domain with this id
+    if (s.seen && s.generation != r.generation) s = Slot();  // a new domain with this id
+    s.seen = true;
+    s.generation = r.generation;
     s.pv += pv_records(r);
     s.hvm += hvm_records(r);
+    if (r.host_hvm >= 0) s.host_hvm = r.host_hvm;
+    if (r.state != DomainState::kActive) {
+      on_stopped(s, r, out);
+      continue;
+    }
+    const double t_end = r.t + r.span_s;
+    if (s.state == State::kStopped) {  // running again: a history of its own, judged after its warm-up
+      s.state = State::kUnjudged;
+      s.shutdown_told = xt::kNoShutdown;
+    }
+    if (r.vcpus_up != 0 && s.vcpus_up != 0 && r.vcpus_up != s.vcpus_up) {  // vCPUs plugged or unplugged
+      restart(s);
+      if (s.state == State::kNormal || s.state == State::kFaulty) {
+        s.state = State::kUnknown;
+        Verdict v{t_end, r.domid, r.generation, VerdictKind::kUnknown, 0, s.type()};
+        v.reason = "vCPUs changed";
+        out->push_back(v);
+      }
+    }
+    if (r.vcpus_up != 0) s.vcpus_up = r.vcpus_up;
+    if (r.age_s >= 0 && !s.booted) {  // created while traced: booting until it idles, or the grace ends
+      // Idle: blocked at least as long as it ran (time spent waiting for a
+      // CPU says nothing of the guest: on a busy host it is most of it).
+      const double blocked = r.state_s[kBlocked], ran = r.state_s[kRunning];
+      s.idle_run = blocked > 0 && blocked >= ran ? s.idle_run + 1 : 0;
+      // The grace counts from its first running second: building a domain
+      // (memory, kernel image) before it runs can take minutes on a busy dom0.
+      if (ran > 0 && s.boot_t0 < 0) s.boot_t0 = r.t;
+      const bool grace_over = s.boot_t0 >= 0 && r.t + r.span_s - s.boot_t0 >= boot_grace_s_;
+      if (grace_over || s.idle_run >= kBootIdleS) {
+        s.booted = true;
+        restart(s);  // its window held boot seconds
+      } else {
+        if (s.state != State::kUnknown) {
+          s.state = State::kUnknown;
+          Verdict v{t_end, r.domid, r.generation, VerdictKind::kUnknown, 0, s.type()};
+          v.reason = "booting";
+          out->push_back(v);
+        }
+        continue;
+      }
+    }
     bool restarted = false;
     const Push p = push_row(&s.w, window_, r, f, &restarted);
     if (restarted) s.faulty_run = s.normal_run = s.judged = 0;
-    if (r.blinded & kBlindSharedRings) {  // its records went partly to another reader: no judging
+    if (r.blinded & (kBlindSharedRings | kBlindLost)) {  // some of its records are missing: no judging
       s.faulty_run = s.normal_run = s.judged = 0;
       if (s.state != State::kUnknown) {
         s.state = State::kUnknown;
-        Verdict v{r.t + r.span_s,        r.domid, r.generation,
-                  VerdictKind::kUnknown, 0,       guest_type_of(s.pv, s.hvm)};
-        v.reason = "another reader of the rings";
+        Verdict v{t_end, r.domid, r.generation, VerdictKind::kUnknown, 0, s.type()};
+        v.reason = r.blinded & kBlindSharedRings ? "another reader of the rings" : "records lost";
         out->push_back(v);
       }
       continue;
@@ -163,7 +229,7 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
     if (p != Push::kJudged) continue;
     batch_slot_[nb] = si;
     batch_row_[nb] = &r;
-    batch_part_[nb] = part_of_type_[size_t(guest_type_of(s.pv, s.hvm))];
+    batch_part_[nb] = part_of_type_[size_t(s.type())];
     batch_col_[nb] = kNone;
     if (batch_part_[nb] != kNone) {
       Part& part = parts_[batch_part_[nb]];
@@ -172,7 +238,10 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
     }
     ++nb;
   }
-  if (nb == 0) return;
+  if (nb == 0) {
+    note_verdicts(*out);
+    return;
+  }
   for (Part& p : parts_) {
     if (p.ncol) score_batch(p.ens, p.x.data(), cap_, p.ncol, p.scores.data(), p.votes.data());
     scored_last_ += p.ncol;
@@ -180,7 +249,7 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
   for (size_t j = 0; j < nb; ++j) {
     Slot& s = *slots_[batch_slot_[j]];
     const SecondRow& r = *batch_row_[j];
-    Verdict v{r.t + r.span_s, r.domid, r.generation, VerdictKind::kNormal, 0, guest_type_of(s.pv, s.hvm)};
+    Verdict v{r.t + r.span_s, r.domid, r.generation, VerdictKind::kNormal, 0, s.type()};
     if (batch_part_[j] == kNone) {  // no model judges its type (or it is not known yet)
       s.faulty_run = s.normal_run = s.judged = 0;
       s.scored = false;
@@ -222,14 +291,48 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
       out->push_back(v);
     }
   }
+  note_verdicts(*out);
+}
+
+void Detector::note_verdicts(const std::vector<Verdict>& out) {
+  for (const Verdict& v : out) {
+    Slot& s = *slots_[slot_of_[v.domid & xt::kMaxDomid]];
+    if (s.generation != v.generation) continue;  // its id was reused within the call
+    s.has_verdict = true;
+    s.verdict = v.kind;
+  }
+}
+
+void Detector::on_stopped(Slot& s, const SecondRow& r, std::vector<Verdict>* out) {
+  restart(s);
+  Verdict v{r.t + r.span_s, r.domid, r.generation, VerdictKind::kNormal, 0, s.type()};
+  auto emit = [&](VerdictKind k, const char* reason) {
+    v.kind = k;
+    v.reason = reason;
+    out->push_back(v);
+    s.state = State::kStopped;
+    s.stopped = k;
+  };
+  // The guest's own shutdown first: a crash the toolstack destroyed in the
+  // same second is still reported as a crash.
+  if (r.shutdown_reason != xt::kNoShutdown && r.shutdown_reason != s.shutdown_told) {
+    s.shutdown_told = r.shutdown_reason;
+    emit(r.shutdown_reason == xt::kShutdownCrash ? VerdictKind::kCrashed : VerdictKind::kShutdown,
+         xt::shutdown_reason_name(r.shutdown_reason));
+  }
+  VerdictKind k = VerdictKind::kPaused;
+  if (r.state == DomainState::kDying) k = VerdictKind::kDying;
+  if (r.state == DomainState::kCrashed) k = VerdictKind::kCrashed;
+  if (r.state == DomainState::kShutdown) k = VerdictKind::kShutdown;
+  if (s.state != State::kStopped || s.stopped != k) emit(k, nullptr);
 }
 
 Detector::Standing Detector::standing(uint16_t domid, uint32_t generation) const {
   const uint32_t si = slot_of_[domid & xt::kMaxDomid];
   if (si == kNone) return {};
   const Slot& s = *slots_[si];
-  if (!s.w.used || s.w.generation != generation) return {};
-  return {s.state == State::kFaulty, s.scored, s.score};
+  if (!s.seen || s.generation != generation) return {};
+  return {s.state == State::kFaulty, s.scored, s.score, s.has_verdict, s.verdict};
 }
 
 namespace {
@@ -317,13 +420,22 @@ Status DetectStage::open(const DetectOptions& o) {
   guard_ = ActionGuard();
   guard_.opt = o.guard;
   guard_.query = o.query;
-  guard_.names = o.names;
+  identity_ = o.identity;
+  wall_time_ = o.wall_time;
+  guard_.names = nullptr;
+  if (identity_)
+    guard_.names = [id = identity_](uint16_t domid) {
+      const DomainId* x = id(domid);
+      return x ? x->name : std::string();
+    };
   stats_ = Stats();
   if (Status st = parse_action(o.action, &actions_.spec); !st.ok()) return st;
   if (Status st = actions_.check(); !st.ok()) return st;
   if (Status st = check_strikes(o.strikes); !st.ok()) return st;
   if (Status st = load_model_set(o.model_paths, &models_, nullptr); !st.ok()) return st;
-  if (o.verdicts_path.empty() || o.verdicts_path == "-") {
+  if (o.verdicts_path.empty() && !o.lines_on_stdout) {
+    out_ = nullptr;
+  } else if (o.verdicts_path.empty() || o.verdicts_path == "-") {
     out_ = stdout;
   } else {
     // Appending: a service restarted keeps the verdicts it wrote before.
@@ -333,6 +445,7 @@ Status DetectStage::open(const DetectOptions& o) {
     out_path_ = o.verdicts_path;
   }
   det_ = std::make_unique<Detector>(models_, o.strikes);
+  det_->set_boot_grace(o.boot_grace_s);
   return Status::Ok();
 }
 
@@ -360,6 +473,7 @@ Status DetectStage::reload(const DetectOptions& o) {
     if (!out) return Status::IoError(out_path_ + ": " + std::strerror(errno));
   }
   det_->replace_models(models, o.strikes);
+  det_->set_boot_grace(o.boot_grace_s);
   models_ = std::move(models);
   actions_.spec = probe.spec;  // running commands are still reaped
   guard_.opt = o.guard;        // its history (actions, cooldowns, alarm) stays
@@ -386,7 +500,7 @@ void DetectStage::on_samples(const std::vector<DomainSample>& period, double hz)
         const GuardDecision g = guard_.check(v.t, v.domid, v.generation, v.judged_s, det_->scored_last());
         if (!g.alarm.empty()) {
           ++stats_[Stat::host_alarms];
-          std::fprintf(out_, "%s\n", g.alarm.c_str());
+          if (out_) std::fprintf(out_, "%s\n", g.alarm.c_str());
           std::fprintf(actions_.log, "vtrace: host alarm at t=%.3f s: %s; every action is held for %.0f s\n",
                        v.t, guard_.alarm_reason.c_str(), kGuardWindowS);
         }
@@ -403,9 +517,13 @@ void DetectStage::on_samples(const std::vector<DomainSample>& period, double hz)
         }
       }
     }
-    std::fprintf(out_, "%s\n", verdict_json(v, action, result, held).c_str());
+    const DomainId* id = identity_ ? identity_(v.domid) : nullptr;
+    if (out_)
+      std::fprintf(
+          out_, "%s\n",
+          verdict_json(v, action, result, held, id, wall_time_ ? rfc3339_now() : std::string()).c_str());
   }
-  if (!verdicts_.empty()) std::fflush(out_);
+  if (out_ && !verdicts_.empty()) std::fflush(out_);
   actions_.reap(false);
 }
 

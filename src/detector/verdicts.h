@@ -29,12 +29,39 @@
 //    is one a model judges, when its next judged second emits "normal". A
 //    domain whose type changes to one another model judges starts afresh
 //    under it: strikes cleared, its next judged second emits "normal".
+//    Live, the host's domain info says the type (HVM/PVH or PV) and that
+//    wins over the records (a trace whose mask left the HVM class out
+//    still has an HVM guest's hypercall subcalls, which look PV).
 //  * Another reader of the rings (a row blinded with kBlindSharedRings):
 //    the domain becomes "unknown" too (reason "another reader of the
 //    rings"; strike counts and judged seconds cleared); once its rows are
 //    clean and a window holds none of those rows, its next judged second
 //    emits "normal".
-//  * Output: verdict changes only, in input order within a call. t is the
+//  * Lost records (a row blinded with kBlindLost) make the domain
+//    "unknown" the same way (reason "records lost"): too little evidence
+//    is never judged normal.
+//  * Domain state (DomainState, sample.h): a row whose domain is paused,
+//    shut down, crashed or dying is not judged; the state is emitted once
+//    as a verdict of its own ("paused", "shutdown" with the guest's reason,
+//    "crashed" at once, without strikes, "dying"; a crash or shutdown
+//    followed by the destroy in one second gives both lines). Its strikes
+//    and window are cleared: when it runs again (unpaused, a cancelled
+//    save) its history restarts, the first seconds unjudged as for a new
+//    domain, and its next judged second emits "normal". A change in the
+//    number of vCPUs that are up (xl vcpu-set) restarts the history too,
+//    with an "unknown" line (reason "vCPUs changed") if it had been judged.
+//    A restored or rebooted guest is a new domain (DOM_ADD: a new domid or
+//    generation).
+//  * A guest the trace saw created (DOM_ADD: booted, rebooted or restored
+//    while traced) is booting: "unknown" (reason "booting"), never judged,
+//    until kBootIdleS seconds in a row in which its vCPUs were blocked at
+//    least as long as they ran (its kernel idles: a boot's waits for
+//    devices are shorter) or boot_grace_s after it first ran,
+//    whichever comes first; its history then restarts. A kernel booting on
+//    a busy host runs for long stretches with few hypercalls, as a spinning
+//    one does (the lab's lifecycle runs: tests/lifecycle).
+//  * Output: verdict changes only; within a call, the lines of rows not
+//    judged (state, unknown) in input order, then the judged ones. t is the
 //    end of the judged second (start + span), seconds since trace start:
 //    the earliest time the verdict could be known.
 //  * Verdict lines (verdict_json): one JSON object per line,
@@ -59,6 +86,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,12 +97,30 @@
 #include "src/detector/features.h"
 #include "src/detector/model.h"
 #include "src/samples/sample.h"
+#include "src/util/domain_id.h"
 #include "src/util/stats.h"
 #include "src/util/status.h"
 
 namespace vt {
 
-enum class VerdictKind : uint8_t { kNormal, kFaulty, kRecovered, kUnknown };
+// The last four are the domain's state (DomainState, sample.h), never
+// judged: "shutdown" carries the guest's reason ("poweroff", "reboot",
+// "suspend", ...), "crashed" is a shutdown for a crash.
+// How long a guest created while traced may stay "booting" at most, and
+// how many seconds in a row it must idle to be past its boot.
+constexpr double kDefaultBootGraceS = 300;
+constexpr uint32_t kBootIdleS = 5;
+
+enum class VerdictKind : uint8_t {
+  kNormal,
+  kFaulty,
+  kRecovered,
+  kUnknown,
+  kPaused,
+  kShutdown,
+  kCrashed,
+  kDying
+};
 const char* verdict_name(VerdictKind k);
 
 struct Verdict {
@@ -85,7 +131,7 @@ struct Verdict {
   double score = 0;                      // fraction of trees voting normal (not for kUnknown)
   GuestType type = GuestType::kUnknown;  // what its records say it is
   uint32_t judged_s = 0;                 // judged seconds of its history so far (this one included)
-  const char* reason = nullptr;          // kUnknown for a cause other than its type
+  const char* reason = nullptr;  // kUnknown for a cause other than its type; kShutdown, kCrashed: the guest's
 };
 
 // Every judged second (for evaluation and tests).
@@ -96,9 +142,19 @@ struct Judgement {
   double score = 0;
 };
 
-// One line, without the newline. action/result/held are left out when empty.
+// One line, without the newline. action/result/held are left out when
+// empty; `time` (the wall clock, RFC 3339 UTC, live only) goes after "t",
+// the domain's name and UUID (live only) after "generation".
 std::string verdict_json(const Verdict& v, const std::string& action = "", const std::string& result = "",
-                         const std::string& held = "");
+                         const std::string& held = "", const DomainId* id = nullptr,
+                         const std::string& time = "");
+// The wall clock now in RFC 3339 UTC with milliseconds,
+// "2026-12-07T17:40:01.123Z".
+std::string rfc3339_now();
+
+// A domain's name and UUID when the source knows them (live: the host's
+// domain info and xenstore, runtime/domain_directory.h); nullptr otherwise.
+using DomainIdentity = std::function<const DomainId*(uint16_t domid)>;
 
 class Detector {
  public:
@@ -107,6 +163,8 @@ class Detector {
   explicit Detector(const Model& m, int strikes = 0, double threshold = NAN);
   // One model per guest type: check_model_set(models) must have passed.
   explicit Detector(const std::vector<Model>& models, int strikes = 0, double threshold = NAN);
+  // The longest a guest created while traced stays "booting" (above).
+  void set_boot_grace(double seconds) { boot_grace_s_ = seconds; }
 
   // Judges on with other models (SIGHUP): every domain keeps its history,
   // state, strike counts and judged age, and goes on under the new model of
@@ -119,14 +177,18 @@ class Detector {
   void on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* out,
                std::vector<Judgement>* judged = nullptr);
 
-  // A domain's standing after the last call, for the metrics: faulty iff
-  // its last verdict was faulty (the strike rule's state, not one second's
-  // vote); `scored` when a model judged its last judged second, `score`
-  // that second's. A domain never seen, or of another generation: neither.
+  // A domain's standing after the last call, for the metrics and `vtrace
+  // top`: faulty iff its last verdict was faulty (the strike rule's state,
+  // not one second's vote); `scored` when a model judged its last judged
+  // second, `score` that second's; `verdict` the kind of its last verdict
+  // line (`has_verdict`: it had one). A domain never seen, or of another
+  // generation: none of them.
   struct Standing {
     bool faulty = false;
     bool scored = false;
     double score = 0;
+    bool has_verdict = false;
+    VerdictKind verdict = VerdictKind::kNormal;
   };
   Standing standing(uint16_t domid, uint32_t generation) const;
 
@@ -138,17 +200,34 @@ class Detector {
   size_t scored_last() const { return scored_last_; }
 
  private:
-  enum class State : uint8_t { kUnjudged, kNormal, kFaulty, kUnknown };
+  enum class State : uint8_t { kUnjudged, kNormal, kFaulty, kUnknown, kStopped };
   struct Slot {
+    bool seen = false;
+    uint32_t generation = 0;
     DomainWindow w;
     State state = State::kUnjudged;
+    VerdictKind stopped = VerdictKind::kNormal;  // kStopped: the state verdict last emitted
+    uint8_t shutdown_told = xt::kNoShutdown;     // the shutdown reason last emitted
+    uint32_t vcpus_up = 0;                       // in its last active row (0: not known)
+    bool booted = false;                         // a guest created while traced is past its boot
+    uint32_t idle_run = 0;                       // ... its idle seconds in a row, while booting
+    double boot_t0 = -1;                         // ... the start of its first running second
     uint32_t faulty_run = 0, normal_run = 0;
     uint32_t judged = 0;       // seconds scored since its history (re)started
     uint64_t pv = 0, hvm = 0;  // its PV and HVM records so far (the type's evidence)
-    uint32_t part = kNone;     // the model that judged its last second
-    bool scored = false;       // a model scored its last judged second
-    double score = 0;          // ... this
+    int8_t host_hvm = -1;      // the host's word on its type, which wins (-1: none)
+    GuestType type() const {
+      return host_hvm >= 0 ? (host_hvm ? GuestType::kHvm : GuestType::kPv) : guest_type_of(pv, hvm);
+    }
+    uint32_t part = kNone;  // the model that judged its last second
+    bool scored = false;    // a model scored its last judged second
+    double score = 0;       // ... this
+    // The kind of its last verdict line, if it had one.
+    bool has_verdict = false;
+    VerdictKind verdict = VerdictKind::kNormal;
   };
+  // Remembers each domain's last verdict (Standing) from a call's output.
+  void note_verdicts(const std::vector<Verdict>& out);
   // One model and its batch: a feature-major matrix of capacity cap_ columns.
   struct Part {
     FlatEnsemble ens;
@@ -166,6 +245,7 @@ class Detector {
   uint32_t part_of_type_[kNumGuestTypes];  // kNone: no model judges the type
   WindowConfig window_;
   size_t scored_last_ = 0;
+  double boot_grace_s_ = kDefaultBootGraceS;
   std::vector<uint32_t> slot_of_;             // domid -> slot, kNone
   std::vector<std::unique_ptr<Slot>> slots_;  // stable addresses
   std::vector<SecondRow> rows_;               // on_samples' conversion buffer
@@ -177,6 +257,16 @@ class Detector {
   std::vector<const SecondRow*> batch_row_;
   std::vector<uint32_t> batch_part_;
   std::vector<uint32_t> batch_col_;
+
+  // A row of a domain that is not active: its state verdicts, its history
+  // cleared.
+  void on_stopped(Slot& s, const SecondRow& r, std::vector<Verdict>* out);
+  // Clears strikes and the window: the next row starts a new history.
+  static void restart(Slot& s) {
+    s.w.used = false;
+    s.faulty_run = s.normal_run = s.judged = 0;
+    s.scored = false;
+  }
 };
 
 // Models a Detector can hold together: at least one, each guest type judged
@@ -205,7 +295,14 @@ struct DetectOptions {
   DomainControl control;  // live path: pause/shutdown/destroy
   GuardOptions guard;     // what holds an action (action_guard.h)
   DomainQuery query;      // live path: is the domain still there, the same, running
-  DomainNames names;      // domain names for --never-act, when there is a source
+  // Live path: names and UUIDs for the verdict lines and --never-act, and
+  // the wall-clock "time" on every line.
+  DomainIdentity identity;
+  bool wall_time = false;
+  double boot_grace_s = kDefaultBootGraceS;  // --boot-grace-s
+  // With no verdicts_path: false writes no verdict lines at all (vtrace
+  // top shows the verdicts in its table, which has stdout).
+  bool lines_on_stdout = true;
 };
 
 // 0 (the model's) or 1..kMaxStrikes; kInvalidArgument naming the value.
@@ -229,8 +326,8 @@ class DetectStage {
   // does, and must have the running models' window; a refusal is one line
   // naming the file (kInvalidArgument, a model's own error) and changes
   // nothing. Else every domain keeps its history and strikes (Detector::
-  // replace_models), the guard its history; the strikes, action, dry run
-  // and guard options are the new ones; a verdict file is reopened
+  // replace_models), the guard its history; the strikes, action, dry run,
+  // boot grace and guard options are the new ones; a verdict file is reopened
   // (appending: a rotated log starts a new file); its path stays.
   Status reload(const DetectOptions& o);
   // Waits for running actions, flushes the verdict file.
@@ -249,6 +346,8 @@ class DetectStage {
   std::FILE* out_ = nullptr;
   bool own_out_ = false;
   std::string out_path_;  // the verdict file's, when own_out_
+  DomainIdentity identity_;
+  bool wall_time_ = false;
   std::vector<Verdict> verdicts_;
 };
 

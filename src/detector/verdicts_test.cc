@@ -91,17 +91,120 @@ TEST(Runtime, StandingFollowsTheVerdicts) {
   EXPECT_FALSE(d.standing(8, 0).scored);
 }
 
+// vtrace top's verdict column: the kind of the domain's last verdict line,
+// none before the first, none for a new generation until its own.
+TEST(Runtime, StandingSaysTheLastVerdictLine) {
+  Detector d(stump(3, 2));  // a 3 s window, 2 s of warm-up: the first verdict at t=2
+  const uint64_t hc[] = {100, 100, 100, 100, 100, 0, 0, 0, 0, 0, 0};
+  std::vector<Verdict> v;
+  std::string seen;
+  for (uint64_t t = 0; t < 11; ++t) {
+    const SecondRow r = row(7, t, hc[t]);
+    d.on_rows(&r, 1, &v);
+    const Detector::Standing st = d.standing(7, 0);
+    seen += st.has_verdict ? verdict_name(st.verdict)[0] : '-';
+  }
+  // The window's mean falls to 10 hypercalls/s or less (faulty votes) at
+  // t=7 (100, 0, 0 is 33 at t=6): the third faulty vote, and the verdict, at t=9.
+  EXPECT_EQ(seen, "--nnnnnnnff");
+  const SecondRow r = row(7, 11, 100, false, 1);  // the id reused
+  d.on_rows(&r, 1, &v);
+  EXPECT_FALSE(d.standing(7, 1).has_verdict);
+  EXPECT_FALSE(d.standing(7, 0).has_verdict);
+}
+
 TEST(Runtime, StrikesFromTheCaller) {
   Detector d(stump(), 1);
   std::vector<SecondRow> rows{row(7, 0, 100), row(7, 1, 0), row(7, 2, 100), row(7, 3, 100)};
   EXPECT_EQ(run(&d, rows), "1:normal 2:faulty 3:recovered ");
 }
 
-TEST(Runtime, BlindedSecondsLeaveTheCountAsItIs) {
+// Lost records leave too little evidence: unknown at once, strikes
+// cleared, judged again on the next clean window.
+TEST(Runtime, LostRecordsMakeTheDomainUnknown) {
   Detector d(stump());
-  // Faulty, faulty, blinded (not judged), faulty: the third strike is at t=3.
-  std::vector<SecondRow> rows{row(7, 0, 0), row(7, 1, 0), row(7, 2, 0, true), row(7, 3, 0)};
-  EXPECT_EQ(run(&d, rows), "1:normal 4:faulty ");
+  // Faulty, faulty, lost, faulty x3: the count starts over after the loss.
+  std::vector<SecondRow> rows{row(7, 0, 0), row(7, 1, 0), row(7, 2, 0, true),
+                              row(7, 3, 0), row(7, 4, 0), row(7, 5, 0)};
+  EXPECT_EQ(run(&d, rows), "1:normal 3:unknown 4:normal 6:faulty ");
+  std::vector<Verdict> v;
+  d.on_rows(&rows[2], 1, &v);  // a later loss: the reason is on the line
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(verdict_json(v[0]),
+            R"({"t": 3.000, "domid": 7, "generation": 0, "verdict": "unknown", "guest_type": "pv", )"
+            R"("reason": "records lost"})");
+}
+
+SecondRow in_state(SecondRow r, DomainState st, uint8_t reason = xt::kNoShutdown) {
+  r.state = st;
+  r.shutdown_reason = reason;
+  return r;
+}
+
+// A paused guest is paused, never judged, and starts a new history when it
+// runs again: no strike carried over, the warm-up unjudged again.
+TEST(Runtime, PauseIsAStateAndRestartsTheHistory) {
+  Detector d(stump(1, 2));  // window 1, warm-up 2: the first two rows unjudged
+  std::vector<SecondRow> rows;
+  for (uint64_t t = 0; t < 4; ++t) rows.push_back(row(7, t, t < 2 ? 100 : 0));  // two faulty votes
+  for (uint64_t t = 4; t < 8; ++t) rows.push_back(in_state(row(7, t, 0), DomainState::kPaused));
+  for (uint64_t t = 8; t < 14; ++t) rows.push_back(row(7, t, 0));  // faulty again after the pause
+  // Judged from t=2 (normal at 3); paused at 5; unpaused at 8: rows 8, 9
+  // are its new warm-up, 10 is judged (normal at 11), the third strike is
+  // row 12 (faulty at 13): the two strikes before the pause did not count.
+  EXPECT_EQ(run(&d, rows), "3:normal 5:paused 11:normal 13:faulty ");
+}
+
+// A crash is reported at once, without strikes; a crash destroyed in the
+// same second gives both lines; a shutdown carries the guest's reason.
+TEST(Runtime, CrashShutdownAndDestroyAreStateVerdicts) {
+  Detector d(stump());
+  std::vector<SecondRow> rows{row(3, 0, 100), row(4, 0, 100), row(5, 0, 100)};
+  rows.push_back(in_state(row(3, 1, 0), DomainState::kCrashed, xt::kShutdownCrash));
+  rows.push_back(in_state(row(4, 1, 0), DomainState::kDying, xt::kShutdownCrash));
+  rows.push_back(in_state(row(5, 1, 0), DomainState::kShutdown, xt::kShutdownReboot));
+  rows.push_back(
+      in_state(row(3, 2, 0), DomainState::kCrashed, xt::kShutdownCrash));  // preserved: no new line
+  rows.push_back(in_state(row(5, 2, 0), DomainState::kDying, xt::kShutdownReboot));
+  std::vector<std::string> lines;
+  for (size_t from = 0; from < rows.size();) {  // one call per second, as the sampler delivers them
+    size_t to = from;
+    while (to < rows.size() && rows[to].index == rows[from].index) ++to;
+    std::vector<Verdict> v;
+    d.on_rows(rows.data() + from, to - from, &v);
+    for (const Verdict& x : v) lines.push_back(verdict_json(x));
+    from = to;
+  }
+  const std::vector<std::string> want = {
+      R"({"t": 1.000, "domid": 3, "generation": 0, "verdict": "normal", "guest_type": "pv", "score": 1.000000})",
+      R"({"t": 1.000, "domid": 4, "generation": 0, "verdict": "normal", "guest_type": "pv", "score": 1.000000})",
+      R"({"t": 1.000, "domid": 5, "generation": 0, "verdict": "normal", "guest_type": "pv", "score": 1.000000})",
+      R"({"t": 2.000, "domid": 3, "generation": 0, "verdict": "crashed", "guest_type": "pv", "reason": "crash"})",
+      R"({"t": 2.000, "domid": 4, "generation": 0, "verdict": "crashed", "guest_type": "pv", "reason": "crash"})",
+      R"({"t": 2.000, "domid": 4, "generation": 0, "verdict": "dying", "guest_type": "pv"})",
+      R"({"t": 2.000, "domid": 5, "generation": 0, "verdict": "shutdown", "guest_type": "pv", "reason": "reboot"})",
+      R"({"t": 3.000, "domid": 5, "generation": 0, "verdict": "dying", "guest_type": "pv"})",
+  };
+  EXPECT_EQ(lines, want);
+  EXPECT_FALSE(d.standing(3, 0).faulty);
+}
+
+// vCPUs unplugged or plugged (xl vcpu-set): the history restarts, with an
+// unknown line when the domain had been judged.
+TEST(Runtime, AChangeOfVcpusRestartsTheHistory) {
+  Detector d(stump(1, 1));
+  std::vector<SecondRow> rows;
+  for (uint64_t t = 0; t < 8; ++t) {
+    rows.push_back(row(7, t, t < 3 ? 100 : 0));
+    rows.back().vcpus_up = t < 4 ? 2 : 1;  // one unplugged at t=4
+  }
+  // Judged from t=1 (normal at 2); faulty votes at 3; unplug at 4: unknown,
+  // row 4 is the new warm-up; strikes at 5, 6, 7: faulty at 8.
+  EXPECT_EQ(run(&d, rows), "2:normal 5:unknown 6:normal 8:faulty ");
+  // A table without the count (vcpus_up 0) never restarts for it.
+  Detector e(stump(1, 1));
+  for (SecondRow& r : rows) r.vcpus_up = 0;
+  EXPECT_EQ(run(&e, rows), "2:normal 6:faulty ");
 }
 
 TEST(Runtime, WarmupAndWindowFromTheModel) {
@@ -557,6 +660,70 @@ TEST(Runtime, DefaultModelIsFoundFromTheBuildTree) {
   setenv("VTRACE_MODEL", "/some/where.json", 1);
   EXPECT_EQ(default_model_path(&searched), "/some/where.json");
   unsetenv("VTRACE_MODEL");
+}
+
+}  // namespace
+}  // namespace vt
+
+namespace vt {
+namespace {
+
+// Live, the host's domain info says the guest type, and that wins over the
+// records: a domain whose records look PV but which the host calls HVM is
+// not judged by a PV model (unknown), and the other way round.
+TEST(Runtime, TheHostsGuestTypeWinsOverTheRecords) {
+  Detector d(stump());  // judges PV guests only
+  std::vector<SecondRow> rows;
+  for (uint64_t t = 0; t < 3; ++t) {
+    rows.push_back(row(7, t, 100));  // PV-looking records
+    rows.back().host_hvm = 1;
+    SecondRow h = row(8, t, 100);
+    h.n[kPvOther] = 0;
+    h.n[kHvmRecords] = 50;  // HVM-looking records
+    h.host_hvm = 0;
+    rows.push_back(h);
+  }
+  std::string s;
+  for (size_t i = 0; i < rows.size(); i += 2) {
+    std::vector<Verdict> v;
+    d.on_rows(&rows[i], 2, &v);
+    for (const Verdict& x : v)
+      s += std::to_string(x.domid) + ":" + verdict_name(x.kind) + ":" + guest_type_name(x.type) + " ";
+  }
+  EXPECT_EQ(s, "7:unknown:hvm 8:normal:pv ");
+}
+
+}  // namespace
+}  // namespace vt
+
+namespace vt {
+namespace {
+
+// A guest created while traced (age_s >= 0) is "booting" until a second in
+// which it idled, or the grace ends; then its history restarts.
+TEST(Runtime, AGuestCreatedWhileTracedIsBootingUntilItIdles) {
+  Detector d(stump(1, 1));  // window 1, warm-up 1
+  d.set_boot_grace(30);
+  std::vector<SecondRow> rows;
+  for (uint64_t t = 0; t < 16; ++t) {
+    SecondRow r = row(7, t, t >= 8 && t < 10 ? 100 : 0);  // no hypercalls: a faulty vote, were it judged
+    r.age_s = float(t + 1);
+    r.vcpus = 1;
+    // A wait for a device at 2 (one idle second: still booting), then idle
+    // from 3 to 7 (five in a row: booted at row 7).
+    r.state_s[kRunning] = 0.3;
+    if (t == 1 || (t >= 3 && t <= 7)) r.state_s[kBlocked] = 0.4;
+    rows.push_back(r);
+  }
+  // Booting at 1; booted at row 7, its warm-up; judged from row 8: normal
+  // at 9, faulty votes from row 10: faulty at 13.
+  EXPECT_EQ(run(&d, rows), "1:unknown 9:normal 13:faulty ");
+  // Never idle: the grace (5 s from its first running second, row 0) ends
+  // it at row 4, its warm-up; judged from row 5: normal at 6, faulty at 8.
+  Detector e(stump(1, 1));
+  e.set_boot_grace(5);
+  for (SecondRow& r : rows) r.state_s[kBlocked] = 0;
+  EXPECT_EQ(run(&e, rows), "1:unknown 6:normal 8:faulty ");
 }
 
 }  // namespace

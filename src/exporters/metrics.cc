@@ -24,7 +24,8 @@ void DomainAccounts::add(const std::vector<DomainSample>& period) {
     a.cycles[0] += s.d.cycles[kRunning];
     a.cycles[1] += s.d.cycles[kRunnable];
     a.cycles[2] += s.d.cycles[kBlocked];
-    a.hypercalls += s.d.n[kHypercalls] + s.d.n[kExitsVmcall];
+    a.hypercalls += hypercalls_of(s.d);
+    a.state = s.state;
   }
   // Not in this period: destroyed (the sampler reports every domain alive).
   for (Account& a : by_domid_)
@@ -42,6 +43,7 @@ void DomainAccounts::fill(std::vector<DomainMetrics>* out) const {
     m.generation = a.generation;
     for (int i = 0; i < 3; ++i) m.cycles[i] = a.cycles[i];
     m.hypercalls = a.hypercalls;
+    m.state = a.state;
     out->push_back(std::move(m));
   }
 }
@@ -161,6 +163,16 @@ void render_metrics(const MetricsSnapshot& s, std::string* out) {
       }
       *out += '\n';
     }
+  }
+
+  family(
+      out, "vtrace_domain_state", "gauge",
+      "1 for the domain's state in the last second (label state: active, paused, shutdown, crashed, dying)");
+  for (size_t i = 0; i < s.domains.size(); ++i) {
+    *out += "vtrace_domain_state";
+    *out += labels[i];
+    out->insert(out->size() - 2, ",state=\"" + std::string(domain_state_name(s.domains[i].state)) + "\"");
+    *out += "1\n";
   }
 
   family(out, "vtrace_records_total", "counter", "trace records read (every class)");

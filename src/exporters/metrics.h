@@ -14,8 +14,11 @@
 //    HTTP thread renders whichever snapshot was published last.
 //  * render_metrics writes the Prometheus text exposition format (0.0.4):
 //    per-domain families with labels domid, name and uuid (name and uuid
-//    empty until vtrace reads xenstore: Prometheus stores an empty label as
-//    no label), the run's families named by issue 15, and every counter of
+//    empty when not known (no xenstore, runtime/domain_directory.h): Prometheus stores an empty label as
+//    no label), vtrace_domain_state (one series per domain, value 1, its
+//    state, domain_state_name(), in label `state`: active, paused,
+//    shutdown, crashed, dying), the run's families named by issue 15, and
+//    every counter of
 //    the statistics table (src/util/stats.h) as vtrace_stat_<name>_total,
 //    by iterating the table (times, unit ns, in seconds: a name ending in
 //    _ns becomes vtrace_stat_<name less _ns>_seconds_total). `out` is
@@ -34,12 +37,13 @@ namespace vt {
 struct DomainMetrics {
   uint16_t domid = 0;
   uint32_t generation = 0;
-  std::string name, uuid;   // empty until domain identity (xenstore) exists
-  uint64_t cycles[3] = {};  // running, runnable, blocked, since the domain was first seen
-  uint64_t hypercalls = 0;  // PV hypercall records and HVM/PVH VMCALL exits
-  bool faulty = false;      // the detector's verdict (strike rule) is faulty
-  bool scored = false;      // a model scored its last judged second
-  double score = 0;         // the ensemble's vote fraction for normal, that second
+  std::string name, uuid;                    // empty when not known (runtime/domain_directory.h)
+  uint64_t cycles[3] = {};                   // running, runnable, blocked, since the domain was first seen
+  uint64_t hypercalls = 0;                   // PV hypercall records and HVM/PVH VMCALL exits
+  DomainState state = DomainState::kActive;  // in the last period (sample.h)
+  bool faulty = false;                       // the detector's verdict (strike rule) is faulty
+  bool scored = false;                       // a model scored its last judged second
+  double score = 0;                          // the ensemble's vote fraction for normal, that second
 };
 
 struct MetricsSnapshot {
@@ -65,6 +69,7 @@ class DomainAccounts {
     uint64_t last_period = 0;
     uint64_t cycles[3] = {};
     uint64_t hypercalls = 0;
+    DomainState state = DomainState::kActive;
   };
   std::vector<Account> by_domid_;
   size_t alive_ = 0;

@@ -75,6 +75,7 @@ TEST(RenderMetrics, DomainSeriesInSecondsWithTheirLabels) {
   e.domid = 7;
   e.name = "web \"1\"\\a\nb";  // escaped as the format says: \" \\ \n
   e.uuid = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
+  e.state = vt::DomainState::kCrashed;
   s.domains.push_back(e);  // not scored yet: no score series
   std::string t;
   vt::render_metrics(s, &t);
@@ -88,6 +89,10 @@ TEST(RenderMetrics, DomainSeriesInSecondsWithTheirLabels) {
       "{domid=\"7\",name=\"web \\\"1\\\"\\\\a\\nb\",uuid=\"3f2504e0-4f89-11d3-9a0c-0305e82c3301\"}";
   EXPECT_TRUE(has_line(t, "vtrace_domain_faulty" + labels7 + " 0")) << t;
   EXPECT_EQ(t.find("vtrace_domain_score" + labels7), std::string::npos) << t;
+  EXPECT_TRUE(has_line(t, "vtrace_domain_state{domid=\"5\",name=\"\",uuid=\"\",state=\"active\"} 1")) << t;
+  EXPECT_TRUE(
+      has_line(t, "vtrace_domain_state" + labels7.substr(0, labels7.size() - 1) + ",state=\"crashed\"} 1"))
+      << t;
   EXPECT_TRUE(has_line(t, "# TYPE vtrace_domain_running_seconds_total counter")) << t;
   EXPECT_TRUE(has_line(t, "# TYPE vtrace_domain_faulty gauge")) << t;
   EXPECT_TRUE(has_line(t, "vtrace_blind 0")) << t;

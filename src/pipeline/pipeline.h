@@ -38,6 +38,8 @@ struct PipelineOptions {
   // How HVM exit reasons are read; kUnknown: from the trace
   // (xentrace/hvm_exits.h).
   xt::HvmVendor hvm_vendor = xt::HvmVendor::kUnknown;
+  // Live: when reading began (DomainTable::reading_since); 0 for a file.
+  uint64_t reading_since = 0;
 };
 
 template <class Stream>
@@ -47,6 +49,7 @@ class Pipeline {
       : streams_(*streams), sampler_(o.samples), sorter_(streams) {
     for (Stream& s : streams_) s.set_filter(o.filter ? &Trackers::unused_classes() : nullptr);
     trackers_.table.hvm_vendor = o.hvm_vendor;
+    trackers_.table.reading_since = o.reading_since;
   }
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

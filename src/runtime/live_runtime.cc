@@ -6,12 +6,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace vt {
 namespace {
 
 constexpr uint16_t kPeriodEnd = 0xffff;  // marks the end of a period in the sample queue
+// The host's domain info is added to periods that ended at most this long
+// before it was read (seconds of host time): a state change it shows is
+// then at most one period early.
+constexpr double kHostStateAgeS = 1.0;
 
 uint64_t thread_cpu_ns() {
   timespec ts{};
@@ -56,6 +61,7 @@ LiveRuntime::LiveRuntime(LiveSession* session, const RuntimeOptions& o)
   PipelineOptions po = opt_.pipeline;  // the same class filter as the file path
   po.samples.enabled = true;
   po.samples.cpu_hz = hz_;
+  po.reading_since = session->reading_since();
   pipeline_ = std::make_unique<Pipeline<LiveStream>>(&streams_, po);
   // Tracker -> classifier: the samples, without their per-vCPU detail
   // (which stays on the tracker thread), then an end-of-period mark.
@@ -65,8 +71,11 @@ LiveRuntime::LiveRuntime(LiveSession* session, const RuntimeOptions& o)
       s.n_vcpu = 0;
       if (!queue_.push(s)) samples_dropped_.fetch_add(1, std::memory_order_relaxed);
     }
+    tracker_.claim();  // the sampler calls this from the tracker's step()
     DomainSample end;
     end.domid = kPeriodEnd;
+    if (!period.empty())  // the period's end as a TSC: how much newer the host's state will be
+      end.index = pipeline_->trackers().first_tsc() + uint64_t((period[0].start_s + period[0].span_s) * hz_);
     if (!queue_.push(end)) samples_dropped_.fetch_add(1, std::memory_order_relaxed);
   });
 }
@@ -144,6 +153,7 @@ void LiveRuntime::publish_progress() {
     p.stats[Stat::consumer_cpu_ns] += slot->cpu_ns;
   }
   p.stats[Stat::samples_dropped] = samples_dropped_.load(std::memory_order_relaxed);
+  p.stats[Stat::domain_info_failures] = domain_info_failures_.load(std::memory_order_relaxed);
   p.stats[Stat::silences] = silences_;
   p.stats[Stat::wall_ns] =
       uint64_t(std::chrono::duration<double, std::nano>(Clock::now() - t_start_).count());
@@ -248,8 +258,25 @@ void LiveRuntime::classifier() {
   auto take = [this] {
     classifier_.claim();
     DomainSample s;
+    bool listed = false, have_list = false;
+    uint64_t listed_tsc = 0;
     while (queue_.pop(s)) {
       if (s.domid == kPeriodEnd) {
+        if (opt_.domain_info && !listed) {  // once per wake: the host's state now
+          listed = true;
+          listed_tsc = session_->host()->now_tsc();
+          have_list = session_->host()->list_domains(&host_domains_).ok();
+          if (have_list) directory_.refresh(session_->host(), host_domains_, opt_.log);
+        }
+        // Only to a period that ended shortly before the list: an older
+        // one (a backlog, a simulator running faster than the wall clock)
+        // keeps what its trace says, or a pause would be reported long
+        // before it began.
+        const bool recent = s.index != 0 && listed_tsc <= s.index + uint64_t(kHostStateAgeS * hz_);
+        if (have_list && recent)
+          apply_host_domains(host_domains_, &period_);
+        else if (opt_.domain_info && !have_list)
+          domain_info_failures_.fetch_add(1, std::memory_order_relaxed);
         if (sink_ && !failed_.load()) sink_(period_);  // a failed run judges nothing
         period_.clear();
       } else {
@@ -321,6 +348,12 @@ Status LiveRuntime::run() {
   t_start_ = t_start;
   deadline_ = opt_.seconds > 0 ? t_start + std::chrono::nanoseconds(uint64_t(opt_.seconds * 1e9))
                                : Clock::time_point::max();
+  // What Xen charges dom0 over the run (all of dom0: vtrace's threads, its
+  // hypercalls and event channels, and dom0 being scheduled for them), read
+  // before the classifier starts and after it stops: the host handle is
+  // the classifier's.
+  HostDomain dom0_before, dom0_after;
+  const bool dom0_known = session_->host()->domain_info(0, &dom0_before).ok() && dom0_before.exists;
   const uint32_t nthreads = uint32_t(std::max<size_t>(1, opt_.dom0_cpus.size()));
   std::vector<std::thread> threads;
   for (uint32_t i = 0; i < nthreads; ++i) threads.emplace_back(&LiveRuntime::consumer, this, i);
@@ -332,6 +365,7 @@ Status LiveRuntime::run() {
   const uint64_t main_cpu = thread_cpu_ns() - main_cpu0;
   for (const LiveRing& r : rings_) r.add_stats(&stats_);
   stats_[Stat::samples_dropped] = samples_dropped_.load();
+  stats_[Stat::domain_info_failures] = domain_info_failures_.load();
   stats_[Stat::consumer_cpu_ns] = consumer_cpu_ns_.load() + main_cpu;
   stats_[Stat::wall_ns] = uint64_t(std::chrono::duration<double, std::nano>(Clock::now() - t_start).count());
   {
@@ -341,6 +375,9 @@ Status LiveRuntime::run() {
   }
   consumers_done_ = true;
   cls.join();
+  if (dom0_known && session_->host()->domain_info(0, &dom0_after).ok() && dom0_after.exists &&
+      dom0_after.cpu_ns >= dom0_before.cpu_ns)
+    stats_[Stat::dom0_cpu_ns] = dom0_after.cpu_ns - dom0_before.cpu_ns;
   {
     MutexLock l(&error_mu_);
     if (!error_.ok()) return error_;
@@ -353,6 +390,26 @@ Status LiveRuntime::run() {
   if (write_failed || (opt_.record && std::fflush(opt_.record) != 0))
     return Status::IoError("write failed (disk full?)");
   return Status::Ok();
+}
+
+void apply_host_domains(const std::vector<HostDomain>& host, std::vector<DomainSample>* period) {
+  for (DomainSample& s : *period) {
+    auto it = std::lower_bound(host.begin(), host.end(), uint32_t(s.domid),
+                               [](const HostDomain& h, uint32_t d) { return h.domid < d; });
+    DomainState st = DomainState::kDying;  // gone from the host
+    uint8_t reason = xt::kNoShutdown;
+    if (it != host.end() && it->domid == s.domid && it->exists) {
+      st = it->dying                                                   ? DomainState::kDying
+           : it->shutdown && it->shutdown_reason == xt::kShutdownCrash ? DomainState::kCrashed
+           : it->shutdown                                              ? DomainState::kShutdown
+           : it->paused                                                ? DomainState::kPaused
+                                                                       : DomainState::kActive;
+      if (it->shutdown) reason = it->shutdown_reason;
+      s.host_hvm = it->hvm ? 1 : 0;
+    }
+    if (st > s.state) s.state = st;
+    if (s.shutdown_reason == xt::kNoShutdown) s.shutdown_reason = reason;
+  }
 }
 
 }  // namespace vt

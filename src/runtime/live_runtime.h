@@ -23,6 +23,10 @@
 //                a full queue drops and counts) and hands each completed
 //                period to the period sink (the detector), then the run's
 //                progress so far to the progress sink (the metrics).
+//                Before that, with domain_info, it reads the host's domain
+//                info (one list_domains per wake) into the samples' state
+//                (apply_host_domains): a paused, shut down or dying domain
+//                the trace cannot show yet is not judged.
 //
 // Progress (the statistics so far, and whether the silence watch finds the
 // detector blind) is published once every progress_s: each consumer copies
@@ -45,6 +49,7 @@
 #include <vector>
 
 #include "src/pipeline/pipeline.h"
+#include "src/runtime/domain_directory.h"
 #include "src/samples/sample.h"
 #include "src/source/live_source.h"
 #include "src/util/mutex.h"
@@ -74,7 +79,18 @@ struct RuntimeOptions {
   // How often (wall seconds) the progress is published and the classifier
   // wakes.
   double progress_s = 1.0;
+  // Read the host's domain info each wake (TraceHost::list_domains).
+  bool domain_info = true;
 };
+
+// What the host says now, added to a period's samples: each sample takes
+// the graver of its trace state and the host's (active < paused <
+// shutdown < crashed < dying; the host's shutdown reason when the trace has
+// none); a domain the host no longer lists is dying; the host's word on
+// the guest type (host_hvm) too. `host` in domid order.
+// The period ended a moment ago, so at a transition the host's state may
+// be a period early (never judged: harmless) but never late.
+void apply_host_domains(const std::vector<HostDomain>& host, std::vector<DomainSample>* period);
 
 // The run so far, as the progress sink sees it.
 struct LiveProgress {
@@ -96,6 +112,9 @@ class LiveRuntime {
   // Called on the classifier thread every progress_s, after the periods
   // that came in, and once more at the end of the run. Set before run().
   void set_progress_sink(ProgressSink s) { progress_sink_ = std::move(s); }
+  // Who the domains are (names, UUIDs), refreshed with the domain info:
+  // for the sinks only (they run on the classifier thread, its owner).
+  const DomainDirectory& directory() const { return directory_; }
   // Runs until `seconds` elapsed or external_stop. Fails when a consumer
   // could not be pinned (kUnavailable; the first such failure; no period
   // reaches the sink after it: the command line checks the CPUs with
@@ -154,6 +173,9 @@ class LiveRuntime {
   std::atomic<uint64_t> samples_dropped_{0};
   PeriodSink sink_;  // set before run(), then the classifier's
   std::vector<DomainSample> period_ VT_GUARDED_BY(classifier_);
+  std::vector<HostDomain> host_domains_ VT_GUARDED_BY(classifier_);
+  DomainDirectory directory_;  // the classifier's (directory())
+  std::atomic<uint64_t> domain_info_failures_{0};
 
   // Progress: each consumer's rings and CPU time (slot i: consumer i's),
   // then the whole, published by the tracker.

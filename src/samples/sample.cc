@@ -3,6 +3,35 @@
 #include <algorithm>
 
 namespace vt {
+
+const char* domain_state_name(DomainState s) {
+  switch (s) {
+    case DomainState::kActive: return "active";
+    case DomainState::kPaused: return "paused";
+    case DomainState::kShutdown: return "shutdown";
+    case DomainState::kCrashed: return "crashed";
+    case DomainState::kDying: return "dying";
+  }
+  return "?";
+}
+
+namespace {
+
+// The period's state of a domain whose vCPUs were just sampled (s.vcpus,
+// s.vcpus_up). A shutdown the guest ran after was cancelled (a failed save
+// resumes the domain): forgotten.
+DomainState state_of(Domain& dom, const DomainSample& s, uint64_t from, uint64_t to) {
+  if (dom.removed && dom.removed_tsc < to) return DomainState::kDying;
+  if (dom.shutdown != xt::kNoShutdown && dom.shutdown_tsc < from && s.d.cycles[kRunning] > 0)
+    dom.shutdown = xt::kNoShutdown;
+  if (dom.shutdown == xt::kShutdownCrash) return DomainState::kCrashed;
+  if (dom.shutdown != xt::kNoShutdown) return DomainState::kShutdown;
+  if (s.vcpus > 0 && s.vcpus_up == 0) return DomainState::kPaused;
+  return DomainState::kActive;
+}
+
+}  // namespace
+
 void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, const SampleOptions& o,
                   std::vector<DomainSample>* out, std::vector<VcpuSample>* vcpu_buf) {
   const double hz = o.cpu_hz;
@@ -50,6 +79,7 @@ void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, co
       for (int st = 0; st < kTimedStates; ++st) timed += vs.d.cycles[st];
       if (timed == 0 && v.state == kInit) continue;  // not yet seen running
       ++s.vcpus;
+      if (v.state != kOffline || vs.d.cycles[kRunning] > 0) ++s.vcpus_up;
       s.d += vs.d;
       if (span_cycles > 0) {
         s.vx.max_vcpu_running = std::max(s.vx.max_vcpu_running, double(vs.d.cycles[kRunning]) / span_cycles);
@@ -87,6 +117,9 @@ void take_samples(DomainTable& t, uint64_t index, uint64_t from, uint64_t to, co
     dom.sampled = dom.c;
     if (s.vcpus == 0 && s.dd.n[kGrantMap] + s.dd.n[kGrantUnmap] + s.dd.n[kGrantTransfer] == 0)
       continue;  // nothing known about it yet
+    s.state = state_of(dom, s, from, to);
+    s.shutdown_reason = dom.shutdown;  // also when dying: a crash destroyed at once is still a crash
+    if (dom.created_in_trace && to > dom.created_tsc) s.age_s = float(double(to - dom.created_tsc) / hz);
     out->push_back(s);
   }
 }

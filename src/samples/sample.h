@@ -78,6 +78,20 @@ enum BlindCause : uint8_t {
   kBlindSharedRings = 2,  // another reader of the rings took records (every domain)
 };
 
+// A domain's state over a period, as the trace shows it (a live run can
+// add what the hypervisor's domain info says, src/runtime). Anything but
+// kActive is reported as a verdict of its own and never judged.
+//   kDying     DOM_REM in the period: destroyed (the toolstack's destroy,
+//              or the end of a poweroff, reboot, save or crash)
+//   kCrashed   the guest shut down with reason crash (TRC_SCHED_SHUTDOWN)
+//   kShutdown  the guest shut down for another reason (shutdown_reason)
+//   kPaused    every vCPU with a known state ended the period offline
+//              without running in it: paused by the toolstack (a capped or
+//              unplugged vCPU leaves the others up; a paused vCPU that was
+//              blocked shows offline only at its next wake-up)
+enum class DomainState : uint8_t { kActive, kPaused, kShutdown, kCrashed, kDying };
+const char* domain_state_name(DomainState s);  // "active", "paused", "shutdown", "crashed", "dying"
+
 struct VcpuSample {
   uint16_t id = 0;
   VcpuCounters d;             // differences over the period
@@ -95,6 +109,11 @@ struct DomainSample {
   DomainCounters dd;
   VcpuExtremes vx;      // the extremes among its vCPUs
   uint8_t blinded = 0;  // BlindCause bits: why its figures are unreliable this period (0: they are not)
+  DomainState state = DomainState::kActive;
+  uint8_t shutdown_reason = xt::kNoShutdown;  // what the guest asked for, if it shut down (also when dying)
+  uint32_t vcpus_up = 0;                      // of `vcpus`, those not offline all period (unplugged, paused)
+  int8_t host_hvm = -1;  // live, the host's domain info: 1 an HVM or PVH guest, 0 a PV one (-1: not known)
+  float age_s = -1;  // seconds from its DOM_ADD to the period's end, if the trace saw it created (-1: not)
   const VcpuSample* vcpu = nullptr;
   uint32_t n_vcpu = 0;
 };
@@ -105,6 +124,10 @@ inline constexpr uint32_t kMinIntrExits = 20;
 
 // Seconds in a state, from cycles.
 inline double seconds(uint64_t cycles, double hz) { return double(cycles) / hz; }
+
+// Hypercalls: PV hypercall records and HVM/PVH VMCALL exits (the metrics'
+// and `vtrace top`'s figure).
+inline uint64_t hypercalls_of(const VcpuCounters& c) { return c.n[kHypercalls] + c.n[kExitsVmcall]; }
 
 // Builds the period's samples for every domain alive in [from, to) and
 // advances the counter snapshots. `out` and `vcpu_buf` are reused between

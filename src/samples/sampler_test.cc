@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <gtest/gtest.h>
+#include <tuple>
 
 #include "tests/support/trace_builder.h"
 
@@ -13,7 +14,7 @@ using namespace vt::test;
 using vt::kBlocked;
 using vt::kRunning;
 
-constexpr int R = xt::kRunning, Q = xt::kRunnable, B = xt::kBlocked;
+constexpr int R = xt::kRunning, Q = xt::kRunnable, B = xt::kBlocked, O = xt::kOffline;
 
 vt::SampleOptions options(bool enabled = true) {
   vt::SampleOptions o;
@@ -78,6 +79,52 @@ TEST(Samples, PeriodsSplitIntervalsAndSumToTheTotals) {
   for (const auto& s : got) run += s.d.cycles[kRunning];
   EXPECT_EQ(run, f.v(1, 0).c.cycles[kRunning]);
   for (const auto& s : got) EXPECT_FALSE(s.blinded);
+}
+
+// Domain states from the trace (lifecycle_tracker.h, sample.h), each
+// domain on pCPUs of its own:
+//  d1: 2 vCPUs, both offline 1500..3200 (xl pause): paused in period 2 only
+//      (in period 1 they ran first);
+//  d2: crashes at 500 (SCHEDOP_shutdown, reason 3), destroyed at 2500:
+//      crashed in periods 0, 1, dying (reason still crash) in period 2;
+//  d3: vCPU 1 offline from 1000 (xl vcpu-set 1): 2 up, then 1, active;
+//  d4: suspends at 200 (a save), runs again at 1500 (the save failed and
+//      resumed it): shutdown in period 0 only, active again in period 1.
+TEST(Samples, DomainStatesFromTheTrace) {
+  SampledFeed f([](const vt::DomainSample& x) { return x.domid != 0; });
+  for (auto [cpu, dom, vcpu] : {std::tuple{1, 1, 0}, {5, 1, 1}, {2, 2, 0}, {3, 3, 0}, {6, 3, 1}, {4, 4, 0}})
+    f.on(uint32_t(cpu), runstate(0, uint32_t(dom), uint32_t(vcpu), Q, R));
+  f.on(4, shutdown(200, 4, 0, xt::kShutdownSuspend))
+      .on(4, runstate(200, 4, 0, R, O))
+      .on(2, shutdown(500, 2, 0, xt::kShutdownCrash))
+      .on(2, runstate(500, 2, 0, R, O))
+      .on(6, runstate(1000, 3, 1, R, O))
+      .on(1, runstate(1500, 1, 0, R, O))
+      .on(5, runstate(1500, 1, 1, R, O))
+      .on(4, runstate(1500, 4, 0, O, R))
+      .on(2, dom_rem(2500, 2))
+      .on(1, runstate(3200, 1, 0, O, R))
+      .on(5, runstate(3200, 1, 1, O, R))
+      .on(3, continue_running(3900, 3, 0));
+  f.sampler.finish(f.t, vt::EndRule::kTraceEnd);
+  auto state = [&](uint16_t dom, uint64_t k) {
+    for (const vt::DomainSample& x : f.got)
+      if (x.domid == dom && x.index == k)
+        return std::string(vt::domain_state_name(x.state)) + "/" +
+               xt::shutdown_reason_name(x.shutdown_reason) + "/" + std::to_string(x.vcpus_up);
+    return std::string("none");
+  };
+  EXPECT_EQ(state(1, 1), "active/unknown/2");
+  EXPECT_EQ(state(1, 2), "paused/unknown/0");
+  EXPECT_EQ(state(1, 3), "active/unknown/2");
+  EXPECT_EQ(state(2, 0), "crashed/crash/1");  // it ran before the crash
+  EXPECT_EQ(state(2, 1), "crashed/crash/0");
+  EXPECT_EQ(state(2, 2), "dying/crash/0");
+  EXPECT_EQ(state(2, 3), "none");
+  EXPECT_EQ(state(3, 0), "active/unknown/2");
+  EXPECT_EQ(state(3, 1), "active/unknown/1");
+  EXPECT_EQ(state(4, 0), "shutdown/suspend/1");
+  EXPECT_EQ(state(4, 1), "active/unknown/1");
 }
 
 // The quietest busy vCPU's hypercall and task-switch rates: a vCPU below 10% of the period

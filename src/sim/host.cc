@@ -211,7 +211,21 @@ Status SimHost::domain_op(DomainOp op, uint32_t domid) {
 
 Status SimHost::domain_info(uint32_t domid, HostDomain* out) {
   *out = HostDomain();
+  out->domid = domid;
   if (domain_info_) out->exists = domain_info_(domid, out);
+  return Status::Ok();
+}
+
+Status SimHost::domain_name(uint32_t domid, std::string* name) {
+  if (!domain_name_) return Status::Unavailable("sim: no xenstore");
+  if (!domain_name_(domid, name)) return Status::IoError("sim: no name for domain " + std::to_string(domid));
+  return Status::Ok();
+}
+
+Status SimHost::list_domains(std::vector<HostDomain>* out) {
+  out->clear();
+  if (!domain_list_) return Status::Unavailable("sim: no simulator runs the domains");
+  domain_list_(out);
   return Status::Ok();
 }
 

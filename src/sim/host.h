@@ -55,6 +55,17 @@ class SimHost : public TraceHost {
   Status disable() override;
   Status set_event_mask(uint32_t mask) override;
   Status set_cpu_mask(const std::vector<uint32_t>& cpus) override;
+  Status get_event_mask(uint32_t* mask) override {
+    *mask = evt_mask_.load(std::memory_order_relaxed);
+    return Status::Ok();
+  }
+  // Every CPU traced (Xen's boot default, what a session restores).
+  bool all_cpus_traced() const {
+    std::lock_guard<std::mutex> g(control_);
+    for (uint8_t c : cpu_mask_)
+      if (!c) return false;
+    return true;
+  }
   Status map_t_info(uint64_t mfn, uint32_t bytes, const uint8_t** out) override;
   Status map_pages(const std::vector<uint64_t>& mfns, uint8_t** out) override;
   void unmap(const void* addr, uint64_t bytes) override;
@@ -64,12 +75,19 @@ class SimHost : public TraceHost {
   uint64_t now_tsc() override;
   Status domain_op(DomainOp op, uint32_t domid) override;
   Status domain_info(uint32_t domid, HostDomain* out) override;
+  Status list_domains(std::vector<HostDomain>* out) override;
+  Status domain_name(uint32_t domid, std::string* name) override;
   std::string notify_owner() const override { return notify_owner_; }
   std::string describe() const override;
   // The simulator carries domain operations out (set_domain_op).
   void set_domain_op(std::function<bool(DomainOp, uint32_t)> f) { domain_op_ = std::move(f); }
   // ... and says which domains it runs (set_domain_info; without one, none).
   void set_domain_info(std::function<bool(uint32_t, HostDomain*)> f) { domain_info_ = std::move(f); }
+  // ... and lists them (set_domain_list; without one, kUnavailable).
+  void set_domain_list(std::function<void(std::vector<HostDomain>*)> f) { domain_list_ = std::move(f); }
+  // ... and names them: its small xenstore (set_domain_name; without one,
+  // kUnavailable, as on a host without xenstore).
+  void set_domain_name(std::function<bool(uint32_t, std::string*)> f) { domain_name_ = std::move(f); }
 
   // The hypervisor's side: Xen's trace call on CPU `cpu`. `current` is the
   // vCPU running there, packed as TRC_LOST_RECORDS packs it
@@ -129,7 +147,9 @@ class SimHost : public TraceHost {
   std::function<uint64_t()> clock_;
   std::function<bool(DomainOp, uint32_t)> domain_op_;
   std::function<bool(uint32_t, HostDomain*)> domain_info_;
-  std::mutex control_;  // serialises control operations (Xen's sysctl lock)
+  std::function<void(std::vector<HostDomain>*)> domain_list_;
+  std::function<bool(uint32_t, std::string*)> domain_name_;
+  mutable std::mutex control_;  // serialises control operations (Xen's sysctl lock)
 };
 
 }  // namespace vt::sim

@@ -1,5 +1,6 @@
 #include "src/sim/scenario.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -56,6 +57,41 @@ bool parse_fault(const std::string& v, Fault* f) {
     return false;
   f->count = uint32_t(n);
   f->at = s;
+  return true;
+}
+
+// One life=... event: KIND:D@S[:ARG].
+bool parse_life(const std::string& v, uint32_t* domid, LifeEvent* e) {
+  const size_t colon = v.find(':'), at = v.find('@');
+  if (colon == std::string::npos || at == std::string::npos || at < colon) return false;
+  const std::string kind = v.substr(0, colon);
+  const size_t arg_colon = v.find(':', at);
+  const std::string when =
+      v.substr(at + 1, arg_colon == std::string::npos ? std::string::npos : arg_colon - at - 1);
+  const std::string arg = arg_colon == std::string::npos ? "" : v.substr(arg_colon + 1);
+  double d, t, a = 0;
+  if (!number(v.substr(colon + 1, at - colon - 1), 1, xt::kDomidFirstReserved - 1, &d) ||
+      !number(when, 0, 1e6, &t))
+    return false;
+  const bool needs_arg = kind == "pause" || kind == "save" || kind == "vcpus";
+  if (needs_arg == arg.empty() || (needs_arg && !number(arg, kind == "vcpus" ? 1 : 0.001, 1e6, &a)))
+    return false;
+  if (kind == "pause")
+    e->kind = LifeKind::kPause;
+  else if (kind == "crash")
+    e->kind = LifeKind::kCrash;
+  else if (kind == "save")
+    e->kind = LifeKind::kSave;
+  else if (kind == "vcpus")
+    e->kind = LifeKind::kVcpus;
+  else if (kind == "poweroff")
+    e->kind = LifeKind::kPoweroff;
+  else
+    return false;
+  if (e->kind == LifeKind::kSave && a <= t) return false;  // restored after it was saved
+  *domid = uint32_t(d);
+  e->at_s = t;
+  e->arg = a;
   return true;
 }
 
@@ -129,6 +165,20 @@ Status parse_scenario(const std::string& spec, Scenario* out) {
     } else if (k == "churn") {
       if (!number(v, 0, 1000, &d)) return bad("expected 0..1000");
       churn = uint32_t(d);
+    } else if (k == "life") {
+      // Checked here, applied once the guests exist (below).
+      std::stringstream events(v);
+      for (std::string ev; std::getline(events, ev, '+');) {
+        uint32_t domid;
+        LifeEvent e;
+        if (!parse_life(ev, &domid, &e))
+          return bad(
+              "expected EVENT+EVENT+... with EVENT pause:D@S:SECONDS, crash:D@S, save:D@S:RESTORE_S, "
+              "vcpus:D@S:N or poweroff:D@S");
+      }
+    } else if (k == "reader") {
+      if (v.empty()) return bad("expected the other reader's name");
+      sc.other_reader = v;
     } else if (k == "speed") {
       if (!number(v, 0, 1e6, &d)) return bad("expected 0 (as fast as possible) or a positive factor");
       sc.speed = d;
@@ -144,7 +194,7 @@ Status parse_scenario(const std::string& spec, Scenario* out) {
     } else {
       return Status::InvalidArgument("unknown key '" + k +
                                      "' (pcpus, threads, guests, vcpus, mix, hang, hangirq, hangone, churn, "
-                                     "speed, rate, credit2, seed)");
+                                     "life, reader, speed, rate, credit2, seed)");
     }
   }
   if (sc.threads > sc.pcpus) sc.threads = sc.pcpus;
@@ -226,6 +276,42 @@ Status parse_scenario(const std::string& spec, Scenario* out) {
     g.start_s = 1.0 + 2.0 * (i / 4);
     g.stop_s = g.start_s + 1.5;
     sc.guests.push_back(g);
+  }
+  // Lifecycle events, on the guests alive from the start; a restore is a
+  // new guest with the next free domid, created at the restore time.
+  if (auto it = kv.find("life"); it != kv.end()) {
+    std::stringstream events(it->second);
+    for (std::string ev; std::getline(events, ev, '+');) {
+      uint32_t domid = 0;
+      LifeEvent e;
+      if (!parse_life(ev, &domid, &e)) continue;  // checked above
+      GuestSpec* g = nullptr;
+      for (GuestSpec& x : sc.guests)
+        if (x.domid == domid && x.start_s <= 0) g = &x;
+      if (!g)
+        return Status::InvalidArgument("life=" + it->second + ": no guest has domid " +
+                                       std::to_string(domid));
+      if (e.kind == LifeKind::kVcpus && e.arg >= g->vcpus)
+        return Status::InvalidArgument("life=" + it->second + ": domain " + std::to_string(domid) + " has " +
+                                       std::to_string(g->vcpus) + " vCPUs: vcpus:D@S:N needs N below that");
+      g->life.push_back(e);
+      if (e.kind == LifeKind::kSave || e.kind == LifeKind::kPoweroff) g->stop_s = e.at_s + 0.5;
+      if (e.kind == LifeKind::kSave) {
+        GuestSpec r = *g;
+        r.domid = 0;
+        for (const GuestSpec& x : sc.guests) r.domid = std::max(r.domid, x.domid);
+        ++r.domid;
+        r.start_s = e.arg;
+        r.restored_from = g->restored_from ? g->restored_from : g->domid;
+        r.stop_s = -1;
+        r.life.clear();
+        r.fault_at_s = -1;
+        sc.guests.push_back(r);
+      }
+    }
+    for (GuestSpec& g : sc.guests)
+      std::sort(g.life.begin(), g.life.end(),
+                [](const LifeEvent& a, const LifeEvent& b) { return a.at_s < b.at_s; });
   }
   if (sc.guests.size() + 1 >= xt::kDomidFirstReserved)  // dom0 and the guests take ids below
     return Status::InvalidArgument("too many guests for Xen's domain ids");

@@ -14,9 +14,14 @@
 // guest), hang=N@S (N guests switch to a kernel hang, interrupts off, at S
 // seconds), hangirq=N@S (interrupts on), hangone=N@S (one vCPU of a 2-vCPU
 // guest), churn=N (N short-lived guests created and destroyed, reusing
-// domids), speed (sim seconds per wall second; 0 = as fast as possible),
-// rate (hypercall-rate multiplier), credit2 (0/1: emit credit2's own
-// records), seed.
+// domids), life=EVENT+EVENT+... (lifecycle events on given domids:
+// pause:D@S:SECONDS paused, then unpaused; crash:D@S the guest panics
+// (SCHEDOP_shutdown crash; kept, as with on_crash = "preserve");
+// save:D@S:R saved (shutdown suspend, destroyed 0.5 s later) and restored
+// at R as a new domain with the next free domid; vcpus:D@S:N all but N
+// vCPUs unplugged; poweroff:D@S shut down, destroyed 0.5 s later),
+// reader=NAME (another consumer, named NAME, holds VIRQ_TBUF), speed (sim seconds per wall second; 0 = as
+// fast as possible), rate (hypercall-rate multiplier), credit2 (0/1: emit credit2's own records), seed.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +44,14 @@ enum class Behaviour : uint8_t {
 const char* behaviour_name(Behaviour b);
 bool parse_behaviour(const std::string& s, Behaviour* b);
 
+// A lifecycle event of a guest (life=...).
+enum class LifeKind : uint8_t { kPause, kCrash, kSave, kVcpus, kPoweroff };
+struct LifeEvent {
+  LifeKind kind = LifeKind::kPause;
+  double at_s = 0;
+  double arg = 0;  // kPause: seconds paused; kVcpus: vCPUs left up; kSave: the restore time
+};
+
 struct GuestSpec {
   uint32_t domid = 1;
   uint32_t vcpus = 1;
@@ -48,6 +61,8 @@ struct GuestSpec {
   bool fault_one_vcpu = false;  // only the last vCPU hangs
   double start_s = 0;           // > 0: created during the run (DOM_ADD)
   double stop_s = -1;           // >= 0: destroyed then (DOM_REM)
+  std::vector<LifeEvent> life;  // in time order
+  uint32_t restored_from = 0;   // a restore (save:...): the saved guest's domid, whose name and UUID it keeps
 };
 
 struct Scenario {
@@ -58,6 +73,7 @@ struct Scenario {
   double hypercall_rate = 1.0;
   bool credit2_records = true;
   uint64_t seed = 1;
+  std::string other_reader;       // reader=: another consumer holds VIRQ_TBUF ("" none)
   std::vector<GuestSpec> guests;  // dom0 is implicit: one vCPU per simulation thread
 };
 

@@ -48,8 +48,8 @@ constexpr uint32_t kSpinOps[] = {23, 24};
 }  // namespace
 
 Shard::Shard(SimHost* host, const Scenario& sc, std::vector<uint32_t> pcpus, std::vector<GuestSpec> guests,
-             uint32_t dom0_vcpu, uint64_t seed)
-    : host_(host), sc_(sc), guests_(std::move(guests)), rng_(seed) {
+             uint32_t dom0_vcpu, uint64_t seed, std::atomic<uint32_t>* states)
+    : host_(host), sc_(sc), guests_(std::move(guests)), states_(states), rng_(seed) {
   hz_ = host_->config().tsc_hz;
   for (uint32_t cpu : pcpus) {
     P p;
@@ -98,6 +98,12 @@ Shard::Shard(SimHost* host, const Scenario& sc, std::vector<uint32_t> pcpus, std
     if (gs.fault_at_s >= 0) push(uint64_t(gs.fault_at_s * 1e9), kFault, g, 0);
     if (gs.start_s > 0) push(uint64_t(gs.start_s * 1e9), kStart, g, 0);
     if (gs.stop_s >= 0) push(uint64_t(gs.stop_s * 1e9), kStop, g, 0);
+    for (uint32_t i = 0; i < gs.life.size(); ++i) push(uint64_t(gs.life[i].at_s * 1e9), kLife, g, i);
+    DomState d;
+    d.exists = gs.start_s <= 0;
+    d.online_vcpus = gs.vcpus;
+    dom_.push_back(d);
+    publish(g);
   }
   for (uint32_t p = 0; p < ps_.size(); ++p) schedule_decision(p, 1000 + p);
 }
@@ -153,7 +159,46 @@ void Shard::handle(const Event& e) {
     }
     case kStart:
     case kStop: lifecycle(e.idx, e.kind == kStart, e.t); break;
+    case kLife: life(e.idx, guests_[e.idx].life[e.version], e.t); break;
+    case kUnpause:
+      if (dom_[e.idx].paused && !dom_[e.idx].dying) {
+        dom_[e.idx].paused = false;
+        vcpus_online(e.idx, e.t);
+        publish(e.idx);
+      }
+      break;
   }
+}
+
+void Shard::publish(uint32_t g) {
+  if (states_) states_[guests_[g].domid & xt::kMaxDomid].store(dom_[g].pack(), std::memory_order_release);
+}
+
+void Shard::life(uint32_t g, const LifeEvent& e, uint64_t t) {
+  DomState& d = dom_[g];
+  if (!d.exists || d.dying || d.shutdown) return;  // gone, or stopped by an earlier event
+  auto guest_shutdown = [&](uint8_t reason) {
+    const V& v0 = vs_[guest_vcpus_[g][0]];
+    emit(v0.p, t, TRC_SCHED_SHUTDOWN, {guests_[g].domid, 0, reason});
+    vcpus_offline(g, 0, t);
+    d.shutdown = true;
+    d.shutdown_reason = reason;
+  };
+  switch (e.kind) {
+    case LifeKind::kPause:
+      vcpus_offline(g, 0, t);
+      d.paused = true;
+      push(t + uint64_t(e.arg * 1e9), kUnpause, g, 0);
+      break;
+    case LifeKind::kCrash: guest_shutdown(xt::kShutdownCrash); break;
+    case LifeKind::kSave: guest_shutdown(xt::kShutdownSuspend); break;
+    case LifeKind::kPoweroff: guest_shutdown(xt::kShutdownPoweroff); break;
+    case LifeKind::kVcpus:
+      d.online_vcpus = uint32_t(e.arg);
+      vcpus_offline(g, d.online_vcpus, t);
+      break;
+  }
+  publish(g);
 }
 
 Behaviour Shard::behaviour(const V& v) const {
@@ -407,17 +452,41 @@ void Shard::lifecycle(uint32_t g, bool start, uint64_t t, bool remove) {
   const GuestSpec& gs = guests_[g];
   if (start) {
     emit(0, t, TRC_SCHED_DOM_ADD, {gs.domid});
-    for (uint32_t vi : guest_vcpus_[g]) {
-      V& v = vs_[vi];
-      v.alive = true;
-      emit(0, t, xt::runstate_change_event(xt::kOffline, xt::kRunnable), {v.truth.domid, v.truth.vcpu});
-      set_state(v, xt::kRunnable, t);
-      ps_[v.p].runq.push_back(vi);
-      if (ps_[v.p].cur < 0) schedule_decision(v.p, t + kTickleNs);
-    }
+    dom_[g] = DomState();
+    dom_[g].exists = true;
+    dom_[g].online_vcpus = gs.vcpus;
+    vcpus_online(g, t);
+    publish(g);
     return;
   }
-  for (uint32_t vi : guest_vcpus_[g]) {
+  vcpus_offline(g, 0, t);
+  if (remove) {
+    emit(0, t, TRC_SCHED_DOM_REM, {gs.domid});
+    dom_[g] = DomState();  // gone
+  } else {
+    dom_[g].paused = true;  // the detector's pause
+  }
+  publish(g);
+}
+
+void Shard::vcpus_online(uint32_t g, uint64_t t) {
+  const std::vector<uint32_t>& vc = guest_vcpus_[g];
+  for (uint32_t i = 0; i < vc.size() && i < dom_[g].online_vcpus; ++i) {
+    const uint32_t vi = vc[i];
+    V& v = vs_[vi];
+    if (v.alive) continue;
+    v.alive = true;
+    emit(0, t, xt::runstate_change_event(xt::kOffline, xt::kRunnable), {v.truth.domid, v.truth.vcpu});
+    set_state(v, xt::kRunnable, t);
+    ps_[v.p].runq.push_back(vi);
+    if (ps_[v.p].cur < 0) schedule_decision(v.p, t + kTickleNs);
+  }
+}
+
+void Shard::vcpus_offline(uint32_t g, uint32_t first, uint64_t t) {
+  const std::vector<uint32_t>& vc = guest_vcpus_[g];
+  for (uint32_t i = first; i < vc.size(); ++i) {
+    const uint32_t vi = vc[i];
     V& v = vs_[vi];
     P& x = ps_[v.p];
     if (v.st == xt::kRunning) {
@@ -437,7 +506,6 @@ void Shard::lifecycle(uint32_t g, bool start, uint64_t t, bool remove) {
     auto& w = ps_[vs_[dom0_v_].p].dom0_work;
     w.erase(std::remove(w.begin(), w.end(), vi), w.end());
   }
-  if (remove) emit(0, t, TRC_SCHED_DOM_REM, {gs.domid});
 }
 
 std::vector<VcpuTruth> Shard::truth() const {

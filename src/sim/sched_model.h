@@ -11,13 +11,20 @@
 //   PV activity:       PV hypercall / page-fault records while a vCPU runs
 //   I/O:               GRANT_MAP / GRANT_UNMAP by dom0 naming the guest
 //   lifecycle:         DOM_ADD, offline->runnable; ...->offline, DOM_REM
+//   guest shutdown:    SHUTDOWN [domid, vcpu, reason] on the vCPU's pCPU,
+//                      then its vCPUs ...->offline (Xen pauses them)
+//   pause, unplug:     ...->offline; unpause: offline->runnable
 //
+// What the toolstack would read of each domain (domain_state) is published
+// for the host's domain info: DomState, written by the shard's thread,
+// read by any.
 // Idle vCPU n of domain 32767 runs on pCPU n when nothing else can. The
 // model keeps its own ground truth (time per runstate per vCPU, records per
 // kind) for checking what a consumer computes. Deterministic for a seed.
 // Not thread-safe: one thread drives a shard; shards share nothing.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <queue>
@@ -26,8 +33,29 @@
 
 #include "src/sim/host.h"
 #include "src/sim/scenario.h"
+#include "xentrace/events.h"
 
 namespace vt::sim {
+
+// A domain as the hypervisor's domain info shows it, packed in one word
+// (pack/unpack) so that a reader on another thread sees one consistent
+// state.
+struct DomState {
+  bool exists = false, paused = false, shutdown = false, dying = false;
+  uint8_t shutdown_reason = xt::kNoShutdown;
+  uint32_t online_vcpus = 0;
+  uint32_t pack() const {
+    return uint32_t(exists) | uint32_t(paused) << 1 | uint32_t(shutdown) << 2 | uint32_t(dying) << 3 |
+           uint32_t(shutdown_reason) << 8 | (online_vcpus & 0xffffu) << 16;
+  }
+  static DomState unpack(uint32_t w) {
+    DomState d;
+    d.exists = w & 1, d.paused = w & 2, d.shutdown = w & 4, d.dying = w & 8;
+    d.shutdown_reason = uint8_t(w >> 8);
+    d.online_vcpus = w >> 16;
+    return d;
+  }
+};
 
 struct VcpuTruth {
   uint32_t domid = 0, vcpu = 0;
@@ -41,8 +69,10 @@ class Shard {
  public:
   // `pcpus`: the CPUs this shard simulates; `guests`: guests placed here;
   // `dom0_vcpu`: this shard's dom0 vCPU id (pinned to its first pCPU).
+  // `states` (optional): one word per domid (DomState::pack), kept up to
+  // date for this shard's guests.
   Shard(SimHost* host, const Scenario& sc, std::vector<uint32_t> pcpus, std::vector<GuestSpec> guests,
-        uint32_t dom0_vcpu, uint64_t seed);
+        uint32_t dom0_vcpu, uint64_t seed, std::atomic<uint32_t>* states = nullptr);
 
   // Processes every event before `until_ns` (simulated time).
   void run_until(uint64_t until_ns);
@@ -66,7 +96,7 @@ class Shard {
   static constexpr uint64_t kTsc0 = 1000000000000ull;  // the TSC when the simulation starts
 
  private:
-  enum Kind : uint8_t { kDecide, kWake, kFault, kStart, kStop };
+  enum Kind : uint8_t { kDecide, kWake, kFault, kStart, kStop, kLife, kUnpause };
   struct Event {
     uint64_t t;
     uint64_t seq;
@@ -122,6 +152,11 @@ class Shard {
   uint64_t burst(Behaviour b);
   uint64_t sleep(Behaviour b);
   void lifecycle(uint32_t guest, bool start, uint64_t t, bool remove = true);
+  // vCPUs first..end of a guest go offline / its up vCPUs become runnable.
+  void vcpus_offline(uint32_t guest, uint32_t first, uint64_t t);
+  void vcpus_online(uint32_t guest, uint64_t t);
+  void life(uint32_t guest, const LifeEvent& e, uint64_t t);
+  void publish(uint32_t guest);
 
   SimHost* host_;
   Scenario sc_;
@@ -130,6 +165,8 @@ class Shard {
   std::vector<V> vs_;
   std::vector<GuestSpec> guests_;
   std::vector<std::vector<uint32_t>> guest_vcpus_;
+  std::vector<DomState> dom_;  // per guest
+  std::atomic<uint32_t>* states_ = nullptr;
   uint32_t dom0_v_ = 0;  // index of this shard's dom0 vCPU
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> q_;
   uint64_t seq_ = 0;

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 
@@ -17,15 +18,29 @@ Simulator::Simulator(SimHost* host, const Scenario& sc) : host_(host), sc_(sc), 
   const uint32_t threads = std::max<uint32_t>(1, std::min(sc_.threads, pcpus));
   std::vector<std::vector<GuestSpec>> placed(threads);
   domid_shard_.assign(xt::kMaxDomid, ~0u);
+  states_ = std::make_unique<std::atomic<uint32_t>[]>(xt::kMaxDomid + 1);
+  DomState dom0;
+  dom0.exists = true;
+  dom0.online_vcpus = threads;  // one dom0 vCPU per shard
+  states_[0].store(dom0.pack());
+  domids_.push_back(0);
   for (size_t g = 0; g < sc_.guests.size(); ++g) {
     placed[g % threads].push_back(sc_.guests[g]);
     domid_shard_[sc_.guests[g].domid] = uint32_t(g % threads);
+    domids_.push_back(sc_.guests[g].domid);
+    if (sc_.guests[g].restored_from) {
+      restored_from_.resize(xt::kMaxDomid + 1);
+      restored_from_[sc_.guests[g].domid] = sc_.guests[g].restored_from;
+    }
   }
+  std::sort(domids_.begin(), domids_.end());
+  domids_.erase(std::unique(domids_.begin(), domids_.end()), domids_.end());
   requests_.resize(threads);
   for (uint32_t i = 0; i < threads; ++i) {
     std::vector<uint32_t> cpus;
     for (uint32_t c = i * pcpus / threads; c < (i + 1) * pcpus / threads; ++c) cpus.push_back(c);
-    shards_.push_back(std::make_unique<Shard>(host_, sc_, cpus, placed[i], i, sc_.seed * 7919 + i));
+    shards_.push_back(
+        std::make_unique<Shard>(host_, sc_, cpus, placed[i], i, sc_.seed * 7919 + i, states_.get()));
     reached_.push_back(std::make_unique<std::atomic<uint64_t>>(0));
     written_.push_back(std::make_unique<std::atomic<uint64_t>>(0));
     refused_.push_back(std::make_unique<std::atomic<uint64_t>>(0));
@@ -34,10 +49,52 @@ Simulator::Simulator(SimHost* host, const Scenario& sc) : host_(host), sc_(sc), 
   host_->set_domain_op([this](DomainOp op, uint32_t domid) {
     return control(op == DomainOp::kPause ? Shard::Control::kPause : Shard::Control::kDestroy, domid);
   });
-  // The domains it runs (their state is not modelled here: running).
-  host_->set_domain_info([this](uint32_t domid, HostDomain*) {
-    return domid < domid_shard_.size() && domid_shard_[domid] != ~0u;
+  // The domains it runs, as the shards publish them.
+  host_->set_domain_info([this](uint32_t domid, HostDomain* out) {
+    *out = info(domid);
+    return out->exists;
   });
+  // Its xenstore: dom0 is "Domain-0", as on Xen; a guest is named by its
+  // behaviour and domid ("cpu-3"), a restored one as the guest it was.
+  host_->set_domain_name([this](uint32_t domid, std::string* name) {
+    if (domid == 0) {
+      *name = "Domain-0";
+      return true;
+    }
+    for (const GuestSpec& g : sc_.guests)
+      if (g.domid == domid) {
+        *name = std::string(behaviour_name(g.behaviour)) + "-" + std::to_string(identity_of(domid));
+        return true;
+      }
+    return false;
+  });
+  host_->set_domain_list([this](std::vector<HostDomain>* out) {
+    for (uint32_t d : domids_)
+      if (HostDomain h = info(d); h.exists) out->push_back(h);
+  });
+}
+
+uint32_t Simulator::identity_of(uint32_t domid) const {
+  return domid < restored_from_.size() && restored_from_[domid] ? restored_from_[domid] : domid;
+}
+
+HostDomain Simulator::info(uint32_t domid) const {
+  HostDomain h;
+  h.domid = domid;
+  if (domid > xt::kMaxDomid) return h;
+  const DomState d = DomState::unpack(states_[domid].load(std::memory_order_acquire));
+  h.exists = d.exists;
+  h.paused = d.paused;
+  h.shutdown = d.shutdown;
+  h.dying = d.dying;
+  h.shutdown_reason = d.shutdown ? d.shutdown_reason : uint8_t(xt::kNoShutdown);
+  h.online_vcpus = d.online_vcpus;
+  if (domid != 0) {                                         // dom0's is all zeros, as on Xen
+    const uint32_t id = identity_of(domid);                 // a restored guest keeps its UUID
+    h.uuid[0] = uint8_t(id >> 8), h.uuid[1] = uint8_t(id);  // a fixed, distinct UUID per guest
+    h.uuid[6] = 0x40;                                       // version 4, as xl makes them
+  }
+  return h;
 }
 
 Simulator::~Simulator() {
@@ -47,6 +104,8 @@ Simulator::~Simulator() {
   host_->set_clock([last] { return last; });
   host_->set_domain_op(nullptr);
   host_->set_domain_info(nullptr);
+  host_->set_domain_list(nullptr);
+  host_->set_domain_name(nullptr);
 }
 
 void Simulator::start(double seconds) {

@@ -72,6 +72,13 @@ class Simulator {
   std::mutex requests_lock_;                    // rare: a verdict's action
   std::vector<std::vector<Request>> requests_;  // per shard
   std::vector<uint32_t> domid_shard_;
+  // Per domid, what the host's domain info says (DomState::pack), written
+  // by the shard that runs it; and the domids any shard may run, in order.
+  std::unique_ptr<std::atomic<uint32_t>[]> states_;
+  std::vector<uint32_t> domids_;
+  std::vector<uint32_t> restored_from_;  // by domid (empty: no restore)
+  HostDomain info(uint32_t domid) const;
+  uint32_t identity_of(uint32_t domid) const;  // the domid whose name and UUID it has
 };
 
 }  // namespace vt::sim

@@ -49,11 +49,14 @@ Status LiveSession::open(TraceHost* host, const LiveOptions& o) {
     }
   }
   // Another consumer is running: keep its masks unless told otherwise.
+  nr_cpus_ = nr_cpus;
   if (!shared_ || o.event_mask_given) {
+    restore_evt_ = o.restore_masks && host_->get_event_mask(&found_mask_).ok();
     if (Status st = host_->set_event_mask(o.event_mask); !st.ok()) return st;
     mask_ = o.event_mask;
   }
   if (!o.trace_cpus.empty() && (!shared_ || o.event_mask_given)) {
+    restore_cpus_ = o.restore_masks;
     if (Status st = host_->set_cpu_mask(o.trace_cpus); !st.ok()) return st;
   }
   TraceInfo info;
@@ -92,6 +95,7 @@ Status LiveSession::open(TraceHost* host, const LiveOptions& o) {
     for (LiveRing& r : rings_) r.skip_until = start;
   }
   if (rings_.empty()) return Status::Unavailable("no CPU has a trace buffer to read");
+  reading_since_ = host_->now_tsc();
   return Status::Ok();
 }
 
@@ -105,6 +109,14 @@ void LiveSession::close() {
   if (open_ && we_enabled_) {
     (void)host_->disable();  // nothing else was reading: leave tracing off, as found
   }
+  // The masks as found (best effort: a failure leaves ours, nothing else).
+  if (restore_evt_) (void)host_->set_event_mask(found_mask_);
+  if (restore_cpus_) {
+    std::vector<uint32_t> all(nr_cpus_);
+    for (uint32_t c = 0; c < nr_cpus_; ++c) all[c] = c;
+    (void)host_->set_cpu_mask(all);
+  }
+  restore_evt_ = restore_cpus_ = false;
   open_ = false;
   we_enabled_ = false;
   host_ = nullptr;

@@ -66,6 +66,10 @@ struct LiveOptions {
   // to each other; domains are unknown while its cons moves) instead of
   // refusing to start.
   bool share_rings = false;
+  // Put back, on close, the event mask in force at open and every CPU in
+  // the CPU mask (Xen's only readable mask is the event one; the CPU mask
+  // is all CPUs from boot), when the session set them. --leave-masks: no.
+  bool restore_masks = true;
   // A ring is ours again after this many seconds of host time with no cons
   // moved by another reader (xentrace polls every 100 ms by default).
   double reclaim_s = 2;
@@ -117,6 +121,9 @@ class LiveSession {
   std::vector<LiveRing>& rings() { return rings_; }
   TraceHost* host() { return host_; }
   double tsc_hz() const { return hz_; }
+  // The host's TSC when open() began reading (after its masks and buffers
+  // were set): losses before it are not the session's.
+  uint64_t reading_since() const { return reading_since_; }
   uint32_t pages_per_cpu() const { return t_info_.pages_per_cpu; }
   uint32_t event_mask() const { return mask_; }
   int notify_fd() const { return notify_fd_; }
@@ -133,6 +140,11 @@ class LiveSession {
   std::vector<LiveRing> rings_;
   double hz_ = 0;
   uint32_t mask_ = 0;
+  // What close() puts back (LiveOptions::restore_masks).
+  bool restore_evt_ = false, restore_cpus_ = false;
+  uint32_t found_mask_ = 0;
+  uint32_t nr_cpus_ = 0;
+  uint64_t reading_since_ = 0;
   int notify_fd_ = -1;
   bool shared_ = false;
   std::string other_;

@@ -62,6 +62,29 @@ TEST(LiveSession, SkipsCpusWithoutBufferAndRestoresTracingOnClose) {
   EXPECT_FALSE(rig.host->tracing());  // we enabled it, nobody else reads: off again
 }
 
+// The masks in force at open are put back on close (the event mask read
+// from the host, every CPU in the CPU mask), unless told to leave ours.
+TEST(LiveSession, PutsTheMasksBackAsFound) {
+  for (bool restore : {true, false}) {
+    SCOPED_TRACE(restore ? "restore" : "--leave-masks");
+    HostConfig c;
+    c.nr_cpus = 4;
+    SimHost host(c);
+    ASSERT_TRUE(host.set_event_mask(0x0001f000).ok());  // an earlier tool's
+    vt::LiveSession s;
+    vt::LiveOptions o;
+    o.trace_cpus = {0, 2};
+    o.restore_masks = restore;
+    const vt::Status st = s.open(&host, o);
+    ASSERT_TRUE(st.ok()) << st.message();
+    EXPECT_EQ(host.event_mask(), o.event_mask);
+    EXPECT_FALSE(host.all_cpus_traced());
+    s.close();
+    EXPECT_EQ(host.event_mask(), restore ? 0x0001f000u : o.event_mask);
+    EXPECT_EQ(host.all_cpus_traced(), restore);
+  }
+}
+
 // Beside another consumer (it holds VIRQ_TBUF) the session refuses to
 // start, naming it, and changes nothing on the host.
 TEST(LiveSession, RefusesToStartBesideAnotherConsumer) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "src/util/status.h"
+#include "xentrace/events.h"
 #include "xentrace/hvm_exits.h"
 
 namespace vt {
@@ -19,12 +20,19 @@ namespace vt {
 // What a toolstack can do to a guest (the detector's actions).
 enum class DomainOp { kPause, kShutdown, kDestroy };
 
-// What the host says of a domain, asked before an action (the detector's
-// guard): whether it exists, its UUID (all zero: not known), its state.
+// What the host says of a domain (libxenctrl's domain info): whether it
+// exists, its UUID (all zero: not known), its state. Asked before an
+// action (the detector's guard) and, live, once a second for every domain
+// (list_domains: the verdicts' domain state).
 struct HostDomain {
+  uint32_t domid = 0;
   bool exists = false;
   std::array<uint8_t, 16> uuid{};
   bool paused = false, shutdown = false, dying = false;
+  uint8_t shutdown_reason = xt::kNoShutdown;  // when shutdown
+  uint32_t online_vcpus = 0;
+  bool hvm = false;     // an HVM or PVH guest
+  uint64_t cpu_ns = 0;  // CPU time Xen has charged its vCPUs since it was created
 };
 
 struct TraceInfo {
@@ -45,6 +53,11 @@ class TraceHost {
   virtual Status enable(uint32_t pages, TraceInfo* info) = 0;
   virtual Status disable() = 0;
   virtual Status set_event_mask(uint32_t mask) = 0;
+  // The event mask in force (Xen's XEN_SYSCTL_TBUFOP_get_info; there is no
+  // way to read the CPU mask, which Xen sets to every CPU at boot).
+  virtual Status get_event_mask(uint32_t* /*mask*/) {
+    return Status::Unavailable("this host cannot say its event mask");
+  }
   virtual Status set_cpu_mask(const std::vector<uint32_t>& cpus) = 0;
 
   // Maps t_info read-only / a CPU's page list read-write and virtually
@@ -73,6 +86,18 @@ class TraceHost {
   // Classifier thread, before an action.
   virtual Status domain_info(uint32_t /*domid*/, HostDomain* /*out*/) {
     return Status::Unavailable("this host cannot say which domains exist");
+  }
+  // Every domain the host has, in domid order (`out` reused: no allocation
+  // once it has grown); kUnavailable when it cannot say. Classifier thread,
+  // once a second.
+  virtual Status list_domains(std::vector<HostDomain>* /*out*/) {
+    return Status::Unavailable("this host cannot list its domains");
+  }
+  // A domain's name (xenstore's /local/domain/<domid>/name); kUnavailable
+  // when there is no store to ask (then no name will come: ids only),
+  // another code when it has none. Classifier thread, once per new domain.
+  virtual Status domain_name(uint32_t /*domid*/, std::string* /*name*/) {
+    return Status::Unavailable("this host has no xenstore");
   }
 
   virtual std::string describe() const = 0;

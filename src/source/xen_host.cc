@@ -3,6 +3,7 @@
 #include <cpuid.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
@@ -11,9 +12,11 @@
 #include <x86intrin.h>
 
 extern "C" {
+#include <xencall.h>
 #include <xenctrl.h>
 #include <xenevtchn.h>
 #include <xenforeignmemory.h>
+#include <xenstore.h>
 #include <xentoollog.h>
 }
 
@@ -33,6 +36,7 @@ Status errno_status(const char* what) {
 class XenHost : public TraceHost {
  public:
   ~XenHost() override {
+    if (xs_) xs_close(xs_);
     if (ctl_) xc_interface_close(ctl_);
     if (xce_) xenevtchn_close(xce_);
     if (fmem_) xenforeignmemory_close(fmem_);
@@ -75,6 +79,29 @@ class XenHost : public TraceHost {
   Status set_event_mask(uint32_t mask) override {
     if (xc_tbuf_set_evt_mask(xch_, mask) != 0) return errno_status("xc_tbuf_set_evt_mask");
     return Status::Ok();
+  }
+
+  // libxenctrl sets the mask but does not read it: the sysctl it wraps
+  // does (get_info), through libxencall.
+  Status get_event_mask(uint32_t* mask) override {
+    xencall_handle* call = xencall_open(&quiet_logger, 0);
+    if (!call) return errno_status("xencall_open");
+    auto* sc = static_cast<xen_sysctl*>(xencall_alloc_buffer(call, sizeof(xen_sysctl)));
+    if (!sc) {
+      const Status st = errno_status("xencall_alloc_buffer");
+      xencall_close(call);
+      return st;
+    }
+    std::memset(sc, 0, sizeof *sc);
+    sc->cmd = XEN_SYSCTL_tbuf_op;
+    sc->interface_version = XEN_SYSCTL_INTERFACE_VERSION;
+    sc->u.tbuf_op.cmd = XEN_SYSCTL_TBUFOP_get_info;
+    const int rc = xencall1(call, __HYPERVISOR_sysctl, uint64_t(uintptr_t(sc)));
+    const Status st = rc == 0 ? Status::Ok() : errno_status("sysctl tbuf_op get_info");
+    if (rc == 0) *mask = sc->u.tbuf_op.evt_mask;
+    xencall_free_buffer(call, sc);
+    xencall_close(call);
+    return st;
   }
 
   Status set_cpu_mask(const std::vector<uint32_t>& cpus) override {
@@ -169,12 +196,61 @@ class XenHost : public TraceHost {
     if (n < 0) return errno_status("xc_domain_getinfo");
     *out = HostDomain();
     if (n == 0 || info.domid != domid) return Status::Ok();  // gone
+    fill(info, out);
+    return Status::Ok();
+  }
+
+  Status list_domains(std::vector<HostDomain>* out) override {
+    if (!ctl_) ctl_ = xc_interface_open(&quiet_logger, &quiet_logger, 0);
+    if (!ctl_) return errno_status("xc_interface_open");
+    out->clear();
+    // In batches, each starting after the last domid seen (xc_domain_getinfo
+    // returns the domains at or after its first argument).
+    xc_dominfo_t batch[64];
+    for (uint32_t next = 0; next <= xt::kMaxDomid;) {
+      const int n = xc_domain_getinfo(ctl_, next, 64, batch);
+      if (n < 0) return errno_status("xc_domain_getinfo");
+      for (int i = 0; i < n; ++i) {
+        HostDomain h;
+        fill(batch[i], &h);
+        out->push_back(h);
+      }
+      if (n < 64) break;
+      next = batch[n - 1].domid + 1;
+    }
+    return Status::Ok();
+  }
+
+  Status domain_name(uint32_t domid, std::string* name) override {
+    if (!xs_ && !xs_failed_) {
+      xs_ = xs_open(XS_OPEN_READONLY);
+      if (!xs_) {
+        xs_failed_ = true;
+        xs_error_ = errno_status("xenstore: xs_open").message();
+      }
+    }
+    if (!xs_) return Status::Unavailable(xs_error_);
+    const std::string path = "/local/domain/" + std::to_string(domid) + "/name";
+    unsigned int len = 0;
+    char* v = static_cast<char*>(xs_read(xs_, XBT_NULL, path.c_str(), &len));
+    if (!v) return Status::IoError(path + ": not in xenstore");
+    name->assign(v, len);
+    std::free(v);
+    return Status::Ok();
+  }
+
+  static void fill(const xc_dominfo_t& info, HostDomain* out) {
+    *out = HostDomain();
+    out->domid = info.domid;
     out->exists = true;
     std::memcpy(out->uuid.data(), info.handle, out->uuid.size());
     out->paused = info.paused;
     out->shutdown = info.shutdown;
     out->dying = info.dying;
-    return Status::Ok();
+    if (info.shutdown) out->shutdown_reason = uint8_t(std::min(info.shutdown_reason, 0xfeu));
+    out->online_vcpus = info.nr_online_vcpus;
+    out->hvm = info.hvm;
+    out->cpu_ns = info.cpu_time;
   }
 
   std::string describe() const override { return "Xen (libxenctrl)"; }
@@ -196,6 +272,9 @@ class XenHost : public TraceHost {
  private:
   xc_interface* xch_ = nullptr;
   xc_interface* ctl_ = nullptr;  // domain operations, classifier thread
+  xs_handle* xs_ = nullptr;      // xenstore, read-only, classifier thread
+  bool xs_failed_ = false;
+  std::string xs_error_;
   xenforeignmemory_handle* fmem_ = nullptr;
   xenevtchn_handle* xce_ = nullptr;
   xenevtchn_port_or_error_t port_ = -1;

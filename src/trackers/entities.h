@@ -180,6 +180,11 @@ struct Domain {
   DomainCounters c;
   DomainCounters sampled;
   uint64_t blind_from = 0, blind_to = 0;  // TSC range made unreliable by lost records
+  // What the guest asked for with SCHEDOP_shutdown (lifecycle_tracker.h):
+  // xt::kNoShutdown until it does, and again once it runs after it (a
+  // cancelled save resumes it).
+  uint8_t shutdown = xt::kNoShutdown;
+  uint64_t shutdown_tsc = 0;
 };
 
 struct Pcpu {
@@ -230,6 +235,12 @@ class DomainTable {
   // The CPU vendor the HVM exit reasons are read by: given by the caller,
   // or found in the trace (xentrace/hvm_exits.h).
   xt::HvmVendor hvm_vendor = xt::HvmVendor::kUnknown;
+  // Live: the TSC at which vtrace began reading the rings. A loss that
+  // began before it happened while nobody read (a full ring left by an
+  // earlier reader, or by Xen's tracing before we started): counted apart
+  // (Stat::lost_before_start), blinding no domain, since nothing before
+  // this moment is judged anyway. 0 (a file): every loss counts.
+  uint64_t reading_since = 0;
   // A TSC span over which every domain's figures are unreliable because
   // another reader of the rings took records (the live runtime says so;
   // 0, 0: none). Extended like a domain's blind range.

@@ -4,7 +4,8 @@
 // running here when the loss began (our Pcpu::current) and the one Xen names
 // (current when it wrote the record). Both go to state "lost" until their
 // next runstate change, and their domains are not judged over
-// [first_tsc, tsc].
+// [first_tsc, tsc]. Live, a loss that began before vtrace read the rings
+// (DomainTable::reading_since) is counted apart and blinds nothing.
 #pragma once
 
 #include "src/trackers/entities.h"

@@ -1,5 +1,6 @@
 #include "src/trackers/trackers.h"
 
+#include "src/trackers/lifecycle_tracker.h"
 #include "src/trackers/lost_tracker.h"
 #include "src/trackers/mem_tracker.h"
 #include "src/trackers/sched_tracker.h"
@@ -70,6 +71,9 @@ void Trackers::dispatch(uint32_t cpu, const xt::Record& r) {
           runstate_close_domain(table, d, r.tsc);
         }
       }
+      break;
+    case TRC_SCHED_SHUTDOWN:
+      if (need(xt::kWords<TRC_SCHED_SHUTDOWN>)) domain_shutdown(table, r.word(0), r.word(2), r.tsc);
       break;
     case TRC_MEM_PAGE_GRANT_MAP:
     case TRC_MEM_PAGE_GRANT_UNMAP:

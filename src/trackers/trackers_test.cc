@@ -231,4 +231,58 @@ TEST(Lost, BlindsTheRunningAndTheNamedVcpuFromTheFirstLoss) {
   EXPECT_EQ(f.t.table.pcpus[0].lost_records, 9u);
 }
 
+// Live, reading began at 400: a loss that began before (a ring left full
+// while nobody read) is counted apart and blinds nothing; one that began
+// after is a loss of the run, as above.
+TEST(Lost, LossesBeforeReadingBeganBlindNothing) {
+  Feed f;
+  f.t.table.reading_since = 400;
+  f.on(0, lost(410, 1377, 1, 0, 120))  // from 120, before we read: d1v0 current
+      .on(0, runstate(420, 1, 0, R, B))
+      .on(1, runstate(430, 2, 0, Q, R))
+      .on(1, lost(700, 5, 2, 0, 600))  // from 600: ours
+      .on(1, runstate(900, 2, 0, R, B))
+      .on(0, wake(1000, 0, 0));
+  f.t.finish(vt::EndRule::kTraceEnd);
+  EXPECT_EQ(f.t.stats()[vt::Stat::lost_before_start], 1377u);
+  EXPECT_EQ(f.t.stats()[vt::Stat::lost_records], 5u);
+  EXPECT_EQ(f.t.stats()[vt::Stat::lost_reports], 2u);
+  EXPECT_EQ(f.v(1, 0).c.cycles[kLost], 0u);  // not blinded
+  for (const vt::Domain& d : f.t.table.domains) {
+    if (d.domid == 1) {
+      EXPECT_EQ(d.blind_to, 0u);
+    }
+    if (d.domid == 2) {
+      EXPECT_EQ(d.blind_to, 700u);
+    }
+  }
+  EXPECT_EQ(f.v(2, 0).c.cycles[kLost], 300u);  // 600..900
+}
+
+}  // namespace
+
+namespace {
+
+// TRC_SCHED_SHUTDOWN [domid, vcpu, reason] (lifecycle_tracker.h): the
+// reason and its time on the domain; a reason Xen does not define is kept
+// as a shutdown all the same; a record naming no possible domain is
+// counted and ignored; SHUTDOWN_CODE changes nothing.
+TEST(Lifecycle, ShutdownRecordsSetTheDomainsReason) {
+  Feed f;
+  f.on(0, runstate(100, 1, 0, Q, R))
+      .on(0, shutdown(200, 1, 0, xt::kShutdownCrash))
+      .on(1, runstate(210, 2, 0, Q, R))
+      .on(1, shutdown(220, 2, 0, 77))
+      .on(1, shutdown(230, 0x9000, 0, xt::kShutdownReboot))
+      .on(1, Rec{TRC_SCHED_SHUTDOWN_CODE, 240, {3, 0, xt::kShutdownCrash}});
+  const vt::DomainTable& t = f.t.table;
+  auto dom = [&](uint32_t id) -> const vt::Domain& { return t.domains[f.v(id, 0).domain]; };
+  EXPECT_EQ(dom(1).shutdown, xt::kShutdownCrash);
+  EXPECT_EQ(dom(1).shutdown_tsc, 200u);
+  EXPECT_STREQ(xt::shutdown_reason_name(dom(2).shutdown), "unknown");
+  EXPECT_NE(dom(2).shutdown, xt::kNoShutdown);
+  EXPECT_EQ(f.t.stats()[vt::Stat::bad_ids], 1u);
+  for (const vt::Domain& d : t.domains) EXPECT_NE(d.domid, 3u) << "SHUTDOWN_CODE tracked";
+}
+
 }  // namespace

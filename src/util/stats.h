@@ -58,6 +58,9 @@ enum class Severity : uint8_t { kInfo, kDataLoss, kError };
   X(bad_ids, kError, "records", "records naming impossible domain or vCPU ids (ignored)")                \
   X(lost_records, kDataLoss, "records", "records lost by the hypervisor (TRC_LOST_RECORDS counts)")      \
   X(lost_reports, kInfo, "records", "TRC_LOST_RECORDS records")                                          \
+  X(lost_before_start, kInfo, "records",                                                                 \
+    "records the hypervisor lost before vtrace began reading (its rings were full with nobody reading: " \
+    "no domain blinded)")                                                                                \
   /* Samples. */                                                                                         \
   X(periods, kInfo, "periods", "sample periods closed")                                                  \
   X(tsc_jumps, kError, "events",                                                                         \
@@ -67,6 +70,8 @@ enum class Severity : uint8_t { kInfo, kDataLoss, kError };
   X(silences, kDataLoss, "events", "spells without a record from any CPU (the detector was blind)")      \
   X(shared_spells, kDataLoss, "events",                                                                  \
     "spells in which another reader moved the rings' cons (the detector judged no domain)")              \
+  X(domain_info_failures, kError, "periods",                                                             \
+    "periods judged without the host's domain info (it could not be read: states from the trace only)")  \
   /* The detector's actions. */                                                                          \
   X(actions_taken, kInfo, "actions", "actions carried out (or, under --dry-run, that would have been)")  \
   X(actions_held, kInfo, "actions",                                                                      \
@@ -74,6 +79,8 @@ enum class Severity : uint8_t { kInfo, kDataLoss, kError };
   X(host_alarms, kError, "events",                                                                       \
     "host-wide alarms (too many actions or faulty guests within 60 s: every action was held)")           \
   X(consumer_cpu_ns, kInfo, "ns", "CPU time of the consumer and tracker threads")                        \
+  X(dom0_cpu_ns, kInfo, "ns",                                                                            \
+    "CPU time Xen charged dom0 over the run (all of dom0, vtrace included; live, from the domain info)") \
   X(wall_ns, kInfo, "ns", "wall time of the run")
 
 // Stat::records_read, Stat::late, ...

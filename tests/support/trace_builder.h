@@ -78,6 +78,9 @@ inline Rec continue_running(uint64_t tsc, uint32_t dom, uint32_t vcpu) {
 }
 inline Rec dom_add(uint64_t tsc, uint32_t dom) { return {TRC_SCHED_DOM_ADD, tsc, {dom}}; }
 inline Rec dom_rem(uint64_t tsc, uint32_t dom) { return {TRC_SCHED_DOM_REM, tsc, {dom}}; }
+inline Rec shutdown(uint64_t tsc, uint32_t dom, uint32_t vcpu, uint32_t reason) {
+  return {TRC_SCHED_SHUTDOWN, tsc, {dom, vcpu, reason}};
+}
 inline Rec wake(uint64_t tsc, uint32_t dom, uint32_t vcpu) { return {TRC_SCHED_WAKE, tsc, {dom, vcpu}}; }
 inline Rec block(uint64_t tsc, uint32_t dom, uint32_t vcpu) { return {TRC_SCHED_BLOCK, tsc, {dom, vcpu}}; }
 inline Rec yield(uint64_t tsc, uint32_t dom, uint32_t vcpu) { return {TRC_SCHED_YIELD, tsc, {dom, vcpu}}; }

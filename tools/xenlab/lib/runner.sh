@@ -64,32 +64,50 @@ ip link set xenbr0 up
 # tracing, so the traced period is as before.
 RAISED=0
 if xl sched-credit2 -d Domain-0 -w 1024 >> "$OUT/runner.log" 2>&1; then RAISED=1; else log "could not raise dom0's weight"; fi
-i=1
-while [ $i -le "$G_COUNT" ]; do
-    eval name=\$G${i}_NAME gtype=\$G${i}_TYPE
-    log "xl create $name ($gtype)"
-    xl create "$IN/$name.cfg" >> "$OUT/xl-create-$name.log" 2>&1 || { cat "$OUT/xl-create-$name.log"; fail "xl create $name failed"; }
-    domid=$(xl domid "$name") || fail "no domid for $name"
-    # PV and PVH: the PV console (hvc0). HVM: the device model's emulated
-    # UART (ttyS0), a pty whose path libxl writes once QEMU is up.
-    key=console/tty
-    [ "$gtype" = hvm ] && key=serial/0/tty
-    tries=0
-    until tty=$(xenstore-read "/local/domain/$domid/$key" 2>/dev/null) && [ -n "$tty" ]; do
-        tries=$((tries+1))
-        [ $tries -lt 60 ] || fail "no console tty for $name (/local/domain/$domid/$key)"
+# attach I: find guest I's domid and console tty (PV and PVH: the PV console
+# (hvc0); HVM: the device model's emulated UART (ttyS0), a pty whose path
+# libxl writes once QEMU is up) and drain the console (a full console ring
+# makes the guest yield) into its log, appending (a rebooted or restored
+# guest is a new domain with a new tty); the guest's XENLAB lines and kernel
+# trouble go to the serial log.
+attach() {
+    eval _n=\$G${1}_NAME _ty=\$G${1}_TYPE
+    _d=$(xl domid "$_n" 2>/dev/null) || { log "no domid for $_n"; return 1; }
+    _key=console/tty
+    [ "$_ty" = hvm ] && _key=serial/0/tty
+    _tries=0
+    until _tty=$(xenstore-read "/local/domain/$_d/$_key" 2>/dev/null) && [ -n "$_tty" ]; do
+        _tries=$((_tries+1))
+        [ $_tries -lt 60 ] || { log "no console tty for $_n (/local/domain/$_d/$_key)"; return 1; }
         sleep 1
     done
-    stty -F "$tty" raw -echo 2>/dev/null
-    # drain the console (a full console ring makes the guest yield) into a
-    # log, and copy the guest's XENLAB lines and kernel trouble to the serial log
-    ( cat "$tty" | tee "$OUT/console-$name.log" \
+    stty -F "$_tty" raw -echo 2>/dev/null
+    ( cat "$_tty" | tee -a "$OUT/console-$_n.log" \
         | grep --line-buffered -a -E 'XENLAB|BUG|lockup|stall|panic|Oops' \
-        | sed -u "s/^/[$name] /" ) &
+        | sed -u "s/^/[$_n] /" ) &
     bg $!
-    eval G${i}_DOMID=$domid G${i}_TTY=$tty
-    echo "$name $domid" >> "$OUT/domids.txt"
-    ev "created $name domid=$domid"
+    eval G${1}_DOMID=$_d G${1}_TTY=$_tty
+    echo "$_n $_d" >> "$OUT/domids.txt"
+    ev "attached $_n domid=$_d tty=$_tty"
+    return 0
+}
+# create I: xl create guest I and attach its console
+create() {
+    eval _n=\$G${1}_NAME _ty=\$G${1}_TYPE
+    log "xl create $_n ($_ty)"
+    xl create "$IN/$_n.cfg" >> "$OUT/xl-create-$_n.log" 2>&1 || { cat "$OUT/xl-create-$_n.log"; return 1; }
+    ev "created $_n domid=$(xl domid "$_n" 2>/dev/null)"
+    attach "$1"
+}
+i=1
+while [ $i -le "$G_COUNT" ]; do
+    eval name=\$G${i}_NAME boot=\$G${i}_BOOT
+    if [ "$boot" = later ]; then
+        # created by a lifecycle step during the trace
+        eval G${i}_READY=1
+    else
+        create $i || fail "xl create $name failed"
+    fi
     i=$((i+1))
 done
 
@@ -124,46 +142,75 @@ done
 log "all guests ready"
 xl vcpu-list > "$OUT/xl-vcpu-list.txt" 2>&1
 if [ "$RAISED" = 1 ]; then
-    xl sched-credit2 -d Domain-0 -w 256 >> "$OUT/runner.log" 2>&1 || fail "could not restore dom0's weight"
+    xl sched-credit2 -d Domain-0 -w "${DOM0_WEIGHT:-256}" >> "$OUT/runner.log" 2>&1 || fail "could not restore dom0's weight"
 fi
 # let boot-time console output and frontend setup settle before tracing
 sleep "$SETTLE"
-
-# ---- trace
-ev trace-start
-# the trace goes straight onto its own raw disk (/dev/vdd): copying it through
-# dom0's file system and the results archive would cost minutes under TCG
-xentrace -D -e "$MASK" -S "$TBUF_PAGES" -T "$DURATION" "$TRACE_DEV" > "$OUT/xentrace.log" 2>&1 &
-XT=$!
-sleep 2
-kill -0 $XT 2>/dev/null || fail "xentrace exited at once: $(cat "$OUT/xentrace.log")"
-log "xentrace running (pid $XT)"
 
 send() {  # send NAME-INDEX TEXT
     eval _tty=\$G${1}_TTY _n=\$G${1}_NAME
     printf '%s\n' "$2" > "$_tty"
     ev "sent $_n $2"
 }
-
-i=1
-while [ $i -le "$G_COUNT" ]; do
-    eval name=\$G${i}_NAME wl=\$G${i}_WL ip=\$G${i}_IPADDR fat=\$G${i}_FAULT_AT
-    send $i start
-    case "$wl" in
+# load I: the dom0 side of guest I's workload (net: iperf3 client; web: ab)
+# for SECONDS (default: the rest of the trace)
+load() {
+    eval _n=\$G${1}_NAME _wl=\$G${1}_WL _ip=\$G${1}_IPADDR
+    _secs=${2:-$DURATION}
+    case "$_wl" in
         net)
-            timeout $((DURATION + 20)) iperf3 -c "$ip" -t "$((DURATION - 4))" -i 10 > "$OUT/load-$name.log" 2>&1 &
+            timeout $((_secs + 20)) iperf3 -c "$_ip" -t "$((_secs - 4))" -i 10 >> "$OUT/load-$_n.log" 2>&1 &
             bg $! ;;
         web)
             # ab -t stops after 50000 requests: repeat it until the trace ends
-            ( end=$(( $(cut -d. -f1 /proc/uptime) + DURATION - 4 ))
+            ( end=$(( $(cut -d. -f1 /proc/uptime) + _secs - 4 ))
               while :; do
                   left=$(( end - $(cut -d. -f1 /proc/uptime) ))
                   [ $left -gt 2 ] || break
                   timeout $((left + 15)) ab -r -s 5 -c "$WEB_CONCURRENCY" -t $left -n 50000 \
-                      "http://$ip/64k.bin" || sleep 1
-              done ) > "$OUT/load-$name.log" 2>&1 &
+                      "http://$_ip/64k.bin" || sleep 1
+              done ) >> "$OUT/load-$_n.log" 2>&1 &
             bg $! ;;
     esac
+}
+
+# ---- trace
+if [ -n "$LIVE" ]; then
+    # Lifecycle experiments: vtrace itself is the only reader of the rings
+    # for the whole trace (vtrace run --detect, its verdicts live, its
+    # --record file straight onto the trace disk), while lifecycle steps run.
+    # It runs until the steps are done and TAIL s more (at least DURATION s,
+    # at most DURATION + 600 s): a slow step (a loaded host) delays the ones
+    # after it, and none is cut off by the end of the trace.
+    ev trace-start
+    "$IN/vtrace" run --detect --seconds "$((DURATION + 600))" --pages "$TBUF_PAGES" ${VTRACE_EVENTS:+--events "$VTRACE_EVENTS"} \
+        --model "$IN/models/default.json" --model "$IN/models/default-hvm.json" \
+        --format csv --record "$TRACE_DEV" --verdicts "$OUT/verdicts.jsonl" \
+        > "$OUT/vtrace-run.csv" 2> "$OUT/vtrace-run.err" &
+    XT=$!
+    sleep 2
+    kill -0 $XT 2>/dev/null || fail "vtrace run exited at once: $(cat "$OUT/vtrace-run.err")"
+    log "vtrace run --detect running (pid $XT)"
+else
+    ev trace-start
+    # the trace goes straight onto its own raw disk (/dev/vdd): copying it through
+    # dom0's file system and the results archive would cost minutes under TCG
+    xentrace -D -e "$MASK" -S "$TBUF_PAGES" -T "$DURATION" "$TRACE_DEV" > "$OUT/xentrace.log" 2>&1 &
+    XT=$!
+    sleep 2
+    kill -0 $XT 2>/dev/null || fail "xentrace exited at once: $(cat "$OUT/xentrace.log")"
+    log "xentrace running (pid $XT)"
+fi
+TRACE_T0=$(cut -d' ' -f1 /proc/uptime)
+
+i=1
+while [ $i -le "$G_COUNT" ]; do
+    eval name=\$G${i}_NAME boot=\$G${i}_BOOT auto=\$G${i}_AUTOSTART fat=\$G${i}_FAULT_AT
+    # autostart 0: the workload waits for a "start" step
+    if [ "$boot" != later ] && [ "$auto" != 0 ]; then
+        send $i start
+        load $i
+    fi
     if [ -n "$fat" ]; then
         eval fmode=\$G${i}_FAULT_MODE fmask=\$G${i}_FAULT_MASK
         ( sleep "$fat"; send $i "fault $fmode $fmask $FAULT_DELAY_MS" ) &
@@ -172,27 +219,170 @@ while [ $i -le "$G_COUNT" ]; do
     i=$((i+1))
 done
 
-# ---- wait for the trace to end (xentrace stops itself after DURATION s)
+# ---- lifecycle steps ($IN/steps.txt: "IDX AT GUEST ACTION ARGS...", AT in
+# seconds after trace start). Each step is marked in the trace itself: dom0
+# issues 20+2*IDX SCHEDOP_yield hypercalls ($IN/mark) right before the step and
+# 21+2*IDX right after it (TRC_SCHED_YIELD d0), so the host finds both on
+# the trace's clock. steps.log: IDX AT GUEST ACTION rc=.. t_start t_end
+# (dom0 uptime) domid before/after; steps/IDX-{before,after}.txt: xl list -v
+# and xl vcpu-list around it.
+gidx() {  # gidx NAME -> the guest's index
+    _j=1
+    while [ $_j -le "$G_COUNT" ]; do
+        eval [ "\$G${_j}_NAME" = "$1" ] && { echo $_j; return 0; }
+        _j=$((_j+1))
+    done
+    return 1
+}
+snap() {  # snap FILE [vcpus]: xl list -v (and xl vcpu-list)
+    { echo "# dom0 uptime $(cut -d' ' -f1 /proc/uptime)"; xl list -v 2>&1
+      [ -n "$2" ] && { echo; xl vcpu-list 2>&1; }; } > "$1"
+}
+xlrun() {  # xlrun CMD...: run an xl command, its output in the step log, its exit status in RC
+    echo "\$ $*" >> "$SLOG"
+    timeout 300 "$@" >> "$SLOG" 2>&1
+    RC=$?
+}
+# wait_new NAME OLD_DOMID: wait (up to 120 s) for NAME to exist with another domid
+wait_new() {
+    _k=0
+    while [ $_k -lt 120 ]; do
+        _d=$(xl domid "$1" 2>/dev/null) && [ "$_d" != "$2" ] && return 0
+        sleep 1; _k=$((_k+1))
+    done
+    return 1
+}
+# after_boot I: wait (in the background, up to READY_TIMEOUT) for a new
+# READY line on guest I's console, then start its workload and load
+after_boot() {
+    eval _n=\$G${1}_NAME
+    _before=$(grep -c "XENLAB READY" "$OUT/console-$_n.log" 2>/dev/null)
+    ( _k=0
+      while [ $_k -lt "$READY_TIMEOUT" ]; do
+          if [ "$(grep -c "XENLAB READY" "$OUT/console-$_n.log" 2>/dev/null)" -gt "${_before:-0}" ]; then
+              ev "ready $_n"
+              eval _auto=\$G${1}_AUTOSTART
+              [ "$_auto" = 0 ] && exit 0
+              send "$1" start
+              _left=$(( DURATION - ($(cut -d. -f1 /proc/uptime) - ${TRACE_T0%.*}) ))
+              [ "$_left" -gt 10 ] && load "$1" "$_left"
+              exit 0
+          fi
+          sleep 1; _k=$((_k+1))
+      done
+      ev "not-ready $_n" ) &
+    bg $!
+}
+step() {  # step IDX AT NAME ACTION ARGS...
+    idx=$1 at=$2 name=$3 act=$4; shift 4
+    args="$*"
+    SLOG="$OUT/steps/$idx.log"
+    gi=$(gidx "$name") || gi=
+    d0=$(xl domid "$name" 2>/dev/null) || d0=-
+    snap "$OUT/steps/$idx-before.txt" $([ "$act" = vcpu-set ] && echo v)
+    "$IN/mark" $((20 + 2 * idx))
+    ts=$(cut -d' ' -f1 /proc/uptime)
+    ev "step $idx $act $name $args"
+    RC=0
+    case "$act" in
+        create)   create "$gi"; RC=$?; [ $RC = 0 ] && after_boot "$gi" ;;
+        shutdown) xlrun xl shutdown -w "$name" ;;
+        reboot)   xlrun xl reboot "$name" ;;
+        destroy)  xlrun xl destroy "$name" ;;
+        pause)    xlrun xl pause "$name" ;;
+        unpause)  xlrun xl unpause "$name" ;;
+        save)     xlrun xl save "$name" "/var/tmp/$name.save" ;;
+        restore)  xlrun xl restore "/var/tmp/$name.save" ;;
+        vcpu-set) xlrun xl vcpu-set "$name" $args ;;
+        cap)      xlrun xl sched-credit2 -d "$name" -c $args ;;
+        crash)    send "$gi" "sh echo c > /proc/sysrq-trigger" ;;
+        sh)       send "$gi" "sh $args" ;;
+        send)     send "$gi" "$args" ;;
+        start)    send "$gi" start; load "$gi" $(( DURATION - (${ts%.*} - ${TRACE_T0%.*}) )) ;;
+        hog)      # N CPU hogs in dom0 (busy loops), until hog-stop
+                  _h=0
+                  while [ $_h -lt "${args:-1}" ]; do
+                      sh -c 'while :; do :; done' & echo $! >> /run/xenlab-hogs; bg $!
+                      _h=$((_h+1))
+                  done ;;
+        hog-stop) for p in $(cat /run/xenlab-hogs 2>/dev/null); do kill "$p"; done; rm -f /run/xenlab-hogs ;;
+        *)        RC=99; log "unknown step action $act" ;;
+    esac
+    te=$(cut -d' ' -f1 /proc/uptime)
+    "$IN/mark" $((21 + 2 * idx))
+    # a rebooted or restored guest is a new domain with a new console
+    case "$act" in
+        reboot)  if [ $RC = 0 ] && wait_new "$name" "$d0"; then attach "$gi" && after_boot "$gi"; else ev "no new domain for $name"; fi ;;
+        restore) [ $RC = 0 ] && attach "$gi" && rm -f "/var/tmp/$name.save" ;;
+    esac
+    sleep 5
+    d1=$(xl domid "$name" 2>/dev/null) || d1=-
+    snap "$OUT/steps/$idx-after.txt" $([ "$act" = vcpu-set ] && echo v)
+    echo "$idx $at $name $act rc=$RC t_start=$ts t_end=$te domid_before=$d0 domid_after=$d1 args=$args" >> "$OUT/steps.log"
+    log "step $idx $act $name $args: rc=$RC in $(echo "$te $ts" | awk '{printf "%.1f", $1 - $2}') s, domid $d0 -> $d1"
+}
+if [ -s "$IN/steps.txt" ]; then
+    mkdir -p "$OUT/steps"
+    # a step starts at its time, but never less than MIN_GAP s after the step
+    # before it has ended (a loaded dom0 falls behind: the effects stay apart)
+    ( prev_end=0
+      while read -r idx at name act args <&9; do
+          now=$(cut -d' ' -f1 /proc/uptime)
+          wait_s=$(echo "$TRACE_T0 $at $now $prev_end ${MIN_GAP:-20}" \
+              | awk '{w = $1 + $2 - $3; g = $4 + $5 - $3; if (g > w) w = g; print (w > 0 ? w : 0)}')
+          sleep "$wait_s"
+          step "$idx" "$at" "$name" "$act" $args < /dev/null
+          prev_end=$(cut -d' ' -f1 /proc/uptime)
+      done 9< "$IN/steps.txt"
+      ev steps-done ) &
+    STEPS_PID=$!
+    bg $STEPS_PID
+fi
+
+# ---- wait for the trace to end (xentrace stops itself after DURATION s;
+# vtrace is stopped with SIGINT once the steps are done and TAIL s more)
 waited=0
+if [ -n "$LIVE" ]; then
+    until [ -z "$STEPS_PID" ] || ! kill -0 "$STEPS_PID" 2>/dev/null; do sleep 2; done
+    ev steps-ended
+    sleep "${TAIL:-30}"
+    while kill -0 $XT 2>/dev/null; do
+        el=$(echo "$TRACE_T0 $(cut -d' ' -f1 /proc/uptime)" | awk '{print int($2 - $1)}')
+        [ "$el" -ge "$DURATION" ] && break
+        sleep 2
+    done
+    kill -INT $XT 2>/dev/null
+    waited=$DURATION   # SIGINT sent: at most 60 s more before KILL
+fi
 while kill -0 $XT 2>/dev/null; do
     sleep 2; waited=$((waited + 2))
     if [ $waited -gt $((DURATION + 60)) ]; then
-        log "ERROR xentrace still running after $waited s: stopping it"
+        log "ERROR tracer still running after $waited s: stopping it"
         kill -INT $XT; sleep 5; kill -KILL $XT 2>/dev/null
-        echo "xentrace overran" > "$OUT/FAILED"
+        echo "tracer overran" > "$OUT/FAILED"
         break
     fi
 done
 wait $XT 2>/dev/null
 ev trace-end
+if [ -n "$STEPS_PID" ] && kill -0 "$STEPS_PID" 2>/dev/null; then
+    log "warning: lifecycle steps still running at the end of the trace: stopping them"
+    kill "$STEPS_PID" 2>/dev/null
+fi
+for p in $(cat /run/xenlab-hogs 2>/dev/null); do kill "$p" 2>/dev/null; done
 sync
 log "trace done"
+[ -n "$LIVE" ] && log "vtrace: $(tr '\n' ' ' < "$OUT/vtrace-run.err")"
 i=1
-while [ $i -le "$G_COUNT" ]; do send $i status; i=$((i+1)); done
+while [ $i -le "$G_COUNT" ]; do
+    eval tty=\$G${i}_TTY
+    [ -n "$tty" ] && send $i status
+    i=$((i+1))
+done
 sleep 3
 
 # ---- the live path: vtrace reads the hypervisor's buffers itself
-if [ -n "$VTRACE_SECONDS" ] && [ -x "$IN/vtrace" ]; then
+if [ -z "$LIVE" ] && [ -n "$VTRACE_SECONDS" ] && [ -x "$IN/vtrace" ]; then
     ev vtrace-record-start
     log "vtrace record for ${VTRACE_SECONDS}s"
     "$IN/vtrace" record "$OUT/vtrace-record.xtr" --seconds "$VTRACE_SECONDS" \
