@@ -7,6 +7,8 @@ OUT=/var/tmp/xenlab-out
 rm -rf "$OUT"; mkdir -p "$OUT"
 . "$IN/plan.sh"
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
+# shared libraries vtrace needs that dom0 lacks (run-experiment ships them)
+[ -d "$IN/lib" ] && export LD_LIBRARY_PATH="$IN/lib"
 T0=$(cut -d' ' -f1 /proc/uptime)
 log() { echo "XENLAB-RUNNER [$(cut -d' ' -f1 /proc/uptime)] $*" | tee -a "$OUT/runner.log"; }
 ev() { echo "$(cut -d' ' -f1 /proc/uptime) $*" >> "$OUT/events.log"; }
