@@ -89,7 +89,9 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
                               "without emulated devices, ") +
                       mask + ")");
   cmd->add_option("--trace-cpus", f->trace_cpus, "hypervisor CPUs to trace (default: all)");
-  cmd->add_option("--poll-ms", f->rt.poll_ms, "drain the buffers at least this often")
+  cmd->add_option(
+         "--poll-ms", f->rt.poll_ms,
+         "drain the buffers at least this often (VIRQ_TBUF wakes vtrace sooner when a ring passes half full)")
       ->check(CLI::Range(0.1, 10000.0))
       ->capture_default_str();
   cmd->add_flag("--share-rings", f->live.share_rings,
@@ -658,7 +660,9 @@ void add_live_commands(CLI::App* app, Commands* out) {
   simc->add_option("--seconds", f->sim_span_s, "simulated seconds")
       ->check(CLI::Range(0.001, 1e6))
       ->capture_default_str();
-  simc->add_option("--poll-ms", f->rt.poll_ms, "drain the buffers at least this often")
+  simc->add_option("--poll-ms", f->rt.poll_ms,
+                   "drain the buffers at least this often (VIRQ_TBUF wakes vtrace sooner when a ring passes "
+                   "half full)")
       ->check(CLI::Range(0.1, 10000.0))
       ->capture_default_str();
   simc->add_flag("--list", *list, "print the scenario's guests as CSV and exit");

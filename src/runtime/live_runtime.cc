@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <sys/eventfd.h>
 #include <thread>
+#include <utility>
 
 namespace vt {
 namespace {
@@ -214,13 +216,35 @@ void LiveRuntime::watch_silence() {
                  opt_.silence_s);
 }
 
+// Once, and again each time the advice doubles: Xen keeps the first size of
+// a boot, so this can only say what to start with next time.
+void LiveRuntime::advise_pages() {
+  const uint32_t want = pages_advice_.load(std::memory_order_relaxed);
+  if (want == 0 || (advised_pages_ && want < 2 * advised_pages_) || !opt_.log) return;
+  advised_pages_ = want;
+  const double pages = session_->pages_per_cpu();
+  std::fprintf(
+      opt_.log,
+      "vtrace: a CPU writes %.1f MB/s of trace records: half of its %.0f-page ring fills in %.0f ms; "
+      "--pages %u would hold %.0f ms (Xen keeps the first size of a boot)\n",
+      double(want) * 4096 / 2 / (kRingHoldMs / 1e3) / 1e6, pages, kRingHoldMs * pages / double(want), want,
+      kRingHoldMs);
+  std::fflush(opt_.log);
+}
+
 void LiveRuntime::consumer(uint32_t i) {
   if (!opt_.dom0_cpus.empty()) {
     if (Status st = pin_to(opt_.dom0_cpus[i]); !st.ok()) return fail(std::move(st));
   }
   const uint32_t nthreads = uint32_t(std::max<size_t>(1, opt_.dom0_cpus.size()));
-  const int fd = i == 0 ? session_->notify_fd() : -1;
-  const int poll_ms = std::max(1, int(opt_.poll_ms));
+  const int fd = i == 0 ? session_->notify_fd() : wake_fds_[i];
+  const double every_ms =
+      session_->notify_fd() >= 0 ? opt_.poll_ms : std::min(opt_.poll_ms, kPollWithoutVirqMs);
+  // The next wait: the poll interval on a quiet host, shorter when this
+  // consumer's busiest ring fills kWakeBatchBytes sooner (a half-full ring
+  // of a busy host is megabytes, which the trackers would read cold).
+  double wait_ms = every_ms;
+  auto last_wake = Clock::now();
   const auto every =
       std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt_.progress_s));
   auto next_publish = Clock::now();
@@ -228,6 +252,7 @@ void LiveRuntime::consumer(uint32_t i) {
     tracker_.claim();
     track();
     watch_silence();
+    advise_pages();
     if (Clock::now() >= next_progress_) {
       next_progress_ = Clock::now() + every;
       publish_progress();
@@ -236,13 +261,39 @@ void LiveRuntime::consumer(uint32_t i) {
   while (!stop_.load(std::memory_order_relaxed)) {
     if (fd >= 0) {
       pollfd p{fd, POLLIN, 0};
-      if (poll(&p, 1, poll_ms) > 0) session_->host()->notify_ack();
+      if (poll(&p, 1, std::max(1, int(wait_ms))) > 0) {
+        uint64_t n = 1;
+        if (i == 0) {
+          session_->host()->notify_ack();
+          for (int w : wake_fds_)
+            if (w >= 0) (void)!write(w, &n, sizeof n);
+        } else {
+          (void)!read(fd, &n, sizeof n);
+        }
+      }
     } else {
-      std::this_thread::sleep_for(std::chrono::microseconds(uint64_t(opt_.poll_ms * 1000)));
+      std::this_thread::sleep_for(std::chrono::microseconds(uint64_t(wait_ms * 1000)));
     }
     const uint64_t now = session_->host()->now_tsc();
-    for (size_t r = i; r < rings_.size(); r += nthreads)
+    uint64_t busiest = 0;  // bytes drained from one ring
+    for (size_t r = i; r < rings_.size(); r += nthreads) {
+      const uint64_t before = rings_[r].bytes;
       drain(rings_[r], *channels_[r], now, slack_cycles_, teep_);
+      busiest = std::max(busiest, rings_[r].bytes - before);
+    }
+    const auto woke = Clock::now();
+    const double since_ms = std::chrono::duration<double, std::milli>(woke - last_wake).count();
+    last_wake = woke;
+    wait_ms =
+        busiest ? std::clamp(kWakeBatchBytes * since_ms / double(busiest), kMinWaitMs, every_ms) : every_ms;
+    if (busiest && since_ms > 0) {  // the pages that would hold kRingHoldMs of this rate in half a ring
+      const double need = 2 * double(busiest) / since_ms * kRingHoldMs / 4096;
+      if (need > double(session_->pages_per_cpu()) && need < 1e9) {
+        uint32_t want = uint32_t(need) + 1, had = pages_advice_.load(std::memory_order_relaxed);
+        while (want > had && !pages_advice_.compare_exchange_weak(had, want, std::memory_order_relaxed)) {
+        }
+      }
+    }
     if (Clock::now() >= next_publish) {
       next_publish = Clock::now() + every;
       publish_consumer(i, thread_cpu_ns());
@@ -355,10 +406,15 @@ Status LiveRuntime::run() {
   HostDomain dom0_before, dom0_after;
   const bool dom0_known = session_->host()->domain_info(0, &dom0_before).ok() && dom0_before.exists;
   const uint32_t nthreads = uint32_t(std::max<size_t>(1, opt_.dom0_cpus.size()));
+  wake_fds_.assign(nthreads, -1);
+  if (session_->notify_fd() >= 0)  // without the virq every consumer sleeps its poll interval
+    for (uint32_t i = 1; i < nthreads; ++i) wake_fds_[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   std::vector<std::thread> threads;
   for (uint32_t i = 0; i < nthreads; ++i) threads.emplace_back(&LiveRuntime::consumer, this, i);
   std::thread cls(&LiveRuntime::classifier, this);
   for (auto& t : threads) t.join();
+  for (int& w : wake_fds_)
+    if (w >= 0) close(std::exchange(w, -1));
   const uint64_t main_cpu0 = thread_cpu_ns();
   tracker_.claim();  // the consumers are joined: this thread is the tracker now
   final_drain();

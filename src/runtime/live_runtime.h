@@ -6,8 +6,9 @@
 //                hypervisor rings i, i+n, ... (their LiveRing counters) and
 //                the producing side of their Channels; each poll it drains
 //                them (live_source.h). Consumer 0 waits on VIRQ_TBUF (when it
-//                could be bound) and also wakes every poll interval, since
-//                the virq fires only at half full.
+//                could be bound) and passes it on to the others; every
+//                consumer also wakes each poll interval, since the virq
+//                fires only when a ring passes half full.
 //   tracker      played by consumer 0 after each poll, and by the thread
 //                that called run() once the consumers are joined (the final
 //                drain): owns the streams and the Pipeline (sorter,
@@ -59,9 +60,26 @@
 
 namespace vt {
 
+// Without VIRQ_TBUF (not bound: another reader holds it) nothing says a ring
+// passed half full, so the consumers wake at least this often whatever the
+// poll interval (the default before the virq woke every consumer).
+constexpr double kPollWithoutVirqMs = 10;
+// A consumer whose busiest ring fills faster wakes when about this much is
+// in it (one chunk), but not more often than every kMinWaitMs: batches stay
+// small enough for the trackers to read warm (docs/benchmarks.md).
+constexpr double kWakeBatchBytes = 256 * 1024;
+constexpr double kMinWaitMs = 1;
+// Half a ring should hold this long of its CPU's records (VIRQ_TBUF fires at
+// half full; a dom0 vCPU may wait that long to run): a ring that fills
+// faster gets one line naming the --pages that would (advise_pages).
+constexpr double kRingHoldMs = 50;
+
 struct RuntimeOptions {
   std::vector<uint32_t> dom0_cpus;  // consumer threads, pinned; empty: one unpinned thread
-  double poll_ms = 10;
+  // The slow timer: VIRQ_TBUF wakes the consumers when a ring passes half
+  // full, so this only bounds how late a quiet ring's records reach the
+  // trackers (docs/benchmarks.md: CPU against poll interval).
+  double poll_ms = 100;
   double seconds = 0;  // wall seconds to run; 0: until external_stop
   // The pipeline's options: periods, idle domain, HVM vendor (its samples
   // are always on, at the host's TSC rate).
@@ -138,6 +156,7 @@ class LiveRuntime {
   void fail(Status st) VT_EXCLUDES(error_mu_);
   void publish_consumer(uint32_t i, uint64_t cpu_ns);
   void publish_progress() VT_REQUIRES(tracker_);
+  void advise_pages() VT_REQUIRES(tracker_);
   LiveProgress progress() VT_EXCLUDES(progress_mu_);
 
   ThreadRole tracker_;
@@ -190,6 +209,16 @@ class LiveRuntime {
   Mutex progress_mu_;
   LiveProgress progress_ VT_GUARDED_BY(progress_mu_);
   ProgressSink progress_sink_;  // set before run(), then the classifier's
+
+  // Consumer i > 0 waits on wake_fds_[i] (an eventfd) for at most the poll
+  // interval; consumer 0 writes them all when VIRQ_TBUF fires, since the
+  // ring past half full may be any consumer's. Set in run() before the
+  // threads start, closed after they are joined.
+  std::vector<int> wake_fds_;
+  // The largest --pages the consumers found needed (kRingHoldMs), and what
+  // the tracker last said.
+  std::atomic<uint32_t> pages_advice_{0};
+  uint32_t advised_pages_ VT_GUARDED_BY(tracker_) = 0;
 
   std::atomic<bool> stop_{false};
   std::atomic<bool> failed_{false};  // a thread failed: the sink gets nothing more

@@ -2,9 +2,11 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
+#include "src/runtime/live_runtime.h"
 #include "xentrace/trace_writer.h"
 
 namespace vt {
@@ -35,7 +37,8 @@ Status record_trace(LiveSession* s, std::FILE* out, double seconds, double poll_
         pollfd p{fd, POLLIN, 0};
         if (poll(&p, 1, std::max(1, int(poll_ms))) > 0) s->host()->notify_ack();
       } else {
-        std::this_thread::sleep_for(std::chrono::microseconds(uint64_t(poll_ms * 1000)));
+        std::this_thread::sleep_for(
+            std::chrono::microseconds(uint64_t(std::min(poll_ms, kPollWithoutVirqMs) * 1000)));
       }
     }
     for (LiveRing& r : s->rings()) {  // increasing CPU order: one pass
