@@ -97,6 +97,10 @@ struct LiveRing {
   // drain; a resync re-learns it), drains that found another one, and when.
   uint32_t left_cons = 0;
   bool left_valid = false;
+  // The last drain stalled after a cut chunk: cons may point inside a
+  // record, fine for Xen (it checks only alignment and range) but not for
+  // the next reader, so closing the session discards what is left.
+  bool cons_in_record = false;
   uint64_t foreign = 0;
   uint64_t last_drain_tsc = 0;    // now_tsc of the previous drain
   uint64_t foreign_last_tsc = 0;  // now_tsc of the last drain that found a foreign cons
@@ -156,6 +160,7 @@ constexpr uint32_t kChunkBytes = 256 * 1024;
 
 struct Chunk {
   uint32_t len = 0;
+  bool cut = false;  // filled to the brim with more behind it: may end inside a record
   uint8_t data[kChunkBytes];
 };
 
@@ -225,6 +230,9 @@ struct LiveStream {
   xt::TokenizerState tok;
   uint64_t bound = 0;
   uint64_t bad_chunks = 0;  // a chunk with a record overrunning it: the rest is skipped
+  // The start of a record a cut chunk ended in (at most one record: 40 bytes).
+  uint8_t part[4 + 8 + 4 * 7];
+  uint32_t held = 0;
 
   xt::TokenStatus next(xt::Record* r);
   bool waiting() const { return !ch->closed() || ch->has_full(); }
