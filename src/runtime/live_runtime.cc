@@ -244,7 +244,10 @@ void LiveRuntime::consumer(uint32_t i) {
   // consumer's busiest ring fills kWakeBatchBytes sooner (a half-full ring
   // of a busy host is megabytes, which the trackers would read cold).
   double wait_ms = every_ms;
-  auto last_wake = Clock::now();
+  auto last_wake = Clock::now(), window_start = last_wake;
+  std::vector<uint64_t> window_bytes;  // per ring of this consumer: its bytes when the window began
+  for (size_t r = i; r < rings_.size(); r += nthreads) window_bytes.push_back(rings_[r].bytes);
+  uint64_t windows = 0;
   const auto every =
       std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt_.progress_s));
   auto next_publish = Clock::now();
@@ -286,13 +289,26 @@ void LiveRuntime::consumer(uint32_t i) {
     last_wake = woke;
     wait_ms =
         busiest ? std::clamp(kWakeBatchBytes * since_ms / double(busiest), kMinWaitMs, every_ms) : every_ms;
-    if (busiest && since_ms > 0) {  // the pages that would hold kRingHoldMs of this rate in half a ring
-      const double need = 2 * double(busiest) / since_ms * kRingHoldMs / 4096;
-      if (need > double(session_->pages_per_cpu()) && need < 1e9) {
-        uint32_t want = uint32_t(need) + 1, had = pages_advice_.load(std::memory_order_relaxed);
-        while (want > had && !pages_advice_.compare_exchange_weak(had, want, std::memory_order_relaxed)) {
+    // The pages advice, from each ring's bytes over whole windows of
+    // kRateWindowS (a wake's own rate is a burst's, and the first window
+    // holds what was written before the start).
+    if (woke - window_start >= std::chrono::duration<double>(kRateWindowS)) {
+      const double window_s = std::chrono::duration<double>(woke - window_start).count();
+      uint64_t most = 0;
+      size_t k = 0;
+      for (size_t r = i; r < rings_.size(); r += nthreads, ++k) {
+        most = std::max(most, rings_[r].bytes - window_bytes[k]);
+        window_bytes[k] = rings_[r].bytes;
+      }
+      if (windows++ > 0) {  // pages that hold kRingHoldMs of this rate in half a ring
+        const double need = 2 * double(most) / window_s * (kRingHoldMs / 1e3) / 4096;
+        if (need > double(session_->pages_per_cpu()) && need < 1e9) {
+          uint32_t want = uint32_t(need) + 1, had = pages_advice_.load(std::memory_order_relaxed);
+          while (want > had && !pages_advice_.compare_exchange_weak(had, want, std::memory_order_relaxed)) {
+          }
         }
       }
+      window_start = woke;
     }
     if (Clock::now() >= next_publish) {
       next_publish = Clock::now() + every;

@@ -73,6 +73,7 @@ constexpr double kMinWaitMs = 1;
 // half full; a dom0 vCPU may wait that long to run): a ring that fills
 // faster gets one line naming the --pages that would (advise_pages).
 constexpr double kRingHoldMs = 50;
+constexpr double kRateWindowS = 1;  // the rate it is judged on: bytes over whole windows
 
 struct RuntimeOptions {
   std::vector<uint32_t> dom0_cpus;  // consumer threads, pinned; empty: one unpinned thread
