@@ -36,6 +36,17 @@ bg() { echo "$1" >> /run/xenlab-bg; }
 
 log "experiment $EXP_ID: $G_COUNT guest(s), trace ${DURATION}s mask $MASK"
 ev boot-done
+# ---- the packaged monitor ("vtrace": {"package": true}): the .deb that
+# tools/package built, and the runtime dependencies dom0 lacks, installed
+# as an operator would (dpkg -i; dom0 has no network for apt)
+if [ -n "$PACKAGE" ]; then
+    dpkg -i "$IN"/debs/*.deb > "$OUT/dpkg-install.log" 2>&1 \
+        || fail "dpkg -i of the vtrace package failed: $(tail -3 "$OUT/dpkg-install.log" | tr '\n' ' ')"
+    { dpkg -s vtrace; echo; dpkg -L vtrace; echo; ls -ld /var/log/vtrace; } > "$OUT/dpkg-vtrace.txt" 2>&1
+    cp /etc/vtrace/vtrace.toml "$OUT/vtrace.toml"
+    /usr/bin/vtrace --help > "$OUT/vtrace-help.txt" 2>&1 || fail "the installed vtrace does not run: $(head -3 "$OUT/vtrace-help.txt")"
+    log "installed $(ls "$IN"/debs | tr '\n' ' ')"
+fi
 # ---- Xen toolstack
 for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback xen-netback bridge loop; do
     modprobe "$m" 2>>"$OUT/runner.log" || log "warning: modprobe $m failed"
@@ -54,7 +65,10 @@ if [ -n "$PIN_DOM0" ]; then
     log "dom0 pinned to pCPU $PIN_DOM0"
 fi
 
-# ---- network: a bridge with dom0 on it; guests with a vif join it
+# ---- network: loopback (dom0's init leaves it down; the packaged vtrace
+# serves /metrics on 127.0.0.1), and a bridge with dom0 on it; guests with
+# a vif join it
+ip link set lo up || log "warning: cannot bring lo up"
 ip link add xenbr0 type bridge || fail "cannot create bridge"
 ip addr add "$DOM0_IP" dev xenbr0
 ip link set xenbr0 up
@@ -143,6 +157,18 @@ while :; do
 done
 log "all guests ready"
 xl vcpu-list > "$OUT/xl-vcpu-list.txt" 2>&1
+# the guests' identity as the toolstack and xenstore say it (what vtrace's
+# names and uuids are checked against): xl list -v, and per guest
+# "NAME DOMID /local/domain/D/name /local/domain/D/vm"
+xl list -v > "$OUT/xl-list-v.txt" 2>&1
+i=1
+while [ $i -le "$G_COUNT" ]; do
+    eval name=\$G${i}_NAME
+    if _d=$(xl domid "$name" 2>/dev/null); then
+        echo "$name $_d $(xenstore-read "/local/domain/$_d/name" 2>&1) $(xenstore-read "/local/domain/$_d/vm" 2>&1)" >> "$OUT/identity.txt"
+    fi
+    i=$((i+1))
+done
 if [ "$RAISED" = 1 ]; then
     xl sched-credit2 -d Domain-0 -w "${DOM0_WEIGHT:-256}" >> "$OUT/runner.log" 2>&1 || fail "could not restore dom0's weight"
 fi
@@ -176,6 +202,15 @@ load() {
     esac
 }
 
+# scrape NNN: the packaged vtrace's /metrics into metrics/NNN.txt
+scrape() {
+    if curl -sS -m 20 -o "$OUT/metrics/$1.txt" http://127.0.0.1:9464/metrics 2>> "$OUT/scrape.err"; then
+        ev "scrape $1 $(wc -l < "$OUT/metrics/$1.txt") lines"
+    else
+        ev "scrape-failed $1"
+    fi
+}
+
 # ---- trace
 if [ -n "$LIVE" ]; then
     # Lifecycle experiments: vtrace itself is the only reader of the rings
@@ -185,14 +220,38 @@ if [ -n "$LIVE" ]; then
     # at most DURATION + 600 s): a slow step (a loaded host) delays the ones
     # after it, and none is cut off by the end of the trace.
     ev trace-start
+    if [ -n "$PACKAGE" ]; then
+    # the packaged service as its unit's ExecStart runs it (vtrace run
+    # --config /etc/vtrace/vtrace.toml: detect, verdicts in
+    # /var/log/vtrace/verdicts.jsonl, metrics on 127.0.0.1:9464, the models
+    # in /usr/share/vtrace/models), plus what the lab needs: an end, the
+    # recording on the trace disk, and the samples as CSV
+    /usr/bin/vtrace run --config /etc/vtrace/vtrace.toml --seconds "$((DURATION + 600))" \
+        --record "$TRACE_DEV" --format csv > "$OUT/vtrace-run.csv" 2> "$OUT/vtrace-run.err" &
+    else
     "$IN/vtrace" run --detect --seconds "$((DURATION + 600))" --pages "$TBUF_PAGES" ${VTRACE_EVENTS:+--events "$VTRACE_EVENTS"} \
         --model "$IN/models/default.json" --model "$IN/models/default-hvm.json" \
         --format csv --record "$TRACE_DEV" --verdicts "$OUT/verdicts.jsonl" \
         > "$OUT/vtrace-run.csv" 2> "$OUT/vtrace-run.err" &
+    fi
     XT=$!
     sleep 2
     kill -0 $XT 2>/dev/null || fail "vtrace run exited at once: $(cat "$OUT/vtrace-run.err")"
     log "vtrace run --detect running (pid $XT)"
+    if [ -n "$PACKAGE" ]; then
+        # scrape its /metrics every SCRAPE_S s with curl (installed with
+        # the package: dom0 has none, and busybox's wget segfaulted) into
+        # metrics/NNN.txt; events.log says when ("scrape NNN")
+        mkdir -p "$OUT/metrics"
+        ( n=0
+          while :; do
+              scrape "$(printf %03d $n)"
+              n=$((n+1))
+              sleep "$SCRAPE_S"
+          done ) &
+        SCRAPER=$!
+        bg $SCRAPER
+    fi
 else
     ev trace-start
     # the trace goes straight onto its own raw disk (/dev/vdd): copying it through
@@ -353,6 +412,8 @@ if [ -n "$LIVE" ]; then
         [ "$el" -ge "$DURATION" ] && break
         sleep 2
     done
+    # a last scrape (999) right before vtrace is stopped
+    if [ -n "$SCRAPER" ]; then kill "$SCRAPER" 2>/dev/null; scrape 999; fi
     kill -INT $XT 2>/dev/null
     waited=$DURATION   # SIGINT sent: at most 60 s more before KILL
 fi
@@ -375,6 +436,41 @@ for p in $(cat /run/xenlab-hogs 2>/dev/null); do kill "$p" 2>/dev/null; done
 sync
 log "trace done"
 [ -n "$LIVE" ] && log "vtrace: $(tr '\n' ' ' < "$OUT/vtrace-run.err")"
+if [ -n "$PACKAGE" ]; then
+    cp /var/log/vtrace/verdicts.jsonl "$OUT/verdicts.jsonl" 2>> "$OUT/runner.log" || log "ERROR no /var/log/vtrace/verdicts.jsonl"
+    ls -la /var/log/vtrace >> "$OUT/dpkg-vtrace.txt" 2>&1
+fi
+# ---- hardening probes ("hardening_probes": true): the packaged vtrace for
+# a few seconds under each restriction of the unit that can be applied
+# without systemd (dom0's init is a shell script, not systemd): capability
+# bounding sets and no_new_privs (setpriv), read-only mounts in a private
+# mount namespace (unshare -m). hardening/NAME.{err,csv,rc}
+probe() {  # probe NAME WRAPPER...: runs WRAPPER... /usr/bin/vtrace run ... for 5 s
+    _pn=$1; shift
+    ev "probe $_pn"
+    timeout -k 5 60 "$@" /usr/bin/vtrace run --config /etc/vtrace/vtrace.toml --seconds 5 \
+        --verdicts "/var/log/vtrace/probe-$_pn.jsonl" --metrics 127.0.0.1:9465 --format csv \
+        > "$OUT/hardening/$_pn.csv" 2> "$OUT/hardening/$_pn.err"
+    echo $? > "$OUT/hardening/$_pn.rc"
+    echo "$*" > "$OUT/hardening/$_pn.cmd"
+    log "probe $_pn: exit $(cat "$OUT/hardening/$_pn.rc"): $(tail -1 "$OUT/hardening/$_pn.err")"
+}
+if [ -n "$PACKAGE" ] && [ -n "$HARDEN_PROBES" ]; then
+    mkdir -p "$OUT/hardening"
+    # (exit 97: a mount failed; 98: the file system was still writable)
+    RO='mount --bind /var/log/vtrace /var/log/vtrace && for m in / /run /tmp; do mountpoint -q $m || continue; mount -o remount,bind,ro $m || exit 97; done; ! touch /.vtrace-probe 2>/dev/null || exit 98'
+    KT='mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && mount -o remount,bind,ro /sys || exit 97; ! touch /sys/kernel/.p 2>/dev/null || exit 98'
+    probe plain env
+    probe caps-unit setpriv --bounding-set=-all,+sys_admin,+ipc_lock --inh-caps=-all
+    probe caps-ipc-lock setpriv --bounding-set=-all,+ipc_lock --inh-caps=-all
+    probe caps-none setpriv --bounding-set=-all --inh-caps=-all
+    probe no-new-privs setpriv --no-new-privs
+    probe ro-system unshare -m sh -c "$RO"' && exec "$@"' sh
+    probe ro-kernel-tunables unshare -m sh -c "$KT"' && exec "$@"' sh
+    probe combined unshare -m sh -c "$RO && $KT"' && exec "$@"' sh \
+        setpriv --no-new-privs --bounding-set=-all,+sys_admin,+ipc_lock --inh-caps=-all
+    cp /var/log/vtrace/probe-*.jsonl "$OUT/hardening/" 2>/dev/null
+fi
 i=1
 while [ $i -le "$G_COUNT" ]; do
     eval tty=\$G${i}_TTY
