@@ -80,7 +80,7 @@ void add_live_flags(CLI::App* cmd, LiveFlags* f, bool with_output_flags) {
       ->capture_default_str();
   cmd->add_option("--pages", f->live.pages,
                   "trace buffer pages per CPU to request (Xen keeps the first size of a boot)")
-      ->check(CLI::Range(1, 65535))
+      ->check(CLI::Range(1u, kMaxPages))
       ->capture_default_str();
   char mask[16];
   std::snprintf(mask, sizeof mask, "0x%08x", kDefaultEventMask);

@@ -99,17 +99,16 @@ void Detector::set_models(const std::vector<Model>& models, int strikes, double 
 void Detector::replace_models(const std::vector<Model>& models, int strikes, double threshold) {
   uint32_t old_of_type[kNumGuestTypes];
   std::copy(std::begin(part_of_type_), std::end(part_of_type_), std::begin(old_of_type));
-  const size_t old_parts = parts_.size();
   set_models(models, strikes, threshold);
   // A domain's strikes and age are its model's: they go on under the model
-  // that now judges a type the old one judged, so that the next second does
-  // not take it for a change of model.
-  std::vector<uint32_t> now(old_parts, kNone);  // old part -> new part
-  for (size_t t = 0; t < kNumGuestTypes; ++t)
-    if (old_of_type[t] != kNone && part_of_type_[t] != kNone && now[old_of_type[t]] == kNone)
-      now[old_of_type[t]] = part_of_type_[t];
-  for (const std::unique_ptr<Slot>& s : slots_)
-    if (s->part != kNone) s->part = now[s->part];
+  // that now judges its type, so that the next second does not take it for
+  // a change of model. By the domain's own type, not the old model's: one
+  // old model may have judged types that new models now share out.
+  for (const std::unique_ptr<Slot>& s : slots_) {
+    if (s->part == kNone) continue;
+    const size_t t = size_t(s->type());
+    s->part = old_of_type[t] == s->part ? part_of_type_[t] : kNone;  // kNone: its type changed since
+  }
 }
 
 Status check_model_set(const std::vector<Model>& models, const std::vector<std::string>& names) {

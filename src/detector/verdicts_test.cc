@@ -591,6 +591,33 @@ TEST(Runtime, ReplacedModelsKeepEveryDomainsHistoryAndStrikes) {
   EXPECT_EQ(seen, "1:normal 3:unknown ");
 }
 
+// A set split by type on reload: the old model judged PV and HVM guests,
+// the new set has one model for each. An HVM domain goes on under the HVM
+// model with its strikes (it was once handed the PV model's part, which
+// its next second took for a change of model: history and strikes lost).
+TEST(Runtime, ModelsSplitByTypeKeepEachDomainsStrikes) {
+  const uint64_t hc[] = {100, 100, 100, 100, 100, 100, 100, 100, 0, 0, 0, 0, 0, 0, 0, 0};
+  std::vector<SecondRow> rows;
+  for (uint64_t t = 0; t < 16; ++t) {
+    rows.push_back(row(7, t, hc[t]));
+    rows.back().host_hvm = 1;
+  }
+  Model both = stump(5, 5), pv = stump(5, 5), hvm = stump(5, 5);
+  both.guest_types = {GuestType::kPv, GuestType::kHvm};
+  pv.guest_types = {GuestType::kPv};
+  hvm.guest_types = {GuestType::kHvm};
+  Detector plain(both);
+  const std::string once = run(&plain, rows);
+  EXPECT_EQ(once, "6:normal 15:faulty ");
+  for (size_t cut : {size_t(7), size_t(13), size_t(14)}) {
+    Detector d(both);
+    std::string seen = run(&d, std::vector<SecondRow>(rows.begin(), rows.begin() + long(cut)));
+    d.replace_models({pv, hvm});
+    seen += run(&d, std::vector<SecondRow>(rows.begin() + long(cut), rows.end()));
+    EXPECT_EQ(seen, once) << "split before t=" << cut;
+  }
+}
+
 // DetectStage::reload: a model that fails its checks, or whose window is
 // not the running one's, changes nothing (the old model goes on, strikes
 // and all); a good one brings its settings while the strikes go on, and

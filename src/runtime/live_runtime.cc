@@ -225,10 +225,16 @@ void LiveRuntime::advise_pages() {
   const double pages = session_->pages_per_cpu();
   std::fprintf(
       opt_.log,
-      "vtrace: a CPU writes %.1f MB/s of trace records: half of its %.0f-page ring fills in %.0f ms; "
-      "--pages %u would hold %.0f ms (Xen keeps the first size of a boot)\n",
-      double(want) * 4096 / 2 / (kRingHoldMs / 1e3) / 1e6, pages, kRingHoldMs * pages / double(want), want,
-      kRingHoldMs);
+      "vtrace: a CPU writes %.1f MB/s of trace records: half of its %.0f-page ring fills in %.0f ms; ",
+      double(want) * 4096 / 2 / (kRingHoldMs / 1e3) / 1e6, pages, kRingHoldMs * pages / double(want));
+  if (want > kMaxPages)
+    std::fprintf(
+        opt_.log,
+        "no --pages holds %.0f ms (at most %u; Xen may allow fewer): expect lost records under load\n",
+        kRingHoldMs, kMaxPages);
+  else
+    std::fprintf(opt_.log, "--pages %u would hold %.0f ms (Xen keeps the first size of a boot)\n", want,
+                 kRingHoldMs);
   std::fflush(opt_.log);
 }
 
@@ -238,8 +244,9 @@ void LiveRuntime::consumer(uint32_t i) {
   }
   const uint32_t nthreads = uint32_t(std::max<size_t>(1, opt_.dom0_cpus.size()));
   const int fd = i == 0 ? session_->notify_fd() : wake_fds_[i];
-  const double every_ms =
-      session_->notify_fd() >= 0 ? opt_.poll_ms : std::min(opt_.poll_ms, kPollWithoutVirqMs);
+  // Nothing to wake this consumer when a ring passes half full (no virq, or
+  // no eventfd to pass it on): it polls at least every kPollWithoutVirqMs.
+  const double every_ms = fd >= 0 ? opt_.poll_ms : std::min(opt_.poll_ms, kPollWithoutVirqMs);
   // The next wait: the poll interval on a quiet host, shorter when this
   // consumer's busiest ring fills kWakeBatchBytes sooner (a half-full ring
   // of a busy host is megabytes, which the trackers would read cold).
@@ -262,6 +269,11 @@ void LiveRuntime::consumer(uint32_t i) {
     }
   };
   while (!stop_.load(std::memory_order_relaxed)) {
+    // Consumer 0 is also the tracker, which gives every channel its chunks
+    // back: it wakes as often as the busiest consumer wants to.
+    if (i == 0)
+      for (uint32_t j = 1; j < nthreads; ++j)
+        wait_ms = std::min(wait_ms, double(wait_us_[j].load(std::memory_order_relaxed)) / 1e3);
     if (fd >= 0) {
       pollfd p{fd, POLLIN, 0};
       if (poll(&p, 1, std::max(1, int(wait_ms))) > 0) {
@@ -287,8 +299,10 @@ void LiveRuntime::consumer(uint32_t i) {
     const auto woke = Clock::now();
     const double since_ms = std::chrono::duration<double, std::milli>(woke - last_wake).count();
     last_wake = woke;
-    wait_ms =
-        busiest ? std::clamp(kWakeBatchBytes * since_ms / double(busiest), kMinWaitMs, every_ms) : every_ms;
+    wait_ms = busiest ? std::clamp(kWakeBatchBytes * since_ms / double(busiest),
+                                   std::min(kMinWaitMs, every_ms), every_ms)
+                      : every_ms;
+    wait_us_[i].store(uint32_t(wait_ms * 1e3), std::memory_order_relaxed);
     // The pages advice, from each ring's bytes over whole windows of
     // kRateWindowS (a wake's own rate is a burst's, and the first window
     // holds what was written before the start).
@@ -302,8 +316,9 @@ void LiveRuntime::consumer(uint32_t i) {
       }
       if (windows++ > 0) {  // pages that hold kRingHoldMs of this rate in half a ring
         const double need = 2 * double(most) / window_s * (kRingHoldMs / 1e3) / 4096;
-        if (need > double(session_->pages_per_cpu()) && need < 1e9) {
-          uint32_t want = uint32_t(need) + 1, had = pages_advice_.load(std::memory_order_relaxed);
+        if (need > double(session_->pages_per_cpu())) {
+          uint32_t want = uint32_t(std::min(need + 1, double(kMaxPages) + 1)),
+                   had = pages_advice_.load(std::memory_order_relaxed);
           while (want > had && !pages_advice_.compare_exchange_weak(had, want, std::memory_order_relaxed)) {
           }
         }
@@ -317,6 +332,9 @@ void LiveRuntime::consumer(uint32_t i) {
     if (i == 0) be_tracker();
     if (Clock::now() >= deadline_ || (opt_.external_stop && opt_.external_stop->load())) stop_ = true;
   }
+  const uint64_t one = 1;  // the others may be waiting out a whole poll interval
+  for (int w : wake_fds_)
+    if (w >= 0) (void)!write(w, &one, sizeof one);
   consumer_cpu_ns_.fetch_add(thread_cpu_ns());
 }
 
@@ -423,6 +441,8 @@ Status LiveRuntime::run() {
   const bool dom0_known = session_->host()->domain_info(0, &dom0_before).ok() && dom0_before.exists;
   const uint32_t nthreads = uint32_t(std::max<size_t>(1, opt_.dom0_cpus.size()));
   wake_fds_.assign(nthreads, -1);
+  wait_us_ = std::make_unique<std::atomic<uint32_t>[]>(nthreads);
+  for (uint32_t i = 0; i < nthreads; ++i) wait_us_[i].store(uint32_t(opt_.poll_ms * 1e3));
   if (session_->notify_fd() >= 0)  // without the virq every consumer sleeps its poll interval
     for (uint32_t i = 1; i < nthreads; ++i) wake_fds_[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   std::vector<std::thread> threads;

@@ -216,6 +216,9 @@ class LiveRuntime {
   // ring past half full may be any consumer's. Set in run() before the
   // threads start, closed after they are joined.
   std::vector<int> wake_fds_;
+  // Each consumer's next wait (µs), which consumer 0 (the tracker) takes the
+  // least of.
+  std::unique_ptr<std::atomic<uint32_t>[]> wait_us_;
   // The largest --pages the consumers found needed (kRingHoldMs), and what
   // the tracker last said.
   std::atomic<uint32_t> pages_advice_{0};

@@ -28,43 +28,39 @@ Status load_replay(const std::string& path, ReplayTrace* out) {
   FileSource src;
   if (Status st = src.open(path); !st.ok()) return st;
   uint64_t first = std::numeric_limits<uint64_t>::max(), last = 0;
-  // Two passes: the first finds the earliest TSC (every CPU's deltas start there).
-  for (int pass = 0; pass < 2; ++pass) {
-    if (pass == 1) {
-      src = FileSource{};
-      if (Status st = src.open(path); !st.ok()) return st;
+  for (size_t i = 0; i < src.streams().size(); ++i) {
+    FileSource::Stream& s = src.streams()[i];
+    if (out->cpu_words.size() <= s.cpu()) {
+      out->cpu_words.resize(s.cpu() + 1);
+      out->cpu_records.resize(s.cpu() + 1);
+      out->cpu_first_tsc.resize(s.cpu() + 1);
     }
-    for (size_t i = 0; i < src.streams().size(); ++i) {
-      FileSource::Stream& s = src.streams()[i];
-      if (pass == 1 && out->cpu_words.size() <= s.cpu()) {
-        out->cpu_words.resize(s.cpu() + 1);
-        out->cpu_records.resize(s.cpu() + 1);
+    std::vector<uint32_t>& w = out->cpu_words[s.cpu()];
+    bool any = false;
+    uint64_t prev = 0;
+    xt::Record r;
+    xt::TokenStatus ts;
+    while ((ts = s.next(&r)) == xt::TokenStatus::kRecord) {
+      if (ring_bookkeeping(r.event)) continue;
+      if (!any) {
+        any = true;
+        prev = out->cpu_first_tsc[s.cpu()] = r.tsc;
+        first = std::min(first, r.tsc);
       }
-      uint64_t prev = first;
-      xt::Record r;
-      xt::TokenStatus ts;
-      while ((ts = s.next(&r)) == xt::TokenStatus::kRecord) {
-        if (ring_bookkeeping(r.event)) continue;
-        if (pass == 0) {
-          first = std::min(first, r.tsc);
-          last = std::max(last, r.tsc);
-          continue;
-        }
-        const uint64_t delta = r.tsc > prev ? r.tsc - prev : 0;  // never backwards
-        prev = std::max(prev, r.tsc);
-        std::vector<uint32_t>& w = out->cpu_words[s.cpu()];
-        const bool is_long = delta > 0xffffffffu;
-        w.push_back(r.event | r.n_extra << kExtraShift | (is_long ? kLongDelta : 0));
-        w.push_back(uint32_t(delta));
-        if (is_long) w.push_back(uint32_t(delta >> 32));
-        for (uint32_t k = 0; k < r.n_extra; ++k) w.push_back(r.word(k));
-        ++out->cpu_records[s.cpu()];
-        ++out->records;
-      }
-      if (ts == xt::TokenStatus::kBad) return src.fault(int(i));
+      const uint64_t delta = r.tsc > prev ? r.tsc - prev : 0;  // never backwards
+      prev = std::max(prev, r.tsc);
+      const bool is_long = delta > 0xffffffffu;
+      w.push_back(r.event | r.n_extra << kExtraShift | (is_long ? kLongDelta : 0));
+      w.push_back(uint32_t(delta));
+      if (is_long) w.push_back(uint32_t(delta >> 32));
+      for (uint32_t k = 0; k < r.n_extra; ++k) w.push_back(r.word(k));
+      ++out->cpu_records[s.cpu()];
+      ++out->records;
     }
-    if (Status st = src.fault(-1); !st.ok()) return st;
+    last = std::max(last, prev);
+    if (ts == xt::TokenStatus::kBad) return src.fault(int(i));
   }
+  if (Status st = src.fault(-1); !st.ok()) return st;
   if (out->records == 0) return Status::InvalidArgument(path + ": no record to replay");
   out->first_tsc = first;
   out->span_tsc = last - first;
@@ -83,6 +79,7 @@ Replayer::Replayer(SimHost* host, const ReplayTrace* trace, const ReplayOptions&
 Replayer::~Replayer() {
   stop();
   join();
+  host_->set_clock([t = now_tsc()] { return t; });  // the host may outlive this: its clock stops here
 }
 
 void Replayer::start() {
@@ -136,7 +133,7 @@ void Replayer::run(uint32_t j) {
   for (uint32_t c = j; c < trace_->cpu_words.size() && c < host_cpus; c += opt_.threads)
     if (!trace_->cpu_words[c].empty())
       cur.push_back(
-          Cursor{c, trace_->cpu_words[c].data(), trace_->cpu_words[c].size(), 0, trace_->first_tsc});
+          Cursor{c, trace_->cpu_words[c].data(), trace_->cpu_words[c].size(), 0, trace_->cpu_first_tsc[c]});
   const uint64_t period = trace_->span_tsc + 1;  // one pass, shifted past the last TSC
   // Pacing: trace ticks per wall second for the asked rate.
   const double ticks_per_s = opt_.records_per_s > 0 && trace_->records > 0
@@ -156,6 +153,11 @@ void Replayer::run(uint32_t j) {
   uint64_t written = 0, offered = 0;
   uint64_t end = trace_->first_tsc;
   while (!stop_.load(std::memory_order_relaxed) && done < cur.size()) {
+    // No thread more than kMaxAheadSteps ahead of the slowest: the
+    // consumer's merge would hold its records back, and its rings fill.
+    while (opt_.threads > 1 && end > now_tsc() + kMaxAheadSteps * step &&
+           !stop_.load(std::memory_order_relaxed))
+      std::this_thread::yield();
     end += step;
     if (ticks_per_s > 0) {
       const auto due =
@@ -172,7 +174,7 @@ void Replayer::run(uint32_t j) {
             break;
           }
           c.pos = 0;
-          c.tsc = trace_->first_tsc;
+          c.tsc = trace_->cpu_first_tsc[c.cpu];
           pass_off[i] += period;
         }
         const uint32_t* w = c.words + c.pos;

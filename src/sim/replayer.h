@@ -9,8 +9,9 @@
 // Each trace CPU becomes the host CPU of the same number. Producer thread j
 // owns the host CPUs j, j + threads, ... and writes them in steps of
 // kStepNs of trace time (longer when the replay is paced much faster than
-// the trace ran), so no CPU runs ahead of the others by more than a step
-// (the consumer's merge would hold such records back). Each pass over
+// the trace ran), and waits when it is kMaxAheadSteps ahead of the slowest
+// thread: no CPU runs far ahead of the others (the consumer's merge would
+// hold its records back and its rings would fill). Each pass over
 // the trace is shifted past the previous pass's last TSC: every CPU's TSCs
 // keep increasing and every vCPU keeps its behaviour. The host's clock
 // (now_tsc) becomes the earliest point every thread has written up to.
@@ -35,15 +36,16 @@ namespace vt::sim {
 struct ReplayTrace {
   // Per CPU id: words of [event | n_extra << 28 | long << 31] [TSC delta,
   // 1 word, or 2 when `long`] [n_extra payload words], deltas from the CPU's
-  // previous record (the first from `first_tsc`).
+  // previous record (the first's is 0: its TSC is cpu_first_tsc).
   std::vector<std::vector<uint32_t>> cpu_words;
   std::vector<uint64_t> cpu_records;
+  std::vector<uint64_t> cpu_first_tsc;
   uint64_t records = 0;    // all CPUs, one pass
   uint64_t first_tsc = 0;  // the earliest record of any CPU
   uint64_t span_tsc = 0;   // last minus first, every CPU
 };
 
-// Reads `path` (any form FileSource reads). Fails with the file source's
+// Reads `path` once (any form FileSource reads: a pipe too). Fails with the file source's
 // error, or kInvalidArgument naming the file when it holds no record or
 // breaks before its end (a replay of half a trace would look like a quiet
 // host).
@@ -78,6 +80,7 @@ class Replayer {
 
   static constexpr uint64_t kStepNs = 200'000;        // trace time per pacing step, at least
   static constexpr uint64_t kMinStepWallNs = 50'000;  // wall time per paced step, at least
+  static constexpr uint64_t kMaxAheadSteps = 4;       // how far a thread may run ahead of the slowest
 
  private:
   void run(uint32_t j);

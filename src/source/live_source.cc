@@ -101,11 +101,8 @@ Status LiveSession::open(TraceHost* host, const LiveOptions& o) {
 
 void LiveSession::close() {
   if (!host_) return;
-  for (LiveRing& r : rings_) {
-    uint32_t dropped = 0;
-    if (r.cons_in_record && r.map) xt::ring_discard(r.ring, &dropped);
+  for (LiveRing& r : rings_)
     if (r.map) host_->unmap(r.map, r.map_bytes);
-  }
   rings_.clear();
   if (t_info_map_) host_->unmap(t_info_map_, t_info_bytes_);
   t_info_map_ = nullptr;
@@ -153,6 +150,18 @@ uint32_t whole_records(const uint8_t* p, uint32_t n, uint32_t room) {
     acc += s;
   }
   return acc;
+}
+
+}  // namespace
+
+namespace {
+
+// The longest prefix of the first `bytes` of rd's data (first segment,
+// then second) made of whole records. Each segment starts on a record and
+// the first ends on one (Xen pads the ring's end).
+uint32_t whole_prefix(const xt::RingRead& rd, uint32_t bytes) {
+  if (bytes <= rd.first_len) return whole_records(rd.first, rd.first_len, bytes);
+  return rd.first_len + whole_records(rd.second, rd.second_len, bytes - rd.first_len);
 }
 
 }  // namespace
@@ -251,10 +260,15 @@ void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack, Tee* tee)
   uint32_t copied = 0;
   Chunk* c = nullptr;
   bool stalled = false;
-  // Chunks are filled to the brim and may end inside a record, which the
-  // stream joins to the next chunk's head (walking every header here to cut
-  // at whole records cost 17% of the consumer: docs/benchmarks.md). A
-  // recording's windows must hold whole records, so with a tee they do.
+  // Chunks are filled to the brim and may end inside a record, whose rest
+  // opens the next chunk of the same drain (LiveStream joins the two):
+  // walking every header to cut at whole records cost 17% of the consumer
+  // (docs/benchmarks.md). cons still only moves to record boundaries (the
+  // next reader starts there): a full chunk is pushed cut only once the
+  // next one is in hand; without one the drain stalls and that chunk is
+  // trimmed to its last whole record, found by walking from the drain's
+  // start (only a stalled drain walks). A recording's windows hold whole
+  // records, so with a tee every chunk ends at one, as before.
   const bool cut_anywhere = tee == nullptr;
   for (auto [p, n] : {std::pair{rd.first, rd.first_len}, std::pair{rd.second, rd.second_len}}) {
     uint32_t off = 0;
@@ -265,8 +279,21 @@ void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack, Tee* tee)
       }
       const uint32_t room = kChunkBytes - c->len;
       const uint32_t k = cut_anywhere ? std::min(n - off, room) : whole_records(p + off, n - off, room);
-      if (k == 0) {  // this chunk is full
-        c->cut = cut_anywhere;
+      if (k == 0 && cut_anywhere) {  // this chunk is full, and may end inside a record
+        Chunk* next = ch.take_free();
+        if (next) {
+          c->cut = true;
+        } else {
+          const uint32_t whole = whole_prefix(rd, copied);
+          c->len -= copied - whole;
+          copied = whole;
+          stalled = true;
+        }
+        ch.push_full(c);
+        c = next;
+        continue;
+      }
+      if (k == 0) {  // this chunk is full, at a record boundary
         ch.push_full(c);
         c = nullptr;
         continue;
@@ -294,10 +321,8 @@ void drain(LiveRing& r, Channel& ch, uint64_t now_tsc, uint64_t slack, Tee* tee)
   r.bytes += copied;
   if (stalled) {
     ++r.stalls;
-    r.cons_in_record = cut_anywhere && copied != 0;  // may be: the last chunk was cut
-    return;                                          // the rest stays in Xen's ring: no quiet bound
+    return;  // the rest stays in Xen's ring: no quiet bound
   }
-  r.cons_in_record = false;  // cons = the prod read: Xen publishes whole records
   ch.publish_quiet(now_tsc > slack ? now_tsc - slack : 0);
 }
 

@@ -19,8 +19,10 @@
 //
 // Records travel from a ring to the tracker thread in Chunks over a
 // Channel (one per hypervisor CPU): drain() copies whole records out of the
-// ring into free chunks (never a partial record), hands the bytes back to
-// Xen with the full fence of ring_release(), and publishes a "quiet bound"
+// ring into free chunks (a chunk may end inside a record whose rest opens
+// the next chunk of the same drain; cons only ever moves to a record
+// boundary), hands the bytes back to Xen with the full fence of
+// ring_release(), and publishes a "quiet bound"
 // when it emptied the ring: no record not yet drained can be older than
 // that TSC. A Channel is two Boost.Lockfree SPSC queues (full, free) over a
 // fixed pool of chunks: no lock, no allocation after setup. When no chunk
@@ -56,8 +58,12 @@ namespace vt {
 constexpr uint32_t kDefaultEventMask = (TRC_SCHED | TRC_MEM | TRC_PV | TRC_HVM) & ~(TRC_HVM_EMUL & 0xf000u);
 static_assert(kDefaultEventMask == 0x003ab000u);
 
+// The most pages per CPU one may ask for (Xen's t_info keeps 16-bit offsets,
+// and may allow fewer on a host with many CPUs).
+constexpr uint32_t kMaxPages = 65535;
+
 struct LiveOptions {
-  uint32_t pages = 128;  // requested per CPU (Xen may keep an earlier size)
+  uint32_t pages = 128;  // requested per CPU (Xen may keep an earlier size; at most kMaxPages)
   uint32_t event_mask = kDefaultEventMask;
   bool event_mask_given = false;     // --events: set it even if another consumer runs
   std::vector<uint32_t> trace_cpus;  // hypervisor CPUs to trace; empty: all
@@ -97,10 +103,6 @@ struct LiveRing {
   // drain; a resync re-learns it), drains that found another one, and when.
   uint32_t left_cons = 0;
   bool left_valid = false;
-  // The last drain stalled after a cut chunk: cons may point inside a
-  // record, fine for Xen (it checks only alignment and range) but not for
-  // the next reader, so closing the session discards what is left.
-  bool cons_in_record = false;
   uint64_t foreign = 0;
   uint64_t last_drain_tsc = 0;    // now_tsc of the previous drain
   uint64_t foreign_last_tsc = 0;  // now_tsc of the last drain that found a foreign cons
