@@ -323,8 +323,9 @@ namespace {
 
 // --detect prints verdict changes as JSON lines, in the documented shape,
 // whatever the model decides; bad detector flags are usage errors.
+// The trace holds dom0 alone, judged on request (--judge-dom0).
 TEST(Cli, ReplayDetectPrintsVerdictLines) {
-  Result r = run("replay --detect" + kHz + " " + kDom0Trace);
+  Result r = run("replay --detect --judge-dom0" + kHz + " " + kDom0Trace);
   ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_GT(lines(r.out), 0u);
   std::istringstream in(r.out);
@@ -334,12 +335,19 @@ TEST(Cli, ReplayDetectPrintsVerdictLines) {
   while (std::getline(in, line)) EXPECT_TRUE(std::regex_match(line, shape)) << line;
   EXPECT_NE(r.out.find("\"verdict\": \"normal\""),
             std::string::npos);  // every domain is judged once at least
+  // Without the flag dom0 is unknown from its first second, and only that.
+  Result u = run("replay --detect" + kHz + " " + kDom0Trace);
+  ASSERT_EQ(u.status, 0) << u.err;
+  EXPECT_EQ(
+      u.out,
+      "{\"t\": 1.000, \"domid\": 0, \"generation\": 0, \"verdict\": \"unknown\", \"guest_type\": \"pv\", "
+      "\"reason\": \"dom0 is not judged\"}\n");
 }
 
 // A trace of the scheduler class alone says nothing of any guest's type:
 // the default model (trained on PV guests) judges none of them.
 TEST(Cli, ReplayDetectWithoutPvOrHvmRecordsJudgesNoGuest) {
-  Result r = run("replay --detect" + kHz + " " + kBusyTrace);
+  Result r = run("replay --detect --judge-dom0" + kHz + " " + kBusyTrace);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out,
             "{\"t\": 6.000, \"domid\": 0, \"generation\": 0, \"verdict\": \"unknown\", \"guest_type\": "

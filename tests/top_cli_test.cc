@@ -107,13 +107,14 @@ TEST(TopCli, BatchOnTheSimulatedDemoShowsTheHungGuestsFaulty) {
     }
   }
   // Warm-up: no verdict for the first seconds, every domain normal by 6 s.
+  // dom0 is unknown from its first second (not judged), without a score.
   for (const TopLine& l : frames[0]) {
-    EXPECT_EQ(l.verdict, "-");
+    EXPECT_EQ(l.verdict, l.domid == 0 ? "unknown" : "-") << "domain " << l.domid;
     EXPECT_EQ(l.score, "-");
   }
   for (const TopLine& l : frames[7]) {
-    EXPECT_EQ(l.verdict, "normal") << "domain " << l.domid;
-    EXPECT_NE(l.score, "-");
+    EXPECT_EQ(l.verdict, l.domid == 0 ? "unknown" : "normal") << "domain " << l.domid;
+    EXPECT_EQ(l.score == "-", l.domid == 0) << "domain " << l.domid;
   }
   EXPECT_EQ(faulty_from.size(), 2u) << r.out;
   for (int d : {5, 6}) {
@@ -136,7 +137,9 @@ TEST(TopCli, BatchSortedByVerdictPutsTheFaultyFirst) {
   std::set<int> first_two{last[0].domid, last[1].domid};
   EXPECT_EQ(first_two, (std::set<int>{5, 6})) << r.out;
   EXPECT_EQ(last[0].verdict, "faulty");
-  EXPECT_EQ(last[2].verdict, "normal");
+  EXPECT_EQ(last[2].domid, 0);  // then dom0, unknown (not judged), then the normal guests
+  EXPECT_EQ(last[2].verdict, "unknown");
+  EXPECT_EQ(last[3].verdict, "normal");
 }
 
 // Per domain, the running (runnable, blocked) seconds of the frames, CPU(%)

@@ -41,6 +41,9 @@ void add_detect_flags(CLI::App* cmd, DetectFlags* f) {
                   "many seconds after it first ran")
       ->check(CLI::Range(0.0, 1e6))
       ->capture_default_str();
+  cmd->add_flag(
+      "--judge-dom0", f->options.judge_dom0,
+      "also judge dom0 (no model was trained on the control domain; by default its verdict is unknown)");
   GuardOptions& g = f->options.guard;
   cmd->add_option("--min-age-s", g.min_age_s,
                   "act only on a domain judged for at least this many seconds (docs/detector.md)")

@@ -171,6 +171,15 @@ void Detector::on_rows(const SecondRow* rows, size_t n, std::vector<Verdict>* ou
     s.pv += pv_records(r);
     s.hvm += hvm_records(r);
     if (r.host_hvm >= 0) s.host_hvm = r.host_hvm;
+    if (r.domid == 0 && !judge_dom0_) {  // the control domain: it runs vtrace; no model was trained on it
+      if (s.state != State::kUnknown) {
+        s.state = State::kUnknown;
+        Verdict v{r.t + r.span_s, r.domid, r.generation, VerdictKind::kUnknown, 0, s.type()};
+        v.reason = "dom0 is not judged";
+        out->push_back(v);
+      }
+      continue;
+    }
     if (r.state != DomainState::kActive) {
       on_stopped(s, r, out);
       continue;
@@ -445,6 +454,7 @@ Status DetectStage::open(const DetectOptions& o) {
   }
   det_ = std::make_unique<Detector>(models_, o.strikes);
   det_->set_boot_grace(o.boot_grace_s);
+  det_->set_judge_dom0(o.judge_dom0);
   return Status::Ok();
 }
 
@@ -473,6 +483,7 @@ Status DetectStage::reload(const DetectOptions& o) {
   }
   det_->replace_models(models, o.strikes);
   det_->set_boot_grace(o.boot_grace_s);
+  det_->set_judge_dom0(o.judge_dom0);
   models_ = std::move(models);
   actions_.spec = probe.spec;  // running commands are still reaped
   guard_.opt = o.guard;        // its history (actions, cooldowns, alarm) stays

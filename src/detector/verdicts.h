@@ -52,6 +52,10 @@
 //    with an "unknown" line (reason "vCPUs changed") if it had been judged.
 //    A restored or rebooted guest is a new domain (DOM_ADD: a new domid or
 //    generation).
+//  * Domain 0 is "unknown" (reason "dom0 is not judged") unless
+//    set_judge_dom0: it runs vtrace and every back end, no model was
+//    trained on it (the data sets label guests only), and a busy dom0
+//    driving guests' I/O drew a faulty verdict in the lab's soak.
 //  * A guest the trace saw created (DOM_ADD: booted, rebooted or restored
 //    while traced) is booting: "unknown" (reason "booting"), never judged,
 //    until kBootIdleS seconds in a row in which its vCPUs were blocked at
@@ -165,6 +169,8 @@ class Detector {
   explicit Detector(const std::vector<Model>& models, int strikes = 0, double threshold = NAN);
   // The longest a guest created while traced stays "booting" (above).
   void set_boot_grace(double seconds) { boot_grace_s_ = seconds; }
+  // Whether dom0 is judged (above); by default it is "unknown".
+  void set_judge_dom0(bool on) { judge_dom0_ = on; }
 
   // Judges on with other models (SIGHUP): every domain keeps its history,
   // state, strike counts and judged age, and goes on under the new model of
@@ -246,6 +252,7 @@ class Detector {
   WindowConfig window_;
   size_t scored_last_ = 0;
   double boot_grace_s_ = kDefaultBootGraceS;
+  bool judge_dom0_ = false;
   std::vector<uint32_t> slot_of_;             // domid -> slot, kNone
   std::vector<std::unique_ptr<Slot>> slots_;  // stable addresses
   std::vector<SecondRow> rows_;               // on_samples' conversion buffer
@@ -300,6 +307,7 @@ struct DetectOptions {
   DomainIdentity identity;
   bool wall_time = false;
   double boot_grace_s = kDefaultBootGraceS;  // --boot-grace-s
+  bool judge_dom0 = false;                   // --judge-dom0
   // With no verdicts_path: false writes no verdict lines at all (vtrace
   // top shows the verdicts in its table, which has stdout).
   bool lines_on_stdout = true;

@@ -319,6 +319,8 @@ TEST(Runtime, OneModelPerGuestType) {
 
 TEST(Runtime, ManyDomainsInOneBatchMatchOneByOne) {
   Detector batch(stump(2, 2)), single(stump(2, 2));
+  batch.set_judge_dom0(true);  // domids from 0
+  single.set_judge_dom0(true);
   std::vector<Verdict> vb, vs, all_single;
   std::vector<Judgement> jb, js;
   for (uint64_t t = 0; t < 12; ++t) {
