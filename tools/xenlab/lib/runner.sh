@@ -441,14 +441,14 @@ if [ -n "$PACKAGE" ]; then
     ls -la /var/log/vtrace >> "$OUT/dpkg-vtrace.txt" 2>&1
 fi
 # ---- hardening probes ("hardening_probes": true): the packaged vtrace for
-# a few seconds under each restriction of the unit that can be applied
+# 8 s under each restriction of the unit that can be applied
 # without systemd (dom0's init is a shell script, not systemd): capability
 # bounding sets and no_new_privs (setpriv), read-only mounts in a private
 # mount namespace (unshare -m). hardening/NAME.{err,csv,rc}
-probe() {  # probe NAME WRAPPER...: runs WRAPPER... /usr/bin/vtrace run ... for 5 s
+probe() {  # probe NAME WRAPPER...: runs WRAPPER... /usr/bin/vtrace run ... for 8 s (a verdict at 6 s)
     _pn=$1; shift
     ev "probe $_pn"
-    timeout -k 5 60 "$@" /usr/bin/vtrace run --config /etc/vtrace/vtrace.toml --seconds 5 \
+    timeout -k 5 60 "$@" /usr/bin/vtrace run --config /etc/vtrace/vtrace.toml --seconds 8 \
         --verdicts "/var/log/vtrace/probe-$_pn.jsonl" --metrics 127.0.0.1:9465 --format csv \
         > "$OUT/hardening/$_pn.csv" 2> "$OUT/hardening/$_pn.err"
     echo $? > "$OUT/hardening/$_pn.rc"
