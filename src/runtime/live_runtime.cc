@@ -219,14 +219,17 @@ void LiveRuntime::watch_silence() {
 // Once, and again each time the advice doubles: Xen keeps the first size of
 // a boot, so this can only say what to start with next time.
 void LiveRuntime::advise_pages() {
-  const uint32_t want = pages_advice_.load(std::memory_order_relaxed);
-  if (want == 0 || (advised_pages_ && want < 2 * advised_pages_) || !opt_.log) return;
-  advised_pages_ = want;
+  const double rate = double(advice_rate_.load(std::memory_order_relaxed));  // bytes/s
   const double pages = session_->pages_per_cpu();
+  const double need = 2 * rate * (kRingHoldMs / 1e3) / 4096;  // half a ring holds kRingHoldMs
+  if (need <= pages || !opt_.log) return;
+  const uint32_t want = uint32_t(std::min(need + 1, double(kMaxPages) + 1));
+  if (advised_pages_ && want < 2 * advised_pages_) return;
+  advised_pages_ = want;
   std::fprintf(
       opt_.log,
-      "vtrace: a CPU writes %.1f MB/s of trace records: half of its %.0f-page ring fills in %.0f ms; ",
-      double(want) * 4096 / 2 / (kRingHoldMs / 1e3) / 1e6, pages, kRingHoldMs * pages / double(want));
+      "vtrace: a CPU writes %.2f MB/s of trace records: half of its %.0f-page ring fills in %.0f ms; ",
+      rate / 1e6, pages, pages * 4096 / 2 / rate * 1e3);
   if (want > kMaxPages)
     std::fprintf(
         opt_.log,
@@ -314,13 +317,9 @@ void LiveRuntime::consumer(uint32_t i) {
         most = std::max(most, rings_[r].bytes - window_bytes[k]);
         window_bytes[k] = rings_[r].bytes;
       }
-      if (windows++ > 0) {  // pages that hold kRingHoldMs of this rate in half a ring
-        const double need = 2 * double(most) / window_s * (kRingHoldMs / 1e3) / 4096;
-        if (need > double(session_->pages_per_cpu())) {
-          uint32_t want = uint32_t(std::min(need + 1, double(kMaxPages) + 1)),
-                   had = pages_advice_.load(std::memory_order_relaxed);
-          while (want > had && !pages_advice_.compare_exchange_weak(had, want, std::memory_order_relaxed)) {
-          }
+      if (windows++ > 0) {  // the busiest ring's rate, for the tracker's advice
+        uint64_t rate = uint64_t(double(most) / window_s), had = advice_rate_.load(std::memory_order_relaxed);
+        while (rate > had && !advice_rate_.compare_exchange_weak(had, rate, std::memory_order_relaxed)) {
         }
       }
       window_start = woke;

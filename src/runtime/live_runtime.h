@@ -219,9 +219,9 @@ class LiveRuntime {
   // Each consumer's next wait (µs), which consumer 0 (the tracker) takes the
   // least of.
   std::unique_ptr<std::atomic<uint32_t>[]> wait_us_;
-  // The largest --pages the consumers found needed (kRingHoldMs), and what
-  // the tracker last said.
-  std::atomic<uint32_t> pages_advice_{0};
+  // The highest rate (bytes/s over a kRateWindowS window) of any ring, and
+  // the --pages the tracker last advised for it (advise_pages).
+  std::atomic<uint64_t> advice_rate_{0};
   uint32_t advised_pages_ VT_GUARDED_BY(tracker_) = 0;
 
   std::atomic<bool> stop_{false};
