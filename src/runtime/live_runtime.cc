@@ -421,6 +421,7 @@ void LiveRuntime::final_drain() {
   while (track() == SortStatus::kWait) {
   }
   pipeline_->finish(EndRule::kTraceEnd);
+  advise_pages();  // a rate the consumers measured after the tracker's last poll
   stats_ = pipeline_->stats();
   stats_[Stat::left_in_rings] = left;
   stats_[Stat::silences] = silences_;

@@ -342,12 +342,12 @@ TEST(LiveRuntime, NamesTheCpuThatHoldsTheMerge) {
 }
 
 // VIRQ_TBUF wakes every consumer, not only consumer 0 which holds it: each
-// burst fills 85% of ring 1 (consumer 1's, whose poll interval is 1.5 s),
-// and the writer waits for the ring to be drained before the next one, at
-// most 1 s. With the virq passed on every burst is drained within
-// milliseconds and nothing is lost; without it the first wait runs out.
-// Waiting for the drain (not a fixed pace) keeps the test's outcome the
-// same on a slow, loaded machine.
+// burst fills 85% of ring 1 (2 pages; consumer 1's, whose poll interval is
+// 5 s), and the writer waits for the ring to be drained before the next
+// one, at most 3 s (ample under a sanitizer on a loaded machine). With the
+// virq passed on every burst is drained within milliseconds and nothing is
+// lost; without it the first wait runs out. Waiting for the drain, not a
+// fixed pace, keeps the outcome the same on a slow, loaded machine.
 TEST(LiveRuntime, TheVirqWakesEveryConsumer) {
   if (sysconf(_SC_NPROCESSORS_ONLN) < 2) GTEST_SKIP() << "needs two CPUs";
   vt::sim::HostConfig hc;
@@ -357,13 +357,13 @@ TEST(LiveRuntime, TheVirqWakesEveryConsumer) {
   host.set_clock([&] { return tsc.load(); });
   vt::LiveSession session;
   vt::LiveOptions lo;
-  lo.pages = 8;
+  lo.pages = 2;  // small, so that even a slow (sanitized) writer outruns half of it in 50 ms
   ASSERT_TRUE(session.open(&host, lo).ok());
   ASSERT_GE(session.notify_fd(), 0);
   vt::RuntimeOptions ro;
   std::atomic<bool> done{false};
   ro.external_stop = &done;
-  ro.poll_ms = 1'500;
+  ro.poll_ms = 5'000;
   ro.slack_ms = 0;
   ro.dom0_cpus = {0, 1};  // ring 1 is consumer 1's
   char* text = nullptr;
@@ -371,16 +371,19 @@ TEST(LiveRuntime, TheVirqWakesEveryConsumer) {
   ro.log = open_memstream(&text, &len);
   vt::LiveRuntime rt(&session, ro);
   const uint32_t w[2] = {1, 0};
-  const uint64_t burst = 8 * 4096 / 20 * 85 / 100;  // records of 20 bytes
+  const uint64_t burst = 2 * 4096 / 20 * 85 / 100;  // records of 20 bytes
   uint64_t written = 0;
   int bursts = 0;
   bool drained_each = true;
+  double write_s = 0;
   std::thread writer([&] {
-    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(2'500);
+    // 3.5 s: the rate is judged over whole seconds, the first skipped.
+    const auto start = std::chrono::steady_clock::now();
+    const auto end = start + std::chrono::milliseconds(3'500);
     while (std::chrono::steady_clock::now() < end && drained_each) {
       for (uint64_t k = 0; k < burst; ++k) written += host.trace(1, TRC_SCHED_WAKE, ++tsc, w, 2, 0);
       ++bursts;
-      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(3);
       while (xt::ring_read(host.ring_for_test(1)).state != xt::RingState::kEmpty) {
         if (std::chrono::steady_clock::now() > give_up) {
           drained_each = false;
@@ -390,32 +393,39 @@ TEST(LiveRuntime, TheVirqWakesEveryConsumer) {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    write_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     done = true;
   });
   const vt::Status ran = rt.run();
   writer.join();
   ASSERT_TRUE(ran.ok()) << ran.message();
-  EXPECT_TRUE(drained_each) << "burst " << bursts << " was not drained within 1 s";
-  EXPECT_GE(bursts, 20);
+  EXPECT_TRUE(drained_each) << "burst " << bursts << " was not drained within 3 s";
+  EXPECT_GE(bursts, 10);
   EXPECT_EQ(host.lost_total(), 0u);
   EXPECT_EQ(written, uint64_t(bursts) * burst);
   EXPECT_EQ(rt.stats()[vt::Stat::records_read], written);
-  // 28 KB a burst, a burst every 11-20 ms: over 1 MB/s, where half of an
-  // 8-page ring (16 KiB) holds less than 50 ms (kRingHoldMs); so one line
-  // gives the busiest second's rate and the --pages whose half ring would
-  // hold 50 ms of it.
+  // 7 KB a burst, a burst every 11-20 ms (slower under a sanitizer, still
+  // above 82 KB/s): half of a 2-page ring (4 KiB) holds less than 50 ms
+  // (kRingHoldMs), so one line gives the busiest second's rate and the
+  // --pages whose half ring would hold 50 ms of it.
   std::fclose(ro.log);
   const std::string log(text, len);
   std::free(text);
+  // A sanitizer can slow the writer below that: the line is then only
+  // required when the writer's own average rate was well above it.
+  const double avg = double(written) * 20 / write_s;
   std::smatch m;
-  ASSERT_TRUE(
-      std::regex_search(log, m,
-                        std::regex("writes ([0-9.]+) MB/s of trace records: half of its 8-page ring fills "
-                                   "in [0-9]+ ms; --pages ([0-9]+) would hold 50 ms")))
-      << log;
+  const bool said = std::regex_search(
+      log, m,
+      std::regex("writes ([0-9.]+) MB/s of trace records: half of its 2-page ring fills in [0-9]+ ms; "
+                 "--pages ([0-9]+) would hold 50 ms"));
+  if (avg > 3 * 82e3) {
+    EXPECT_TRUE(said) << "average " << avg << " B/s\n" << log;
+  }
+  if (!said) return;
   const double rate = std::stod(m[1]) * 1e6, pages = std::stod(m[2]);
-  EXPECT_GE(rate, 0.3e6) << log;  // 28 KB at least every 1 s + 10 ms... in practice every 11-20 ms
-  EXPECT_GE(pages, 9) << log;
+  EXPECT_GE(rate, 82e3) << log;  // what needs more than 2 pages
+  EXPECT_GE(pages, 3) << log;
   // floor(2 * rate * 0.050 / 4096) + 1; the rate is printed to 0.01 MB/s
   EXPECT_NEAR(pages, std::floor(2 * rate * 0.050 / 4096) + 1, 1) << log;
 }
