@@ -56,10 +56,17 @@ struct Run {
 
 const vt::sim::ReplayTrace* g_replay = nullptr;
 
-// Reads the rings for total_s while `host` is written by what `start`
-// starts; fills in everything but what only the producer knows.
-Run consume(const Args& a, vt::sim::SimHost& host, vt::LiveSession& session, double total_s,
-            const std::function<void()>& start) {
+// Opens a session on `host` (after its producer is set up: a replay sets the
+// host's clock), reads the rings for total_s while `host` is written by what
+// `start` starts; fills in everything but what only the producer knows.
+Run consume(const Args& a, vt::sim::SimHost& host, double total_s, const std::function<void()>& start) {
+  vt::LiveSession session;
+  vt::LiveOptions lo;
+  lo.pages = a.pages;
+  if (vt::Status st = session.open(&host, lo); !st.ok()) {
+    std::fprintf(stderr, "live_rate: %s\n", st.message().c_str());
+    std::exit(1);
+  }
   vt::RuntimeOptions ro;
   ro.seconds = total_s;
   ro.poll_ms = a.poll_ms;
@@ -95,14 +102,7 @@ Run run_replay(const Args& a, double mrate) {
   o.records_per_s = mrate * 1e6;
   o.pin_cpu = a.sim_cpu;
   vt::sim::Replayer rep(&host, g_replay, o);
-  vt::LiveSession session;
-  vt::LiveOptions lo;
-  lo.pages = a.pages;
-  if (vt::Status st = session.open(&host, lo); !st.ok()) {
-    std::fprintf(stderr, "live_rate: %s\n", st.message().c_str());
-    std::exit(1);
-  }
-  Run r = consume(a, host, session, a.seconds, [&] { rep.start(); });
+  Run r = consume(a, host, a.seconds, [&] { rep.start(); });
   rep.stop();
   rep.join();
   r.speed = mrate;
@@ -124,20 +124,13 @@ Run run_once(const Args& a, double speed, std::vector<std::pair<double, double>>
   vt::sim::SimHost host(hc);
   vt::sim::Simulator sim(&host, sc);
   sim.pin_to(a.sim_cpu);
-  vt::LiveSession session;
-  vt::LiveOptions lo;
-  lo.pages = a.pages;
-  if (vt::Status st = session.open(&host, lo); !st.ok()) {
-    std::fprintf(stderr, "live_rate: %s\n", st.message().c_str());
-    std::exit(1);
-  }
   double total = a.seconds;
   if (!phases.empty()) {
     total = 0;
     for (auto& p : phases) total += p.second;
   }
   std::thread phaser;
-  Run r = consume(a, host, session, total, [&] {
+  Run r = consume(a, host, total, [&] {
     sim.start(0);
     if (phases.empty()) return;
     phaser = std::thread([&] {
