@@ -21,6 +21,10 @@ finish() {
     mkdir -p "$OUT/xen-logs" && cp /var/log/xen/* "$OUT/xen-logs/" 2>/dev/null
     xl dmesg > "$OUT/xl-dmesg.txt" 2>&1
     dmesg > "$OUT/dom0-dmesg.txt" 2>&1
+    if [ -n "$UNIT" ]; then
+        journalctl -b -o short-monotonic --no-pager > "$OUT/journal.txt" 2>&1
+        systemctl --failed --no-pager > "$OUT/systemctl-failed.txt" 2>&1
+    fi
     for p in $(cat /run/xenlab-bg 2>/dev/null); do kill "$p" 2>/dev/null; done
     sleep 1
     ls -la "$OUT" >> "$OUT/runner.log"
@@ -39,9 +43,22 @@ ev boot-done
 # ---- the packaged monitor ("vtrace": {"package": true}): the .deb that
 # tools/package built, and the runtime dependencies dom0 lacks, installed
 # as an operator would (dpkg -i; dom0 has no network for apt)
-if [ -n "$PACKAGE" ]; then
+if [ -n "$PACKAGE" ] && [ -n "$UNIT" ]; then
+    # the systemd image (UNIT): apt-get install of the local .debs, as the
+    # README says, offline: the dependencies dom0 lacks are among them, and
+    # no Recommends (ca-certificates, publicsuffix: dom0 has no network)
+    if ( cd "$IN/debs" && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ./*.deb ) > "$OUT/dpkg-install.log" 2>&1; then
+        log "apt-get install ./*.deb: done"
+    else
+        log "apt-get install ./*.deb failed ($(tail -1 "$OUT/dpkg-install.log")): dpkg -i instead"
+        dpkg -i "$IN"/debs/*.deb >> "$OUT/dpkg-install.log" 2>&1 \
+            || fail "dpkg -i of the vtrace package failed: $(tail -3 "$OUT/dpkg-install.log" | tr '\n' ' ')"
+    fi
+elif [ -n "$PACKAGE" ]; then
     dpkg -i "$IN"/debs/*.deb > "$OUT/dpkg-install.log" 2>&1 \
         || fail "dpkg -i of the vtrace package failed: $(tail -3 "$OUT/dpkg-install.log" | tr '\n' ' ')"
+fi
+if [ -n "$PACKAGE" ]; then
     { dpkg -s vtrace; echo; dpkg -L vtrace; echo; ls -ld /var/log/vtrace; } > "$OUT/dpkg-vtrace.txt" 2>&1
     cp /etc/vtrace/vtrace.toml "$OUT/vtrace.toml"
     /usr/bin/vtrace --help > "$OUT/vtrace-help.txt" 2>&1 || fail "the installed vtrace does not run: $(head -3 "$OUT/vtrace-help.txt")"
@@ -52,9 +69,15 @@ for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback xen-ne
     modprobe "$m" 2>>"$OUT/runner.log" || log "warning: modprobe $m failed"
 done
 mountpoint -q /proc/xen || mount -t xenfs xenfs /proc/xen || fail "cannot mount xenfs"
+if [ -n "$UNIT" ] && pgrep -x 'o?xenstored' > /dev/null; then
+    # systemd's xen.service (Debian's /etc/init.d/xen) started the daemons
+    log "xen.service: $(systemctl is-active xen.service); xenstored, xenconsoled: $(pgrep -x 'o?xenstored|xenconsoled' | tr '\n' ' ')"
+    systemctl status --no-pager xen.service > "$OUT/xen-service.txt" 2>&1
+else
 xenstored --pid-file=/run/xen/xenstored.pid || fail "xenstored did not start"
 xen-init-dom0 >> "$OUT/runner.log" 2>&1 || fail "xen-init-dom0 failed"
 xenconsoled --pid-file=/run/xen/xenconsoled.pid || fail "xenconsoled did not start"
+fi
 xl info > "$OUT/xl-info.txt" 2>&1 || fail "xl info failed"
 log "$(grep -E '^(xen_version|cpu_mhz|free_memory|xen_scheduler)' "$OUT/xl-info.txt" | tr -s ' ' | tr '\n' ' ')"
 
@@ -226,7 +249,10 @@ if [ -n "$LIVE" ]; then
     # at most DURATION + 600 s): a slow step (a loaded host) delays the ones
     # after it, and none is cut off by the end of the trace.
     ev trace-start
-    if [ -n "$PACKAGE" ]; then
+    if [ -n "$UNIT" ]; then
+    # the systemd image: the packaged unit itself, as shipped
+    systemctl start vtrace.service > "$OUT/vtrace-start.txt" 2>&1
+    elif [ -n "$PACKAGE" ]; then
     # the packaged service as its unit's ExecStart runs it (vtrace run
     # --config /etc/vtrace/vtrace.toml: detect, verdicts in
     # /var/log/vtrace/verdicts.jsonl, metrics on 127.0.0.1:9464, the models
@@ -242,6 +268,10 @@ if [ -n "$LIVE" ]; then
     fi
     XT=$!
     sleep 2
+    if [ -n "$UNIT" ]; then
+        XT=$(systemctl show -p MainPID --value vtrace.service)
+        [ "${XT:-0}" != 0 ] || fail "vtrace.service is not running: $(systemctl status --no-pager vtrace.service | tail -5 | tr '\n' ' ')"
+    fi
     kill -0 $XT 2>/dev/null || fail "vtrace run exited at once: $(cat "$OUT/vtrace-run.err")"
     log "vtrace run --detect running (pid $XT)"
     if [ -n "$PACKAGE" ]; then
@@ -420,7 +450,7 @@ if [ -n "$LIVE" ]; then
     done
     # a last scrape (999) right before vtrace is stopped
     if [ -n "$SCRAPER" ]; then kill "$SCRAPER" 2>/dev/null; scrape 999; fi
-    kill -INT $XT 2>/dev/null
+    if [ -n "$UNIT" ]; then systemctl stop --no-block vtrace.service; else kill -INT $XT 2>/dev/null; fi
     waited=$DURATION   # SIGINT sent: at most 60 s more before KILL
 fi
 while kill -0 $XT 2>/dev/null; do
@@ -442,6 +472,8 @@ for p in $(cat /run/xenlab-hogs 2>/dev/null); do kill "$p" 2>/dev/null; done
 sync
 log "trace done"
 [ -n "$LIVE" ] && log "vtrace: $(tr '\n' ' ' < "$OUT/vtrace-run.err")"
+# the unit's messages (its standard error goes to the journal)
+[ -n "$UNIT" ] && journalctl -u vtrace.service -o cat --no-pager > "$OUT/vtrace-run.err" 2>&1
 if [ -n "$PACKAGE" ]; then
     cp /var/log/vtrace/verdicts.jsonl "$OUT/verdicts.jsonl" 2>> "$OUT/runner.log" || log "ERROR no /var/log/vtrace/verdicts.jsonl"
     ls -la /var/log/vtrace >> "$OUT/dpkg-vtrace.txt" 2>&1
@@ -477,6 +509,8 @@ if [ -n "$PACKAGE" ] && [ -n "$HARDEN_PROBES" ]; then
         setpriv --no-new-privs --bounding-set=-all,+sys_admin,+ipc_lock --inh-caps=-all
     cp /var/log/vtrace/probe-*.jsonl "$OUT/hardening/" 2>/dev/null
 fi
+# the unit's hardening options under systemd, one at a time (unit-check.sh)
+[ -n "$UNIT" ] && . "$IN/unit-check.sh"
 i=1
 while [ $i -le "$G_COUNT" ]; do
     eval tty=\$G${i}_TTY
