@@ -3,7 +3,13 @@
 # in rounds (1, 4, 16, 40, ...: the round's size is the number of guests
 # running), and at each round bench/xenmon_compare runs xenbaked, vtrace and
 # xentop in turn, one reader at a time, at the round's event mask.
-# Uses runner.sh's create, send, log, ev, fail.
+# Uses runner.sh's create, log, ev, fail (its send and load come later in
+# runner.sh: sourced here they do not exist yet, hence xm_start).
+xm_start() {  # xm_start I: tell guest I to start its workload
+    eval _tty=\$G${1}_TTY _n=\$G${1}_NAME
+    printf 'start\n' > "$_tty" || fail "cannot write to $_n's console $_tty"
+    ev "sent $_n start"
+}
 XM="$OUT/xenmon"
 mkdir -p "$XM"
 made=0
@@ -33,7 +39,7 @@ for round in $XENMON_ROUNDS; do
         done
         xl sched-credit2 -d Domain-0 -w "${DOM0_WEIGHT:-256}" >> "$OUT/runner.log" 2>&1 || fail "could not restore dom0's weight"
         i=$((made+1))
-        while [ $i -le "$n" ]; do send $i start; i=$((i+1)); done
+        while [ $i -le "$n" ]; do xm_start $i; i=$((i+1)); done
         made=$n
         log "round $k: $n guests ready and started"
         sleep "$SETTLE"
