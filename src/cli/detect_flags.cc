@@ -8,7 +8,7 @@
 
 namespace vt {
 
-void add_detect_flags(CLI::App* cmd, DetectFlags* f) {
+void add_detect_flags(CLI::App* cmd, DetectFlags* f, bool with_detect) {
   // --action is checked while the command line is parsed, by the library's
   // parser: its message is the one a bad spelling gets ("--action: ...").
   const CLI::Validator action(
@@ -18,9 +18,10 @@ void add_detect_flags(CLI::App* cmd, DetectFlags* f) {
         return st.ok() ? std::string() : st.message();
       },
       "", "action");
-  cmd->add_flag("--detect", f->detect,
-                "judge every domain each second and print verdict changes as JSON lines "
-                "(docs/detector.md)");
+  if (with_detect)
+    cmd->add_flag("--detect", f->detect,
+                  "judge every domain each second and print verdict changes as JSON lines "
+                  "(docs/detector.md)");
   // One file per occurrence (a TRACE after it stays a positional).
   cmd->add_option("--model", f->options.model_paths,
                   "model file; repeat it for one model per guest type (default: the default models, for PV "

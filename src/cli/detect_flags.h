@@ -23,7 +23,9 @@ struct DetectFlags {
   DetectOptions options;  // --model, --strikes, --verdicts, --action, --dry-run, the guard's
 };
 
-void add_detect_flags(CLI::App* cmd, DetectFlags* f);
+// Without `with_detect`, no --detect flag: the command always judges
+// (`vtrace judge`) and sets f->detect itself.
+void add_detect_flags(CLI::App* cmd, DetectFlags* f, bool with_detect = true);
 
 // Whether the samples go to stdout: without --detect, or with the verdicts
 // sent to a file (--verdicts FILE); else the verdict lines take it.

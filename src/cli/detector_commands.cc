@@ -1,4 +1,5 @@
-// Registers the detector's commands: train, eval, explain (docs/detector.md).
+// Registers the detector's commands: train, eval, explain, judge
+// (docs/detector.md).
 // Each prints one line on stderr and exits 1 on bad input (dataset, model),
 // 2 on a bad flag (commands.h: report). Flags whose values are names are
 // checked while the command line is parsed, by the library's parsers; the
@@ -16,12 +17,16 @@
 
 #include "src/cli/command_registry.h"
 #include "src/cli/commands.h"
+#include "src/cli/detect_flags.h"
 #include "src/cli/named_option.h"
 #include "src/detector/model.h"
+#include "src/detector/verdicts.h"
 #include "src/training/dataset.h"
 #include "src/training/evaluation.h"
 #include "src/training/explain.h"
+#include "src/training/replay_csv.h"
 #include "src/training/train.h"
+#include "src/util/file.h"
 
 namespace vt {
 namespace {
@@ -45,6 +50,11 @@ struct EvalFlags {
   Format format = Format::kTable;
   EvalOptions o;
   GuestType guest_type = GuestType::kUnknown;  // all
+};
+
+struct JudgeFlags {
+  std::string table;
+  DetectFlags detect;
 };
 
 struct ExplainFlags {
@@ -352,6 +362,37 @@ int cmd_eval(const EvalFlags& f) {
   return kExitOk;
 }
 
+// A per-second table through the detector, one second (every domain's
+// row) at a time, as `replay --detect` feeds the trace's samples.
+int cmd_judge(JudgeFlags f) {
+  f.detect.detect = true;
+  std::unique_ptr<DetectStage> det;
+  // A table has no host to act on: pause/shutdown/destroy only as a dry run.
+  if (Status st = open_detect(f.detect, 1.0, DomainControl{}, DomainQuery{}, DomainIdentity{}, &det);
+      !st.ok())
+    return report(st);
+  const bool in = f.table == "-";
+  const std::string name = in ? "standard input" : f.table;
+  std::string text;
+  if (Status st = read_text_file(in ? "/dev/stdin" : f.table, &text); !st.ok())
+    return report(in ? st.with_context(name) : st);
+  std::vector<SecondRow> rows;
+  if (Status st = parse_replay_csv(text, name, &rows); !st.ok()) return report(st);
+  for (size_t i = 0, j; i < rows.size(); i = j) {
+    for (j = i; j < rows.size() && rows[j].t == rows[i].t; ++j) {
+    }
+    if (j < rows.size() && rows[j].t < rows[i].t) {
+      det->finish();  // what was judged so far stays written
+      return report(Status::Corruption(name + ": data row " + std::to_string(j + 1) + ": t " +
+                                       fmt("%.0f", rows[j].t) + " after " + fmt("%.0f", rows[i].t) +
+                                       " (the seconds must come in order, as vtrace writes them)"));
+    }
+    det->on_rows(&rows[i], j - i);
+  }
+  det->finish();
+  return kExitOk;
+}
+
 int cmd_explain(const ExplainFlags& f) {
   Model m;
   if (Status st = load_model(f.model, &m); !st.ok()) return report(st);
@@ -456,6 +497,14 @@ void add_detector_commands(CLI::App* app, Commands* out) {
   add_named_option<Format>(eval, "--format", &ef->format, "table or json", parse_report_format, format_name);
   add_guest_type_flag(eval, &ef->guest_type);
   out->push_back({eval, [ef] { return cmd_eval(*ef); }});
+
+  auto jf = std::make_shared<JudgeFlags>();
+  CLI::App* judge = app->add_subcommand(
+      "judge",
+      "judge a per-second table (vtrace replay or run --format csv) as replay --detect judges a trace");
+  judge->add_option("TABLE", jf->table, "per-domain CSV table (- for standard input)")->required();
+  add_detect_flags(judge, &jf->detect, false);
+  out->push_back({judge, [jf] { return cmd_judge(*jf); }});
 
   auto xf = std::make_shared<ExplainFlags>();
   CLI::App* explain = app->add_subcommand("explain", "print a model's trees as nested threshold tests");

@@ -44,13 +44,13 @@ struct SecondRow {
   uint64_t dn[kNumDomainCounts] = {};  // kBlindTicks unused
   VcpuExtremes vx;                     // sample.h
   uint8_t blinded = 0;                 // BlindCause bits (sample.h); the replay CSV's 1 is kBlindLost
-  // The domain's state (sample.h); the replay CSV has none: active, its
-  // vCPUs' count not known (vcpus_up 0).
+  // The domain's state (sample.h); a replay CSV written before its state
+  // columns (kStateColumns) has none: active, vcpus_up 0 (not known).
   DomainState state = DomainState::kActive;
   uint8_t shutdown_reason = xt::kNoShutdown;
   uint32_t vcpus_up = 0;
   int8_t host_hvm = -1;  // the host's word on its type (sample.h); -1 in a table
-  float age_s = -1;      // since its creation, if the trace saw it (sample.h); -1 in a table
+  float age_s = -1;      // since its creation, if the trace saw it (sample.h)
 };
 
 SecondRow row_from_sample(const DomainSample& s, double hz);

@@ -496,6 +496,15 @@ Status DetectStage::reload(const DetectOptions& o) {
 
 void DetectStage::on_samples(const std::vector<DomainSample>& period, double hz) {
   det_->on_samples(period, hz, &verdicts_);
+  emit();
+}
+
+void DetectStage::on_rows(const SecondRow* rows, size_t n) {
+  det_->on_rows(rows, n, &verdicts_);
+  emit();
+}
+
+void DetectStage::emit() {
   const bool acting = actions_.spec.kind != ActionKind::kNone;
   for (const Verdict& v : verdicts_) {
     std::string action, result, held;

@@ -327,6 +327,8 @@ class DetectStage {
   // Feeds one period; writes verdict lines and runs the actions the guard
   // lets through (host alarms as lines of their own).
   void on_samples(const std::vector<DomainSample>& period, double hz);
+  // The same for one second of a per-second table (`vtrace judge`).
+  void on_rows(const SecondRow* rows, size_t n);
   // Stat::actions_taken, actions_held, host_alarms.
   const Stats& stats() const { return stats_; }
   // A running stage takes new settings and models (SIGHUP; the host's hooks
@@ -357,6 +359,9 @@ class DetectStage {
   DomainIdentity identity_;
   bool wall_time_ = false;
   std::vector<Verdict> verdicts_;
+
+  // Writes verdicts_ and runs the actions due (on_samples, on_rows).
+  void emit();
 };
 
 }  // namespace vt

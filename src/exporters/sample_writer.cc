@@ -11,6 +11,7 @@ std::string SampleWriter::csv_header(bool per_vcpu) {
       if (i != kBlindTicks) h += std::string(",") + domain_count_name(i);
     for (const ExtremeColumn& x : kExtremeColumns) h += std::string(",") + x.name;
     h += ",blinded";
+    for (const char* c : kStateColumns) h += std::string(",") + c;
   }
   return h;
 }
@@ -49,7 +50,8 @@ void SampleWriter::row(const DomainSample& s, const VcpuCounters& c, int vcpu) {
           std::fputc(',', out_);
           std::fprintf(out_, x.format, s.vx.*x.field);
         }
-        std::fprintf(out_, ",%d", s.blinded ? 1 : 0);
+        std::fprintf(out_, ",%d,%s,%s,%u,%.3f", s.blinded ? 1 : 0, domain_state_name(s.state),
+                     shutdown_column(s.shutdown_reason), s.vcpus_up, double(s.age_s));
       }
       std::fprintf(out_, "\n");
       break;
@@ -71,6 +73,9 @@ void SampleWriter::row(const DomainSample& s, const VcpuCounters& c, int vcpu) {
           std::fprintf(out_, x.format, s.vx.*x.field);
         }
         std::fprintf(out_, ", \"blinded\": %s", s.blinded ? "true" : "false");
+        std::fprintf(out_, ", \"%s\": \"%s\", \"%s\": \"%s\", \"%s\": %u, \"%s\": %.3f", kStateColumns[0],
+                     domain_state_name(s.state), kStateColumns[1], shutdown_column(s.shutdown_reason),
+                     kStateColumns[2], s.vcpus_up, kStateColumns[3], double(s.age_s));
       }
       std::fprintf(out_, "}\n");
       break;
@@ -79,18 +84,22 @@ void SampleWriter::row(const DomainSample& s, const VcpuCounters& c, int vcpu) {
       // Percent of the vCPU time available: a domain row divides by its vCPUs.
       const double span = (s.span_s > 0 ? s.span_s : 1) * (dom_row && s.vcpus > 1 ? s.vcpus : 1);
       char v[16];
+      // Flags: blinded, and a domain's state when it is not active.
+      const bool stopped = dom_row && s.state != DomainState::kActive;
+      char flags[40];
+      std::snprintf(flags, sizeof flags, "%s%s%s", s.blinded ? "blinded" : "",
+                    s.blinded && stopped ? "," : "", stopped ? domain_state_name(s.state) : "");
       if (dom_row)
         std::snprintf(v, sizeof v, "*%u", s.vcpus);
       else
         std::snprintf(v, sizeof v, "%d", vcpu);
-      std::fprintf(out_, "%8.0f %6u %5s %9.2f %9.2f %9.2f %7llu %7llu %7llu %10llu %7llu %s\n", s.start_s,
-                   s.domid, v, 100 * seconds(c.cycles[kRunning], hz_) / span,
-                   100 * seconds(c.cycles[kRunnable], hz_) / span,
-                   100 * seconds(c.cycles[kBlocked], hz_) / span, (unsigned long long)c.n[kExecCount],
-                   (unsigned long long)c.n[kWakes], (unsigned long long)c.n[kBlocks],
-                   (unsigned long long)c.n[kHypercalls],
-                   (unsigned long long)(s.dd.n[kGrantMap] + s.dd.n[kGrantUnmap] + s.dd.n[kGrantTransfer]),
-                   s.blinded ? "blinded" : "");
+      std::fprintf(
+          out_, "%8.0f %6u %5s %9.2f %9.2f %9.2f %7llu %7llu %7llu %10llu %7llu %s\n", s.start_s, s.domid, v,
+          100 * seconds(c.cycles[kRunning], hz_) / span, 100 * seconds(c.cycles[kRunnable], hz_) / span,
+          100 * seconds(c.cycles[kBlocked], hz_) / span, (unsigned long long)c.n[kExecCount],
+          (unsigned long long)c.n[kWakes], (unsigned long long)c.n[kBlocks],
+          (unsigned long long)c.n[kHypercalls],
+          (unsigned long long)(s.dd.n[kGrantMap] + s.dd.n[kGrantUnmap] + s.dd.n[kGrantTransfer]), flags);
       break;
     }
   }

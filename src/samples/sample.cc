@@ -15,6 +15,31 @@ const char* domain_state_name(DomainState s) {
   return "?";
 }
 
+bool parse_domain_state(std::string_view name, DomainState* s) {
+  for (DomainState d : {DomainState::kActive, DomainState::kPaused, DomainState::kShutdown,
+                        DomainState::kCrashed, DomainState::kDying})
+    if (name == domain_state_name(d)) {
+      *s = d;
+      return true;
+    }
+  return false;
+}
+
+const char* shutdown_column(uint8_t reason) {
+  return reason == xt::kNoShutdown ? "none" : xt::shutdown_reason_name(reason);
+}
+
+bool parse_shutdown_column(std::string_view name, uint8_t* reason) {
+  // Every reason above Xen's known ones is kept as one "unknown" value
+  // (lifecycle_tracker.h), the first whose name it is.
+  for (unsigned r = 0; r <= xt::kNoShutdown; ++r)
+    if (name == shutdown_column(uint8_t(r))) {
+      *reason = uint8_t(r);
+      return true;
+    }
+  return false;
+}
+
 namespace {
 
 // The period's state of a domain whose vCPUs were just sampled (s.vcpus,

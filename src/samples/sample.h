@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string_view>
 #include <vector>
 
 #include "src/trackers/entities.h"
@@ -91,6 +92,20 @@ enum BlindCause : uint8_t {
 //              blocked shows offline only at its next wake-up)
 enum class DomainState : uint8_t { kActive, kPaused, kShutdown, kCrashed, kDying };
 const char* domain_state_name(DomainState s);  // "active", "paused", "shutdown", "crashed", "dying"
+// The inverse of domain_state_name; false for any other text.
+bool parse_domain_state(std::string_view name, DomainState* s);
+
+// A per-domain row's state columns (after `blinded`, in this order): the
+// domain's state, the guest's shutdown reason (shutdown_column), its vCPUs
+// up, its age (%.3f; -1 when the trace did not see it created). With them
+// a table is judged as the samples it came from (`vtrace judge`: state
+// verdicts, vCPU changes, booting); tables written before them read as
+// active, vCPUs not known, age not known.
+inline constexpr const char* kStateColumns[] = {"state", "shutdown_reason", "vcpus_up", "age_s"};
+// shutdown_reason's text: xt::shutdown_reason_name, or "none" for
+// xt::kNoShutdown; parse_shutdown_column is its inverse.
+const char* shutdown_column(uint8_t reason);
+bool parse_shutdown_column(std::string_view name, uint8_t* reason);
 
 struct VcpuSample {
   uint16_t id = 0;

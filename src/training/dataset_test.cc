@@ -45,7 +45,11 @@ std::string samples_csv(int n) {
                                                     {"max_vcpu_running", "0.5"},
                                                     {"min_vcpu_blocked", "0.4"},
                                                     {"min_vcpu_hc_rate", "200"},
-                                                    {"min_vcpu_switch_rate", "20"}};
+                                                    {"min_vcpu_switch_rate", "20"},
+                                                    {"state", "active"},
+                                                    {"shutdown_reason", "none"},
+                                                    {"vcpus_up", "1"},
+                                                    {"age_s", "-1.000"}};
       for (size_t i = 0; i < names.size(); ++i) {
         const auto it = v.find(std::string(names[i]));
         s += (i ? "," : "") + (it == v.end() ? std::string("0") : it->second);

@@ -31,18 +31,25 @@ enum Slot : int {
   kSlotGeneration,
   kSlotVcpus,
   kSlotBlinded,
-  kSlotExtreme,                                    // + kNumExtremeColumns
-  kSlotState = kSlotExtreme + kNumExtremeColumns,  // + kTimedStates
-  kSlotCount = kSlotState + kTimedStates,          // + kNumCounts
-  kSlotDomCount = kSlotCount + kNumCounts,         // + kNumDomainCounts - 1 (no blind_ticks)
-  kNumSlots = kSlotDomCount + kNumDomainCounts - 1
+  kSlotExtreme,                                          // + kNumExtremeColumns
+  kSlotState = kSlotExtreme + kNumExtremeColumns,        // + kTimedStates
+  kSlotCount = kSlotState + kTimedStates,                // + kNumCounts
+  kSlotDomCount = kSlotCount + kNumCounts,               // + kNumDomainCounts - 1 (no blind_ticks)
+  kSlotDomState = kSlotDomCount + kNumDomainCounts - 1,  // kStateColumns, in order
+  kSlotShutdown,
+  kSlotVcpusUp,
+  kSlotAge,
+  kNumSlots
 };
+static_assert(kNumSlots - kSlotDomState == sizeof kStateColumns / sizeof kStateColumns[0]);
 
 // Columns a table may lack because it was written before they existed
 // (the HVM counts and extremes, issue 13): read as 0. Such tables all come
 // from hosts without HVM or PVH guests (the PV lab data set, the synthetic
-// and simulated sets), where they are 0.
+// and simulated sets), where they are 0. The state columns (issue 14) read
+// as SecondRow's defaults: active, vCPUs up not known, age not known.
 bool added_later(int s) {
+  if (s >= kSlotDomState) return true;
   if (s >= kSlotExtreme && s < kSlotState) return kExtremeColumns[s - kSlotExtreme].since_hvm;
   return s >= kSlotCount + int(kHvmRecords) && s < kSlotDomCount;
 }
@@ -59,6 +66,7 @@ std::string slot_name(int s) {
   if (s >= kSlotExtreme && s < kSlotState) return kExtremeColumns[s - kSlotExtreme].name;
   if (s >= kSlotState && s < kSlotCount) return std::string(vstate_name(s - kSlotState)) + "_s";
   if (s >= kSlotCount && s < kSlotDomCount) return count_name(s - kSlotCount);
+  if (s >= kSlotDomState) return kStateColumns[s - kSlotDomState];
   return domain_count_name(s - kSlotDomCount);
 }
 
@@ -125,7 +133,22 @@ Status parse_replay_csv(std::string_view text, const std::string& name, std::vec
       auto bad = [&](const char* what) {
         return fail("column '" + slot_name(s) + "': '" + std::string(f.substr(0, 40)) + "' is not " + what);
       };
-      if (s == kSlotT) {
+      if (s == kSlotDomState) {
+        if (!parse_domain_state(f, &r.state))
+          return bad("a domain state (active, paused, shutdown, crashed, dying)");
+      } else if (s == kSlotShutdown) {
+        if (!parse_shutdown_column(f, &r.shutdown_reason))
+          return bad("a shutdown reason (poweroff, reboot, ...; none)");
+      } else if (s == kSlotAge) {
+        double v;
+        // -1: the trace did not see it created.
+        if (f == "-1.000" || f == "-1") {
+          r.age_s = -1;
+        } else {
+          if (!parse_double(f, &v) || v > 1e12) return bad("a non-negative number of seconds (or -1)");
+          r.age_s = float(v);
+        }
+      } else if (s == kSlotT) {
         double t;
         if (!parse_double(f, &t) || t != std::floor(t) || t > 1e15)
           return bad("a whole number of seconds (the detector needs 1 s periods)");
@@ -159,6 +182,9 @@ Status parse_replay_csv(std::string_view text, const std::string& name, std::vec
         } else if (s == kSlotBlinded) {
           if (v > 1) return bad("0 or 1");
           r.blinded = v == 1;
+        } else if (s == kSlotVcpusUp) {
+          if (v > kMaxVcpuId + 1) return bad("a vCPU count");
+          r.vcpus_up = uint32_t(v);
         } else if (s >= kSlotCount && s < kSlotDomCount) {
           r.n[s - kSlotCount] = v;
         } else {

@@ -4,7 +4,8 @@
 // (vstate_name, count_name, domain_count_name), so a column added to the
 // trackers is read here without change; extra columns are ignored. The HVM
 // counts (hvm_records, hvm_exits) came later: a table without them reads
-// them as 0 (it comes from a host without HVM or PVH guests).
+// them as 0 (it comes from a host without HVM or PVH guests); one without
+// the state columns (kStateColumns, sample.h) reads every row as active.
 //
 // Bad input (missing column, per-vCPU file, wrong field count, a value that
 // is not a non-negative number up to 1e12, t not a whole number) is

@@ -17,7 +17,18 @@ std::string row() {
   std::string r = "7,1.000000,5,2,2,0.500000,0.250000,1.250000,0.000000,0.000000";  // t..lost_s
   for (int k = 0; k < kNumCounts; ++k) r += "," + std::to_string(11 + k);
   r += ",31,32,33,0.400000,0.300000,17.500,2.250,0.900000,3.500,4.500,1";
+  r += ",crashed,crash,1,12.500";  // state, shutdown_reason, vcpus_up, age_s
   return r;
+}
+
+// row() with field `i` replaced.
+std::string with(size_t i, const std::string& v) {
+  std::vector<std::string_view> f;
+  const std::string r = row();
+  split_csv_line(r, &f);
+  std::string o;
+  for (size_t k = 0; k < f.size(); ++k) o += (k ? "," : "") + (k == i ? v : std::string(f[k]));
+  return o;
 }
 
 TEST(ReplayCsv, ColumnsByName) {
@@ -47,6 +58,39 @@ TEST(ReplayCsv, ColumnsByName) {
   EXPECT_EQ(r.vx.min_vcpu_virq_rate, 3.5);
   EXPECT_EQ(r.vx.min_vcpu_vmcall_rate, 4.5);
   EXPECT_TRUE(r.blinded);
+  EXPECT_EQ(r.state, DomainState::kCrashed);
+  EXPECT_EQ(r.shutdown_reason, xt::kShutdownCrash);
+  EXPECT_EQ(r.vcpus_up, 1u);
+  EXPECT_EQ(r.age_s, 12.5f);
+}
+
+// The state columns as the writer spells every value, read back; a table
+// written before them reads as active, vCPUs and age not known.
+TEST(ReplayCsv, StateColumnsRoundTrip) {
+  std::vector<SecondRow> rows;
+  for (DomainState d : {DomainState::kActive, DomainState::kPaused, DomainState::kShutdown,
+                        DomainState::kCrashed, DomainState::kDying}) {
+    DomainState back;
+    ASSERT_TRUE(parse_domain_state(domain_state_name(d), &back));
+    EXPECT_EQ(back, d);
+  }
+  for (unsigned reason : {0u, 1u, 2u, 3u, 4u, 5u, unsigned(xt::kNoShutdown)}) {
+    uint8_t back = 0;
+    ASSERT_TRUE(parse_shutdown_column(shutdown_column(uint8_t(reason)), &back)) << reason;
+    EXPECT_EQ(back, reason);
+  }
+  EXPECT_STREQ(shutdown_column(xt::kNoShutdown), "none");
+  const size_t cut = kHeader.find(",state");
+  const std::string r = row();
+  const Status st = parse_replay_csv(kHeader.substr(0, cut) + "\n" + r.substr(0, r.find(",crashed")) + "\n",
+                                     "old.csv", &rows);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(rows[0].state, DomainState::kActive);
+  EXPECT_EQ(rows[0].shutdown_reason, xt::kNoShutdown);
+  EXPECT_EQ(rows[0].vcpus_up, 0u);
+  EXPECT_EQ(rows[0].age_s, -1.0f);
+  ASSERT_TRUE(parse_replay_csv(kHeader + "\n" + with(54, "-1.000") + "\n", "x.csv", &rows).ok());
+  EXPECT_EQ(rows[0].age_s, -1.0f);
 }
 
 // A table written before the HVM counts existed (the PV lab set, the
@@ -101,16 +145,6 @@ TEST(ReplayCsv, ColumnOrderAndExtraColumnsDoNotMatter) {
   EXPECT_EQ(rows[0].n[kWakes], 12u);
 }
 
-// row() with field `i` replaced.
-std::string with(size_t i, const std::string& v) {
-  std::vector<std::string_view> f;
-  const std::string r = row();
-  split_csv_line(r, &f);
-  std::string o;
-  for (size_t k = 0; k < f.size(); ++k) o += (k ? "," : "") + (k == i ? v : std::string(f[k]));
-  return o;
-}
-
 struct Bad {
   std::string text;
   std::string message;
@@ -124,7 +158,7 @@ TEST(ReplayCsv, MalformedFilesGiveOneClearLine) {
       {"", "x.csv: line 1: empty file"},
       {no_running + "\n", "x.csv: line 1: missing column 'running_s'"},
       {SampleWriter::csv_header(true) + "\n", "x.csv: line 1: per-vCPU rows"},
-      {h + row() + ",9\n", "x.csv: line 2: 52 fields, the header has 51"},
+      {h + row() + ",9\n", "x.csv: line 2: 56 fields, the header has 55"},
       {h + row() + "\n" + with(2, "abc") + "\n",
        "x.csv: line 3: column 'domid': 'abc' is not a non-negative integer"},
       {h + with(0, "7.5") + "\n", "x.csv: line 2: column 't': '7.5' is not a whole number"},
@@ -137,6 +171,11 @@ TEST(ReplayCsv, MalformedFilesGiveOneClearLine) {
       {h + with(50, "2") + "\n", "x.csv: line 2: column 'blinded': '2' is not 0 or 1"},
       {h + with(2, "40000") + "\n", "x.csv: line 2: column 'domid': '40000' is not a domain id"},
       {h + with(10, "-3") + "\n", "x.csv: line 2: column 'exec_count': '-3' is not a non-negative integer"},
+      {h + with(51, "asleep") + "\n", "x.csv: line 2: column 'state': 'asleep' is not a domain state"},
+      {h + with(52, "halt") + "\n",
+       "x.csv: line 2: column 'shutdown_reason': 'halt' is not a shutdown reason"},
+      {h + with(53, "x") + "\n", "x.csv: line 2: column 'vcpus_up': 'x' is not a non-negative integer"},
+      {h + with(54, "-2") + "\n", "x.csv: line 2: column 'age_s': '-2' is not a non-negative number"},
   };
   for (const Bad& b : cases) {
     std::vector<SecondRow> rows;

@@ -13,7 +13,12 @@ for f in spec.json meta.json steps.log expected.jsonl verdicts.jsonl vtrace-run.
     [ -e "$rd/$f" ] && cp "$rd/$f" "$dst/"
 done
 cp "$rd"/steps/*-before.txt "$rd"/steps/*-after.txt "$dst/steps/" 2>/dev/null || true
-zstd -19 -T1 -q -f "$rd/vtrace-run.csv" -o "$dst/vtrace-run.csv.zst"
+# The per-second table the tests judge (judge_tables_test.sh): today's
+# replay of the recording, with the state columns the live table of an
+# older binary may lack (the lab's HVM exits are AMD SVM under TCG).
+vtrace=${VTRACE:-$here/../../build/src/vtrace}
+hz=$(python3 -c 'import json,sys; print("%.0f" % json.load(open(sys.argv[1]))["cpu_hz"])' "$rd/meta.json")
+"$vtrace" replay --format csv --hvm-vendor svm --cpu-hz "$hz" "$rd/trace.xtr" | zstd -19 -T1 -q -o "$dst/replay.csv.zst"
 # a quick level first: a trace far too big for -19 to bring under 3 MB is left out at once
 nice zstd -3 -T1 -q -f "$rd/trace.xtr" -o "$dst/trace.xtr.zst"
 [ "$(stat -c %s "$dst/trace.xtr.zst")" -gt 6291456 ] || nice zstd -19 -T1 -q -f "$rd/trace.xtr" -o "$dst/trace.xtr.zst"
