@@ -9,7 +9,14 @@ boots, so every workload runs once in every two boots, beside other
 neighbours each time. Two guests of each boot have 2 vCPUs (which ones
 rotates). Memory: 320 MB a guest (the initramfs with stress-ng, sqlite3,
 tcc and the libc headers takes ~50 MB of it), 256 MB for the swap guest
-(its pressure is relative to what it has)."""
+(its pressure is relative to what it has).
+
+Then PVH_BOOTS boots with PVH guests (the HVM/PVH model's share of the
+soak): -smp 4, three 1-vCPU PVH guests (run-experiment pins each to a pCPU
+of its own, 1-3: two HVM/PVH vCPUs on one pCPU crash under QEMU's nested
+SVM, tools/xenlab/README.md) beside two PV guests on pCPU 0 with dom0,
+five of the 12 workloads a boot, rotating so that each runs in a PVH guest
+at least once over the four boots."""
 import json
 import os
 import random
@@ -21,6 +28,7 @@ WORKLOADS = ['stress-cpu', 'stress-vm', 'stress-fork', 'stress-io', 'stress-cach
 BOOTS = 12
 GUESTS = 6
 DURATION = 1800
+PVH_BOOTS = 4
 
 
 def main():
@@ -48,7 +56,31 @@ def main():
         with open(os.path.join(OUT, spec['id'] + '.json'), 'w') as f:
             json.dump(spec, f, indent=1)
             f.write('\n')
-    print('wrote %d specs in %s' % (BOOTS, OUT))
+    for p in range(PVH_BOOTS):
+        # Workloads 3p, 3p+1, 3p+2 in PVH guests (all 12 over the four
+        # boots), two more in PV guests.
+        pvh = [WORKLOADS[(3 * p + k) % len(WORKLOADS)] for k in range(3)]
+        pv = [WORKLOADS[(3 * p + 5 + k) % len(WORKLOADS)] for k in range(2)]
+        guests = [{'name': 'g%d' % (k + 1), 'type': 'pvh', 'workload': wl, 'vcpus': 1,
+                   'memory': 256 if wl == 'swap' else 320} for k, wl in enumerate(pvh)]
+        guests += [{'name': 'g%d' % (k + 4), 'workload': wl, 'vcpus': 1, 'memory': 256 if wl == 'swap' else 320}
+                   for k, wl in enumerate(pv)]
+        spec = {
+            'id': 's%03d' % (BOOTS + p),
+            'note': 'soak (issue 14 item 5), PVH: 3 healthy PVH guests (%s) on pCPUs of their own and 2 PV '
+                    'guests (%s) for %d s, vtrace run --detect live in dom0 with the default models'
+                    % (', '.join(pvh), ', '.join(pv), DURATION),
+            'soak': True,
+            'duration': DURATION,
+            'smp': 4,
+            'dom0_weight': 1024,
+            'vtrace': {'detect': True, 'tail': 0},
+            'guests': guests,
+        }
+        with open(os.path.join(OUT, spec['id'] + '.json'), 'w') as f:
+            json.dump(spec, f, indent=1)
+            f.write('\n')
+    print('wrote %d specs in %s' % (BOOTS + PVH_BOOTS, OUT))
 
 
 if __name__ == '__main__':
