@@ -80,6 +80,15 @@ def main():
         with open(os.path.join(OUT, spec['id'] + '.json'), 'w') as f:
             json.dump(spec, f, indent=1)
             f.write('\n')
+    # The order the soak driver runs them in: a PVH boot after every two PV
+    # boots from s004 on (s000-s003 ran before the PVH boots existed), so
+    # both models' guest-hours grow together.
+    order = ['s%03d' % b for b in range(4)]
+    for p in range(PVH_BOOTS):
+        order += ['s%03d' % (BOOTS + p)] + ['s%03d' % b for b in range(4 + 2 * p, min(6 + 2 * p, BOOTS))]
+    order += ['s%03d' % b for b in range(4 + 2 * PVH_BOOTS, BOOTS)]
+    with open(os.path.join(OUT, 'ORDER'), 'w') as f:
+        f.write('\n'.join(order) + '\n')
     print('wrote %d specs in %s' % (BOOTS + PVH_BOOTS, OUT))
 
 
