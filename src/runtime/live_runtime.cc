@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <sys/eventfd.h>
 #include <thread>
 #include <utility>
@@ -79,10 +80,16 @@ LiveRuntime::LiveRuntime(LiveSession* session, const RuntimeOptions& o)
     if (!period.empty())  // the period's end as a TSC: how much newer the host's state will be
       end.index = pipeline_->trackers().first_tsc() + uint64_t((period[0].start_s + period[0].span_s) * hz_);
     if (!queue_.push(end)) samples_dropped_.fetch_add(1, std::memory_order_relaxed);
+    wake_classifier();
   });
 }
 
 LiveRuntime::~LiveRuntime() = default;
+
+void LiveRuntime::wake_classifier() {
+  const uint64_t one = 1;
+  if (classifier_fd_ >= 0) (void)!write(classifier_fd_, &one, sizeof one);
+}
 
 void LiveRuntime::fail(Status st) {
   MutexLock l(&error_mu_);
@@ -373,13 +380,35 @@ void LiveRuntime::classifier() {
   };
   const auto every =
       std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt_.progress_s));
-  auto next = Clock::now();
+  // Asleep until the tracker closes a period (the progress is then told
+  // with it, at most every half interval) or a progress interval passes
+  // with no period: one wake-up a second on a host with 1 s periods.
+  auto told = Clock::now(), last_period = told;
   while (!consumers_done_.load()) {
-    next += every;
-    while (Clock::now() < next && !consumers_done_.load())
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // (Half an interval of grace after a period: the next one comes about
+    // an interval later, and must not race the progress for the wake-up.)
+    const auto now = Clock::now(), due = std::max(told + every, last_period + every + every / 2);
+    if (now >= due) {
+      take();
+      tell();
+      told = now;
+      continue;
+    }
+    if (classifier_fd_ < 0) {
+      std::this_thread::sleep_for(std::min<Clock::duration>(due - now, std::chrono::milliseconds(20)));
+      continue;
+    }
+    const double left_ms = std::chrono::duration<double, std::milli>(due - now).count();
+    pollfd p{classifier_fd_, POLLIN, 0};
+    if (poll(&p, 1, std::max(1, int(std::ceil(left_ms)))) <= 0) continue;
+    uint64_t n;
+    (void)!read(classifier_fd_, &n, sizeof n);
     take();
-    tell();
+    last_period = Clock::now();
+    if (last_period - told >= every / 2) {
+      tell();
+      told = last_period;
+    }
   }
   take();
   tell();  // the final figures (run() published them before it let this thread go)
@@ -445,6 +474,7 @@ Status LiveRuntime::run() {
   for (uint32_t i = 0; i < nthreads; ++i) wait_us_[i].store(uint32_t(opt_.poll_ms * 1e3));
   if (session_->notify_fd() >= 0)  // without the virq every consumer sleeps its poll interval
     for (uint32_t i = 1; i < nthreads; ++i) wake_fds_[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  classifier_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   std::vector<std::thread> threads;
   for (uint32_t i = 0; i < nthreads; ++i) threads.emplace_back(&LiveRuntime::consumer, this, i);
   std::thread cls(&LiveRuntime::classifier, this);
@@ -466,7 +496,9 @@ Status LiveRuntime::run() {
     progress_.blind = silent_;
   }
   consumers_done_ = true;
+  wake_classifier();
   cls.join();
+  if (classifier_fd_ >= 0) close(std::exchange(classifier_fd_, -1));
   if (dom0_known && session_->host()->domain_info(0, &dom0_after).ok() && dom0_after.exists &&
       dom0_after.cpu_ns >= dom0_before.cpu_ns)
     stats_[Stat::dom0_cpu_ns] = dom0_after.cpu_ns - dom0_before.cpu_ns;

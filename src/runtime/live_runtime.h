@@ -79,8 +79,11 @@ struct RuntimeOptions {
   std::vector<uint32_t> dom0_cpus;  // consumer threads, pinned; empty: one unpinned thread
   // The slow timer: VIRQ_TBUF wakes the consumers when a ring passes half
   // full, so this only bounds how late a quiet ring's records reach the
-  // trackers (docs/benchmarks.md: CPU against poll interval).
-  double poll_ms = 100;
+  // trackers, and so how late a 1 s period closes (docs/benchmarks.md: CPU
+  // against poll interval). Each wake-up of a dom0 thread costs dom0 a
+  // vCPU wake and the trace its records: a quiet host sees one a second,
+  // as with xenbaked (docs/xenmon.md).
+  double poll_ms = 1000;
   double seconds = 0;  // wall seconds to run; 0: until external_stop
   // The pipeline's options: periods, idle domain, HVM vendor (its samples
   // are always on, at the host's TSC rate).
@@ -150,6 +153,7 @@ class LiveRuntime {
 
   void consumer(uint32_t i);
   void classifier();
+  void wake_classifier();  // classifier_fd_, below
   SortStatus track() VT_REQUIRES(tracker_);
   void watch_silence() VT_REQUIRES(tracker_);
   void watch_readers() VT_REQUIRES(tracker_);
@@ -227,6 +231,11 @@ class LiveRuntime {
   std::atomic<bool> stop_{false};
   std::atomic<bool> failed_{false};  // a thread failed: the sink gets nothing more
   std::atomic<bool> consumers_done_{false};
+  // The tracker writes this eventfd when it closes a period (and run() when
+  // the consumers are done): the classifier sleeps on it instead of waking
+  // on a timer, each of whose wake-ups a dom0 vCPU, and so the trace, would
+  // pay for (issue 16: vtrace's own records). -1: no eventfd, it polls.
+  int classifier_fd_ = -1;
   std::atomic<uint64_t> consumer_cpu_ns_{0};
   Clock::time_point deadline_;
   Mutex error_mu_;

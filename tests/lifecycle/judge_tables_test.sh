@@ -23,7 +23,9 @@ judge() {  # exp -> $tmp/exp.jsonl
 
 for exp in lc-pv1 lc-pv2 lc-pvh1; do
     judge $exp
-    if python3 "$check" "$here/$exp" --verdicts "$tmp/$exp.jsonl" > "$tmp/$exp.txt"; then
+    # lifecycle-check writes its report beside the run: a copy, not the tree
+    cp -r "$here/$exp" "$tmp/run-$exp"
+    if python3 "$check" "$tmp/run-$exp" --verdicts "$tmp/$exp.jsonl" > "$tmp/$exp.txt"; then
         echo "$exp: PASS ($(grep -c . "$tmp/$exp.jsonl") verdict lines)"
     else
         echo "$exp: FAIL"; cat "$tmp/$exp.txt"; fail=1
