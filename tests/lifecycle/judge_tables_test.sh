@@ -7,7 +7,8 @@
 # from the runner's marks in the trace). lc-pv3, where the emulated host
 # stalled (tests/lifecycle/README.md), must give the faulty verdicts the
 # live run gave, no more and no fewer: when a change clears them, this
-# test says so and the case moves to the first list.
+# test says so and the case moves to the first list; lc-pv3b is the same
+# case rerun on a quieter machine.
 #   judge_tables_test.sh VTRACE
 set -eu
 vtrace=$1
@@ -21,7 +22,7 @@ judge() {  # exp -> $tmp/exp.jsonl
     zstd -dc "$here/$1/replay.csv.zst" | "$vtrace" judge - > "$tmp/$1.jsonl"
 }
 
-for exp in lc-pv1 lc-pv2 lc-pvh1; do
+for exp in lc-pv1 lc-pv2 lc-pvh1 lc-pv3b; do
     judge $exp
     # lifecycle-check writes its report beside the run: a copy, not the tree
     cp -r "$here/$exp" "$tmp/run-$exp"
