@@ -301,17 +301,23 @@ void LiveRuntime::consumer(uint32_t i) {
     }
     const uint64_t now = session_->host()->now_tsc();
     uint64_t busiest = 0;  // bytes drained from one ring
+    bool stalled = false;  // a ring's drain found its channel full
     for (size_t r = i; r < rings_.size(); r += nthreads) {
-      const uint64_t before = rings_[r].bytes;
+      const uint64_t before = rings_[r].bytes, stalls = rings_[r].stalls;
       drain(rings_[r], *channels_[r], now, slack_cycles_, teep_);
       busiest = std::max(busiest, rings_[r].bytes - before);
+      stalled |= rings_[r].stalls != stalls;
     }
     const auto woke = Clock::now();
     const double since_ms = std::chrono::duration<double, std::milli>(woke - last_wake).count();
     last_wake = woke;
-    wait_ms = busiest ? std::clamp(kWakeBatchBytes * since_ms / double(busiest),
-                                   std::min(kMinWaitMs, every_ms), every_ms)
-                      : every_ms;
+    // A stalled drain left records in Xen's ring, past half full perhaps,
+    // where no second VIRQ_TBUF comes: it tries again as soon as the
+    // tracker can have freed chunks, not a poll interval later.
+    wait_ms = stalled   ? std::min(kMinWaitMs, every_ms)
+              : busiest ? std::clamp(kWakeBatchBytes * since_ms / double(busiest),
+                                     std::min(kMinWaitMs, every_ms), every_ms)
+                        : every_ms;
     wait_us_[i].store(uint32_t(wait_ms * 1e3), std::memory_order_relaxed);
     // The pages advice, from each ring's bytes over whole windows of
     // kRateWindowS (a wake's own rate is a burst's, and the first window
