@@ -31,6 +31,17 @@ DURATION = 1800
 PVH_BOOTS = 4
 
 
+def write_spec(spec_id, note, guests, smp=None):
+    """One boot's spec: healthy guests for DURATION s, vtrace run --detect live in dom0."""
+    spec = {'id': spec_id, 'note': note, 'soak': True, 'duration': DURATION}
+    if smp:
+        spec['smp'] = smp
+    spec.update({'dom0_weight': 1024, 'vtrace': {'detect': True, 'tail': 0}, 'guests': guests})
+    with open(os.path.join(OUT, spec_id + '.json'), 'w') as f:
+        json.dump(spec, f, indent=1)
+        f.write('\n')
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for b in range(BOOTS):
@@ -42,20 +53,10 @@ def main():
             guests.append({'name': 'g%d' % (k + 1), 'workload': wl,
                            'vcpus': 2 if (k + b) % 3 == 0 else 1,
                            'memory': 256 if wl == 'swap' else 320})
-        spec = {
-            'id': 's%03d' % b,
-            'note': 'soak (issue 14 item 5): %d healthy PV guests for %d s, vtrace run --detect live in dom0 '
-                    'with the default models; workloads the model was never trained on (and idle, web): %s'
-                    % (GUESTS, DURATION, ', '.join(wls)),
-            'soak': True,
-            'duration': DURATION,
-            'dom0_weight': 1024,
-            'vtrace': {'detect': True, 'tail': 0},
-            'guests': guests,
-        }
-        with open(os.path.join(OUT, spec['id'] + '.json'), 'w') as f:
-            json.dump(spec, f, indent=1)
-            f.write('\n')
+        write_spec('s%03d' % b,
+                   'soak (issue 14 item 5): %d healthy PV guests for %d s, vtrace run --detect live in dom0 '
+                   'with the default models; workloads the model was never trained on (and idle, web): %s'
+                   % (GUESTS, DURATION, ', '.join(wls)), guests)
     for p in range(PVH_BOOTS):
         # Workloads 3p, 3p+1, 3p+2 in PVH guests (all 12 over the four
         # boots), two more in PV guests.
@@ -65,21 +66,10 @@ def main():
                    'memory': 256 if wl == 'swap' else 320} for k, wl in enumerate(pvh)]
         guests += [{'name': 'g%d' % (k + 4), 'workload': wl, 'vcpus': 1, 'memory': 256 if wl == 'swap' else 320}
                    for k, wl in enumerate(pv)]
-        spec = {
-            'id': 's%03d' % (BOOTS + p),
-            'note': 'soak (issue 14 item 5), PVH: 3 healthy PVH guests (%s) on pCPUs of their own and 2 PV '
-                    'guests (%s) for %d s, vtrace run --detect live in dom0 with the default models'
-                    % (', '.join(pvh), ', '.join(pv), DURATION),
-            'soak': True,
-            'duration': DURATION,
-            'smp': 4,
-            'dom0_weight': 1024,
-            'vtrace': {'detect': True, 'tail': 0},
-            'guests': guests,
-        }
-        with open(os.path.join(OUT, spec['id'] + '.json'), 'w') as f:
-            json.dump(spec, f, indent=1)
-            f.write('\n')
+        write_spec('s%03d' % (BOOTS + p),
+                   'soak (issue 14 item 5), PVH: 3 healthy PVH guests (%s) on pCPUs of their own and 2 PV '
+                   'guests (%s) for %d s, vtrace run --detect live in dom0 with the default models'
+                   % (', '.join(pvh), ', '.join(pv), DURATION), guests, smp=4)
     # The order the soak driver runs them in: a PVH boot after every two PV
     # boots from s004 on (s000-s003 ran before the PVH boots existed), so
     # both models' guest-hours grow together.
